@@ -1,0 +1,70 @@
+//! The HTTP application: routes and the middleware around them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, Request};
+use axum::routing::get;
+use motgift_schema::Store;
+use motgift_schema::graphql::{MotgiftSchema, build_schema};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::config::AppConfig;
+use crate::routes;
+
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Shared, read-only state of the running service.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub schema: MotgiftSchema,
+    pub config: Arc<AppConfig>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: AppConfig) -> Self {
+        Self {
+            schema: build_schema(store.clone()),
+            store,
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// The whole application. Every request gets a request id (kept from the client's
+/// `x-request-id` when it sends one), a tracing span carrying it, and the id in the response.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .route(
+            "/graphql",
+            get(routes::graphql::graphiql).post(routes::graphql::execute),
+        )
+        .route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::readyz))
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let request_id = request
+                .headers()
+                .get(REQUEST_ID_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            tracing::info_span!(
+                "request",
+                request_id = %request_id,
+                method = %request.method(),
+                path = %request.uri().path(),
+                operation = tracing::field::Empty,
+            )
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
+}
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);

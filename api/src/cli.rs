@@ -1,0 +1,205 @@
+//! The `motgift` command line: `serve`, `migrate`, `seed`.
+
+use clap::{Parser, Subcommand};
+use motgift_migrations::{Migrator, MigratorTrait};
+use motgift_schema::Store;
+use motgift_seed::{DEFAULT_RANDOM_SEED, Scale, SeedOptions};
+use sea_orm_migration::MigrationStatus;
+use tokio::net::TcpListener;
+
+use crate::app::{AppState, SHUTDOWN_GRACE, router};
+use crate::config::{AppConfig, DatabaseArgs, ServeArgs};
+use crate::{database, dev_auth};
+
+/// Motgift: the shared overdose-prevention action plan's GraphQL service.
+///
+/// Without a command, `motgift` serves (the same as `motgift serve`).
+#[derive(Debug, Parser)]
+#[command(name = "motgift", version)]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve GraphQL over HTTP.
+    Serve(ServeArgs),
+    /// Apply, roll back or list database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Load reference data, and optionally demo or benchmark data. Running it twice changes
+    /// nothing.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the latest migration, more with --steps, or all with --all.
+    Down {
+        #[arg(long, default_value_t = 1, conflicts_with = "all")]
+        steps: u32,
+        /// Roll back every migration, leaving an empty database.
+        #[arg(long)]
+        all: bool,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SeedArgs {
+    /// Add synthetic actions, incidents and naloxone records for the three municipalities.
+    #[arg(long)]
+    pub demo: bool,
+    /// `national` adds the benchmark set: 357 synthetic municipalities over ten years.
+    #[arg(long, value_enum, default_value_t = Scale::Reference)]
+    pub scale: Scale,
+    /// Seed of the random generator: the same seed gives the same rows.
+    #[arg(long, env = "MOTGIFT_RANDOM_SEED", default_value_t = DEFAULT_RANDOM_SEED)]
+    pub random_seed: u64,
+}
+
+/// `serve` with every setting from its default or the environment.
+#[derive(Debug, Parser)]
+struct DefaultServe {
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+impl Cli {
+    pub async fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            None => serve(&self.database, DefaultServe::parse_from(["motgift"]).serve).await,
+            Some(Command::Serve(args)) => serve(&self.database, args).await,
+            Some(Command::Migrate { action }) => migrate(&self.database, action).await,
+            Some(Command::Seed(args)) => seed(&self.database, args).await,
+        }
+    }
+}
+
+async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
+    let opened = database::open(database_args).await?;
+    // The embedded default is a laptop's: development sign-in is on when it is safe.
+    let dev_auth = args.dev_auth || (opened.embedded && args.listen.ip().is_loopback());
+    if dev_auth {
+        dev_auth::check_listen_address(args.listen)?;
+    }
+    if opened.embedded {
+        tracing::info!(path = %DatabaseArgs::embedded_path().display(), "using the embedded SQLite database");
+        database::prepare_embedded(&opened.db).await?;
+    } else if args.migrate_on_start {
+        Migrator::up(&opened.db, None).await?;
+    }
+
+    let state = AppState::new(
+        Store::new(opened.db),
+        AppConfig {
+            dev_auth,
+            max_body_bytes: args.max_body_bytes,
+        },
+    );
+    let listener = TcpListener::bind(args.listen).await?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "listening");
+    println!("Motgift is listening on http://{address}");
+    println!("  GraphiQL:  http://{address}/graphql");
+    if dev_auth {
+        println!(
+            "  Development sign-in: send the header `{}: 1506:coordinator` (municipality:role)",
+            dev_auth::HEADER
+        );
+    }
+
+    let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down; finishing requests in flight");
+        let _ = signalled_tx.send(());
+    });
+    tokio::select! {
+        result = server => result?,
+        () = async {
+            let _ = signalled_rx.await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => tracing::warn!(grace_s = SHUTDOWN_GRACE.as_secs(), "grace period over; stopping"),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}
+
+async fn migrate(database_args: &DatabaseArgs, action: MigrateAction) -> anyhow::Result<()> {
+    let opened = database::open(database_args).await?;
+    let db = &opened.db;
+    match action {
+        MigrateAction::Up => Migrator::up(db, None).await?,
+        MigrateAction::Down { all: true, .. } => Migrator::down(db, None).await?,
+        MigrateAction::Down { steps, .. } => Migrator::down(db, Some(steps)).await?,
+        MigrateAction::Status => {
+            for migration in Migrator::get_migration_with_status(db).await? {
+                let status = match migration.status() {
+                    MigrationStatus::Applied => "applied",
+                    MigrationStatus::Pending => "pending",
+                };
+                println!("{status:8} {}", migration.name());
+            }
+            return Ok(());
+        }
+    }
+    let applied = Migrator::get_applied_migrations(db).await?.len();
+    let total = Migrator::migrations().len();
+    println!("{applied} of {total} migrations applied");
+    Ok(())
+}
+
+async fn seed(database_args: &DatabaseArgs, args: SeedArgs) -> anyhow::Result<()> {
+    let opened = database::open(database_args).await?;
+    Migrator::up(&opened.db, None).await?;
+    let started = std::time::Instant::now();
+    let report = motgift_seed::run(
+        &Store::new(opened.db),
+        SeedOptions {
+            demo: args.demo,
+            scale: args.scale,
+            random_seed: args.random_seed,
+        },
+    )
+    .await?;
+    println!(
+        "seeded in {:.1} s: {} actions, {} incidents, {} naloxone distributions \
+         (rows that already existed were left as they were)",
+        started.elapsed().as_secs_f64(),
+        report.actions,
+        report.incidents,
+        report.naloxone_distributions
+    );
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! Settings of the running service, from flags and `MOTGIFT_`-prefixed environment variables.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Where the embedded database lives when `DATABASE_URL` is not set.
+pub const EMBEDDED_DATA_DIR: &str = "data";
+pub const EMBEDDED_DATABASE_FILE: &str = "motgift.db";
+
+/// How to reach the database.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: `postgres://user@host/db` or `sqlite://path/file.db`. When unset, an
+    /// embedded SQLite file under `./data/` is created, migrated and loaded with demo data.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "MOTGIFT_DB_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    pub db_max_connections: u32,
+}
+
+impl DatabaseArgs {
+    /// The URL to use; `None` when the embedded default applies.
+    pub fn explicit_url(&self) -> Option<&str> {
+        self.database_url.as_deref().filter(|u| !u.trim().is_empty())
+    }
+
+    pub fn embedded_path() -> PathBuf {
+        PathBuf::from(EMBEDDED_DATA_DIR).join(EMBEDDED_DATABASE_FILE)
+    }
+
+    pub fn embedded_url() -> String {
+        format!("sqlite://{}?mode=rwc", Self::embedded_path().display())
+    }
+}
+
+/// Settings of `motgift serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "MOTGIFT_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Run pending migrations at start (always on for the embedded database).
+    #[arg(long, env = "MOTGIFT_MIGRATE_ON_START")]
+    pub migrate_on_start: bool,
+
+    /// Accept the development caller header (`x-motgift-dev-caller: 1506:coordinator`).
+    /// Refused unless the service listens on a loopback address.
+    #[arg(long, env = "MOTGIFT_DEV_AUTH")]
+    pub dev_auth: bool,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "MOTGIFT_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+/// What the HTTP application needs, independent of how it was configured.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub dev_auth: bool,
+    pub max_body_bytes: usize,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            dev_auth: false,
+            max_body_bytes: 256 * 1024,
+        }
+    }
+}

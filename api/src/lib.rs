@@ -1,0 +1,10 @@
+//! The Motgift service: configuration, the HTTP application and the commands of the `motgift`
+//! binary. Tests build the same application in-process with [`app::router`].
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod database;
+pub mod dev_auth;
+mod routes;
+pub mod telemetry;

@@ -1,0 +1,4 @@
+//! HTTP endpoints.
+
+pub mod graphql;
+pub mod health;

@@ -1,0 +1,33 @@
+//! Database migrations for Motgift.
+//!
+//! The same migrations run on PostgreSQL and SQLite: tables are described with sea-query's
+//! portable builders. Every table that holds a municipality's data has a non-null
+//! `kommunenummer` and its primary key and indexes lead with it, so the schema can be
+//! distributed by municipality (Citus) without change.
+
+pub use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20261123_000001_create_municipalities;
+mod m20261123_000002_create_plan;
+mod m20261123_000003_create_actions;
+mod m20261123_000004_create_incidents;
+mod m20261123_000005_create_naloxone;
+mod m20261123_000006_create_audit_events;
+
+/// All migrations, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_municipalities::Migration),
+            Box::new(m20261123_000002_create_plan::Migration),
+            Box::new(m20261123_000003_create_actions::Migration),
+            Box::new(m20261123_000004_create_incidents::Migration),
+            Box::new(m20261123_000005_create_naloxone::Migration),
+            Box::new(m20261123_000006_create_audit_events::Migration),
+        ]
+    }
+}

@@ -1,0 +1,17 @@
+//! sea-orm entities, one per table. Private to the crate: everything outside goes through
+//! `store`, which adds the tenant condition.
+
+pub mod action;
+pub mod action_note;
+#[expect(dead_code, reason = "audit events are written by the recording API")]
+pub mod audit_event;
+pub mod distribution_site;
+pub mod focus_area;
+pub mod incident;
+pub mod incident_substance;
+pub mod measure;
+pub mod measure_responsibility;
+pub mod municipality;
+pub mod naloxone_distribution;
+pub mod plan;
+pub mod population;

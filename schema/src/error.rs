@@ -1,0 +1,84 @@
+//! One error type for the schema and its mapping to GraphQL errors with a stable `code`.
+
+use async_graphql::ErrorExtensions;
+use sea_orm::DbErr;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input: names the input field and says what to do.
+    #[error("{message}")]
+    Validation { field: String, message: String },
+    /// The record does not exist or belongs to a municipality the caller cannot see.
+    #[error("{what} was not found")]
+    NotFound { what: &'static str },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("sign-in required")]
+    Unauthenticated,
+    #[error("the database is not available right now; try again shortly")]
+    Unavailable,
+    #[error(transparent)]
+    Db(DbErr),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The stable code clients branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Validation { .. } => "VALIDATION",
+            Error::NotFound { .. } => "NOT_FOUND",
+            Error::Conflict(_) => "CONFLICT",
+            Error::Forbidden(_) => "FORBIDDEN",
+            Error::Unauthenticated => "UNAUTHENTICATED",
+            Error::Unavailable => "SERVICE_UNAVAILABLE",
+            Error::Db(_) | Error::Internal(_) => "INTERNAL",
+        }
+    }
+}
+
+impl From<DbErr> for Error {
+    fn from(err: DbErr) -> Self {
+        match err {
+            // A pool that cannot hand out a connection means the database is down or
+            // saturated: the client may retry, it is not a bug.
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Error::Unavailable,
+            other => Error::Db(other),
+        }
+    }
+}
+
+impl ErrorExtensions for Error {
+    fn extend(&self) -> async_graphql::Error {
+        let message = match self {
+            // Never show database internals to a client; the request id finds the log line.
+            Error::Db(err) => {
+                tracing::error!(error = %err, "database error");
+                "an internal error occurred; quote the request id when reporting it".to_owned()
+            }
+            Error::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                "an internal error occurred; quote the request id when reporting it".to_owned()
+            }
+            other => other.to_string(),
+        };
+        async_graphql::Error::new(message).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            if let Error::Validation { field, .. } = self {
+                ext.set("field", field.as_str());
+            }
+        })
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

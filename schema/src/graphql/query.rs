@@ -1,0 +1,9 @@
+//! The root query, merged from one object per area.
+
+mod code_lists;
+mod reference;
+
+use async_graphql::MergedObject;
+
+#[derive(MergedObject, Default)]
+pub struct Query(reference::ReferenceQuery, code_lists::CodeListQuery);

@@ -1,0 +1,146 @@
+//! The shared plan: its focus areas and measures.
+
+use async_graphql::{Context, ID, Object, ResultExt};
+use chrono::NaiveDate;
+
+use crate::graphql::global_id::GlobalId;
+use crate::graphql::loaders::Loaders;
+use crate::graphql::types::MunicipalityNode;
+use crate::store::{FocusArea, Measure, Plan, Store};
+
+/// The joint action plan against overdoses.
+pub struct PlanNode(pub Plan);
+
+#[Object(name = "Plan")]
+impl PlanNode {
+    async fn id(&self) -> ID {
+        GlobalId::encode("Plan", self.0.id)
+    }
+
+    /// A short stable code for the plan.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// The plan's name (bokmål).
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The plan's name in English.
+    async fn name_en(&self) -> &str {
+        &self.0.name_en
+    }
+
+    /// First day of the plan period.
+    async fn period_start(&self) -> NaiveDate {
+        self.0.period_start
+    }
+
+    /// Last day of the plan period.
+    async fn period_end(&self) -> NaiveDate {
+        self.0.period_end
+    }
+
+    /// True while the plan's structure is a draft, not the adopted text.
+    async fn draft(&self) -> bool {
+        self.0.draft
+    }
+
+    /// The plan's focus areas, in order.
+    async fn focus_areas(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<FocusAreaNode>> {
+        let store = ctx.data_unchecked::<Store>();
+        let rows = store.reference().focus_areas(&[self.0.id]).await.extend()?;
+        Ok(rows.into_iter().map(FocusAreaNode).collect())
+    }
+}
+
+/// A focus area (innsatsområde) of the plan.
+pub struct FocusAreaNode(pub FocusArea);
+
+#[Object(name = "FocusArea")]
+impl FocusAreaNode {
+    async fn id(&self) -> ID {
+        GlobalId::encode("FocusArea", self.0.id)
+    }
+
+    /// Position in the plan, from 1.
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+
+    /// The focus area's name (bokmål).
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The focus area's name in English.
+    async fn name_en(&self) -> &str {
+        &self.0.name_en
+    }
+
+    /// The measures of this focus area, in order.
+    async fn measures(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MeasureNode>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let rows = loaders
+            .measures_by_focus_area
+            .load_one(self.0.id)
+            .await
+            .extend()?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(MeasureNode).collect())
+    }
+}
+
+/// A measure (tiltak) of the plan, carried out by the municipalities responsible for it.
+pub struct MeasureNode(pub Measure);
+
+#[Object(name = "Measure")]
+impl MeasureNode {
+    async fn id(&self) -> ID {
+        GlobalId::encode("Measure", self.0.id)
+    }
+
+    /// The measure's number in the plan, such as `3.1`.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// Position within its focus area, from 1.
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+
+    /// The measure's name (bokmål).
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The measure's name in English.
+    async fn name_en(&self) -> &str {
+        &self.0.name_en
+    }
+
+    /// A longer description, if the plan gives one.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// The municipalities responsible for carrying out this measure.
+    async fn responsible_municipalities(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<MunicipalityNode>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let numbers = loaders
+            .responsible_municipalities
+            .load_one(self.0.id)
+            .await
+            .extend()?
+            .unwrap_or_default();
+        let found = loaders.municipalities.load_many(numbers).await.extend()?;
+        let mut municipalities: Vec<_> = found.into_values().map(MunicipalityNode).collect();
+        municipalities.sort_by(|a, b| a.0.kommunenummer.cmp(&b.0.kommunenummer));
+        Ok(municipalities)
+    }
+}

@@ -1,0 +1,348 @@
+//! Reference data: municipalities, their populations and the shared plan. Public to read;
+//! written by the seed and, later, by plan administrators.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use crate::domain::Kommunenummer;
+use crate::entity::{
+    focus_area, measure, measure_responsibility, municipality, plan, population,
+};
+use crate::error::Result;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Municipality {
+    pub kommunenummer: String,
+    pub name: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub synthetic: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Population {
+    pub kommunenummer: String,
+    pub year: i32,
+    pub population: i32,
+    pub estimated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub draft: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FocusArea {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub position: i32,
+    pub name: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measure {
+    pub id: Uuid,
+    pub focus_area_id: Uuid,
+    pub position: i32,
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub description: Option<String>,
+}
+
+/// A municipality to add; an existing one with the same number is left as it is.
+#[derive(Debug, Clone)]
+pub struct NewMunicipality {
+    pub kommunenummer: Kommunenummer,
+    pub name: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub synthetic: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewFocusArea {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub position: i32,
+    pub name: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMeasure {
+    pub id: Uuid,
+    pub focus_area_id: Uuid,
+    pub position: i32,
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub description: Option<String>,
+    pub responsible: Vec<Kommunenummer>,
+}
+
+/// Reads and idempotent writes of reference data.
+pub struct Reference<'a> {
+    db: &'a DatabaseConnection,
+}
+
+impl<'a> Reference<'a> {
+    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    pub async fn municipalities(&self) -> Result<Vec<Municipality>> {
+        let rows = municipality::Entity::find()
+            .order_by_asc(municipality::Column::Kommunenummer)
+            .all(self.db)
+            .await?;
+        Ok(rows.into_iter().map(Municipality::from).collect())
+    }
+
+    pub async fn municipalities_by_number(&self, numbers: &[String]) -> Result<Vec<Municipality>> {
+        let rows = municipality::Entity::find()
+            .filter(municipality::Column::Kommunenummer.is_in(numbers.iter().cloned()))
+            .order_by_asc(municipality::Column::Kommunenummer)
+            .all(self.db)
+            .await?;
+        Ok(rows.into_iter().map(Municipality::from).collect())
+    }
+
+    /// Populations of the given municipalities, by municipality, oldest year first.
+    pub async fn populations(
+        &self,
+        kommunenummer: &[String],
+    ) -> Result<BTreeMap<String, Vec<Population>>> {
+        let rows = population::Entity::find()
+            .filter(population::Column::Kommunenummer.is_in(kommunenummer.iter().cloned()))
+            .order_by_asc(population::Column::Kommunenummer)
+            .order_by_asc(population::Column::Year)
+            .all(self.db)
+            .await?;
+        let mut by_municipality: BTreeMap<String, Vec<Population>> = BTreeMap::new();
+        for row in rows {
+            by_municipality
+                .entry(row.kommunenummer.clone())
+                .or_default()
+                .push(Population {
+                    kommunenummer: row.kommunenummer,
+                    year: row.year,
+                    population: row.population,
+                    estimated: row.estimated,
+                });
+        }
+        Ok(by_municipality)
+    }
+
+    pub async fn plans(&self) -> Result<Vec<Plan>> {
+        let rows = plan::Entity::find()
+            .order_by_asc(plan::Column::PeriodStart)
+            .order_by_asc(plan::Column::Code)
+            .all(self.db)
+            .await?;
+        Ok(rows.into_iter().map(Plan::from).collect())
+    }
+
+    /// Focus areas of the given plans, in plan order.
+    pub async fn focus_areas(&self, plan_ids: &[Uuid]) -> Result<Vec<FocusArea>> {
+        let rows = focus_area::Entity::find()
+            .filter(focus_area::Column::PlanId.is_in(plan_ids.iter().copied()))
+            .order_by_asc(focus_area::Column::PlanId)
+            .order_by_asc(focus_area::Column::Position)
+            .all(self.db)
+            .await?;
+        Ok(rows.into_iter().map(FocusArea::from).collect())
+    }
+
+    /// Measures of the given focus areas, in plan order.
+    pub async fn measures(&self, focus_area_ids: &[Uuid]) -> Result<Vec<Measure>> {
+        let rows = measure::Entity::find()
+            .filter(measure::Column::FocusAreaId.is_in(focus_area_ids.iter().copied()))
+            .order_by_asc(measure::Column::FocusAreaId)
+            .order_by_asc(measure::Column::Position)
+            .all(self.db)
+            .await?;
+        Ok(rows.into_iter().map(Measure::from).collect())
+    }
+
+    pub async fn measures_by_id(&self, ids: &[Uuid]) -> Result<Vec<Measure>> {
+        let rows = measure::Entity::find()
+            .filter(measure::Column::Id.is_in(ids.iter().copied()))
+            .all(self.db)
+            .await?;
+        Ok(rows.into_iter().map(Measure::from).collect())
+    }
+
+    /// The municipalities responsible for each of the given measures.
+    pub async fn responsibilities(&self, measure_ids: &[Uuid]) -> Result<Vec<(Uuid, String)>> {
+        let rows = measure_responsibility::Entity::find()
+            .filter(measure_responsibility::Column::MeasureId.is_in(measure_ids.iter().copied()))
+            .order_by_asc(measure_responsibility::Column::MeasureId)
+            .order_by_asc(measure_responsibility::Column::Kommunenummer)
+            .all(self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.measure_id, r.kommunenummer))
+            .collect())
+    }
+
+    // --- idempotent writes: an existing row (by primary key) is left untouched ---
+
+    pub async fn add_municipality(&self, new: &NewMunicipality) -> Result<()> {
+        let row = municipality::ActiveModel {
+            kommunenummer: Set(new.kommunenummer.to_string()),
+            name: Set(new.name.clone()),
+            valid_from: Set(new.valid_from),
+            valid_to: Set(new.valid_to),
+            synthetic: Set(new.synthetic),
+        };
+        municipality::Entity::insert(row)
+            .on_conflict_do_nothing()
+            .exec_without_returning(self.db)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn add_populations(&self, populations: &[Population]) -> Result<()> {
+        // Chunked: SQLite allows at most 32,766 bound values per statement.
+        for chunk in populations.chunks(1_000) {
+            let rows = chunk.iter().map(|p| population::ActiveModel {
+                kommunenummer: Set(p.kommunenummer.clone()),
+                year: Set(p.year),
+                population: Set(p.population),
+                estimated: Set(p.estimated),
+            });
+            population::Entity::insert_many(rows)
+                .on_conflict_do_nothing()
+                .exec_without_returning(self.db)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn add_plan(&self, new: &Plan) -> Result<()> {
+        let row = plan::ActiveModel {
+            id: Set(new.id),
+            code: Set(new.code.clone()),
+            name: Set(new.name.clone()),
+            name_en: Set(new.name_en.clone()),
+            period_start: Set(new.period_start),
+            period_end: Set(new.period_end),
+            draft: Set(new.draft),
+        };
+        plan::Entity::insert(row)
+            .on_conflict_do_nothing()
+            .exec_without_returning(self.db)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn add_focus_area(&self, new: &NewFocusArea) -> Result<()> {
+        let row = focus_area::ActiveModel {
+            id: Set(new.id),
+            plan_id: Set(new.plan_id),
+            position: Set(new.position),
+            name: Set(new.name.clone()),
+            name_en: Set(new.name_en.clone()),
+        };
+        focus_area::Entity::insert(row)
+            .on_conflict_do_nothing()
+            .exec_without_returning(self.db)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn add_measure(&self, new: &NewMeasure) -> Result<()> {
+        let row = measure::ActiveModel {
+            id: Set(new.id),
+            focus_area_id: Set(new.focus_area_id),
+            position: Set(new.position),
+            code: Set(new.code.clone()),
+            name: Set(new.name.clone()),
+            name_en: Set(new.name_en.clone()),
+            description: Set(new.description.clone()),
+        };
+        measure::Entity::insert(row)
+            .on_conflict_do_nothing()
+            .exec_without_returning(self.db)
+            .await?;
+        let responsibilities = new
+            .responsible
+            .iter()
+            .map(|k| measure_responsibility::ActiveModel {
+                measure_id: Set(new.id),
+                kommunenummer: Set(k.to_string()),
+            });
+        measure_responsibility::Entity::insert_many(responsibilities)
+            .on_conflict_do_nothing()
+            .exec_without_returning(self.db)
+            .await?;
+        Ok(())
+    }
+}
+
+impl From<municipality::Model> for Municipality {
+    fn from(m: municipality::Model) -> Self {
+        Self {
+            kommunenummer: m.kommunenummer,
+            name: m.name,
+            valid_from: m.valid_from,
+            valid_to: m.valid_to,
+            synthetic: m.synthetic,
+        }
+    }
+}
+
+impl From<plan::Model> for Plan {
+    fn from(m: plan::Model) -> Self {
+        Self {
+            id: m.id,
+            code: m.code,
+            name: m.name,
+            name_en: m.name_en,
+            period_start: m.period_start,
+            period_end: m.period_end,
+            draft: m.draft,
+        }
+    }
+}
+
+impl From<focus_area::Model> for FocusArea {
+    fn from(m: focus_area::Model) -> Self {
+        Self {
+            id: m.id,
+            plan_id: m.plan_id,
+            position: m.position,
+            name: m.name,
+            name_en: m.name_en,
+        }
+    }
+}
+
+impl From<measure::Model> for Measure {
+    fn from(m: measure::Model) -> Self {
+        Self {
+            id: m.id,
+            focus_area_id: m.focus_area_id,
+            position: m.position,
+            code: m.code,
+            name: m.name,
+            name_en: m.name_en,
+            description: m.description,
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Fresh databases for tests.
+//!
+//! PostgreSQL: each test gets its own database, cloned from a template that is migrated and
+//! loaded with reference data once per migration set (crates.io's approach), and dropped when
+//! the test ends. SQLite: each test gets its own file in the temp directory.
+
+use std::time::Duration;
+
+use motgift_migrations::{Migrator, MigratorTrait};
+use motgift_schema::Store;
+use motgift_schema::store::{DbConfig, connect};
+use motgift_seed::SeedOptions;
+use sea_orm::DatabaseConnection;
+use sqlx::{Connection, Executor, PgConnection};
+use tokio::sync::OnceCell;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// The server tests use; override with `MOTGIFT_TEST_PG_URL`.
+pub fn admin_url() -> String {
+    std::env::var("MOTGIFT_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// The URL of another database on the same server as `admin_url`.
+pub fn database_url(name: &str) -> String {
+    let admin = admin_url();
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+    format!("{base}/{name}")
+}
+
+async fn admin_connection() -> PgConnection {
+    let url = admin_url();
+    match PgConnection::connect(&url).await {
+        Ok(conn) => conn,
+        Err(err) => panic!(
+            "PostgreSQL is not reachable at {url} ({err}).\n\
+             The PostgreSQL tests need a running server. Start the machine's cluster with\n\
+             \x20   pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n\
+             or point MOTGIFT_TEST_PG_URL at a server where the user may create databases."
+        ),
+    }
+}
+
+/// The template's name changes whenever the migrations do, so a stale template is never used.
+fn template_name() -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    for byte in names.join(",").bytes().chain(env!("CARGO_PKG_VERSION").bytes()) {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("motgift_template_{hash:016x}")
+}
+
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
+/// Creates the template once per server; an advisory lock keeps parallel test processes from
+/// building it twice.
+async fn template() -> &'static str {
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = template_name();
+            let mut admin = admin_connection().await;
+            admin
+                .execute("SELECT pg_advisory_lock(727274)")
+                .await
+                .expect("advisory lock");
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&mut admin)
+                    .await
+                    .expect("look up template");
+            if !exists {
+                let building = format!("{name}_building");
+                admin
+                    .execute(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)").as_str())
+                    .await
+                    .expect("drop half-built template");
+                admin
+                    .execute(format!("CREATE DATABASE {building}").as_str())
+                    .await
+                    .expect("create template");
+                {
+                    let db = connect(&DbConfig::new(database_url(&building)))
+                        .await
+                        .expect("connect to template");
+                    prepare(&db).await;
+                    db.close().await.expect("close template connection");
+                }
+                admin
+                    .execute(format!("ALTER DATABASE {building} RENAME TO {name}").as_str())
+                    .await
+                    .expect("publish template");
+            }
+            admin
+                .execute("SELECT pg_advisory_unlock(727274)")
+                .await
+                .expect("advisory unlock");
+            name
+        })
+        .await
+}
+
+/// Migrations and reference data: what every test database starts with.
+async fn prepare(db: &DatabaseConnection) {
+    Migrator::up(db, None).await.expect("migrate");
+    motgift_seed::run(&Store::new(db.clone()), SeedOptions::default())
+        .await
+        .expect("load reference data");
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub backend: Backend,
+    pub url: String,
+    pub db: DatabaseConnection,
+    name: String,
+}
+
+impl TestDb {
+    /// A fresh database with migrations and reference data.
+    pub async fn new(backend: Backend) -> Self {
+        let name = format!("motgift_test_{}", uuid::Uuid::new_v4().simple());
+        let url = match backend {
+            Backend::Postgres => {
+                let template = template().await;
+                let mut admin = admin_connection().await;
+                let create = format!("CREATE DATABASE {name} TEMPLATE {template}");
+                // Cloning fails while another session briefly touches the template: retry.
+                let mut attempt = 0;
+                loop {
+                    match admin.execute(create.as_str()).await {
+                        Ok(_) => break,
+                        Err(err) if attempt < 20 => {
+                            attempt += 1;
+                            tracing_retry(&err);
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                        Err(err) => panic!("create test database: {err}"),
+                    }
+                }
+                database_url(&name)
+            }
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                format!("sqlite://{}?mode=rwc", path.display())
+            }
+        };
+        let db = connect(&DbConfig::new(&url)).await.expect("connect");
+        if backend == Backend::Sqlite {
+            prepare(&db).await;
+        }
+        Self {
+            backend,
+            url,
+            db,
+            name,
+        }
+    }
+
+    pub fn store(&self) -> Store {
+        Store::new(self.db.clone())
+    }
+}
+
+fn tracing_retry(err: &sqlx::Error) {
+    eprintln!("retrying CREATE DATABASE: {err}");
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match self.backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{}.db", self.name));
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Backend::Postgres => {
+                // Drop runs outside async; a short-lived runtime on its own thread does the
+                // work so the test's runtime is not blocked.
+                let name = self.name.clone();
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
+                    runtime.block_on(async {
+                        if let Ok(mut admin) = PgConnection::connect(&admin_url()).await {
+                            let _ = admin
+                                .execute(
+                                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+                                )
+                                .await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
