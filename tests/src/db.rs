@@ -11,7 +11,7 @@ use motgift_schema::Store;
 use motgift_schema::store::{DbConfig, connect};
 use motgift_seed::SeedOptions;
 use sea_orm::DatabaseConnection;
-use sqlx::{Connection, Executor, PgConnection};
+use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 use tokio::sync::OnceCell;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,11 +81,11 @@ async fn template() -> &'static str {
             if !exists {
                 let building = format!("{name}_building");
                 admin
-                    .execute(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)").as_str())
+                    .execute(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")))
                     .await
                     .expect("drop half-built template");
                 admin
-                    .execute(format!("CREATE DATABASE {building}").as_str())
+                    .execute(AssertSqlSafe(format!("CREATE DATABASE {building}")))
                     .await
                     .expect("create template");
                 {
@@ -96,7 +96,7 @@ async fn template() -> &'static str {
                     db.close().await.expect("close template connection");
                 }
                 admin
-                    .execute(format!("ALTER DATABASE {building} RENAME TO {name}").as_str())
+                    .execute(AssertSqlSafe(format!("ALTER DATABASE {building} RENAME TO {name}")))
                     .await
                     .expect("publish template");
             }
@@ -137,7 +137,7 @@ impl TestDb {
                 // Cloning fails while another session briefly touches the template: retry.
                 let mut attempt = 0;
                 loop {
-                    match admin.execute(create.as_str()).await {
+                    match admin.execute(AssertSqlSafe(create.clone())).await {
                         Ok(_) => break,
                         Err(err) if attempt < 20 => {
                             attempt += 1;
@@ -196,9 +196,9 @@ impl Drop for TestDb {
                     runtime.block_on(async {
                         if let Ok(mut admin) = PgConnection::connect(&admin_url()).await {
                             let _ = admin
-                                .execute(
-                                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
-                                )
+                                .execute(AssertSqlSafe(format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                )))
                                 .await;
                         }
                     });

@@ -1,0 +1,49 @@
+//! A database outage: readiness says so, liveness does not, and the service recovers by itself.
+
+use std::time::Duration;
+
+use motgift_schema::Store;
+use motgift_schema::store::{DbConfig, connect};
+use motgift_tests::proxy::CuttableProxy;
+use motgift_tests::{Backend, TestApp, TestDb};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_gives_503_ready_and_recovers_without_restart() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let proxy = CuttableProxy::start("127.0.0.1:5432".parse().unwrap()).await;
+    let proxied_url = db
+        .url
+        .replace("127.0.0.1:5432", &proxy.address.to_string());
+    assert_ne!(proxied_url, db.url, "the test database must be on 127.0.0.1:5432");
+    let mut config = DbConfig::new(proxied_url);
+    config.acquire_timeout = Duration::from_millis(500);
+    let store = Store::new(connect(&config).await.unwrap());
+    let app = TestApp::serve(db, store).await;
+
+    let query = "{ municipalities { kommunenummer } }";
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    assert!(app.graphql(query, json!({})).await.get("errors").is_none());
+
+    proxy.cut().await;
+    assert_eq!(app.get("/readyz").await.status(), 503);
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    let during = app.graphql(query, json!({})).await;
+    assert_eq!(
+        during["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
+        "{during:#}"
+    );
+
+    proxy.restore();
+    let mut ready = false;
+    for _ in 0..50 {
+        if app.get("/readyz").await.status() == 200 {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "the service did not recover");
+    let after = app.query(query, json!({})).await;
+    assert_eq!(after["municipalities"].as_array().unwrap().len(), 3);
+}
