@@ -49,20 +49,22 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            let request_id = request
-                .headers()
-                .get(REQUEST_ID_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            tracing::info_span!(
-                "request",
-                request_id = %request_id,
-                method = %request.method(),
-                path = %request.uri().path(),
-                operation = tracing::field::Empty,
-            )
-        }))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let request_id = request
+                    .headers()
+                    .get(REQUEST_ID_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!(
+                    "request",
+                    request_id = %request_id,
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    operation = tracing::field::Empty,
+                )
+            }),
+        )
         .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
 }
 

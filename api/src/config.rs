@@ -18,14 +18,21 @@ pub struct DatabaseArgs {
     pub database_url: Option<String>,
 
     /// Largest number of pooled database connections.
-    #[arg(long, env = "MOTGIFT_DB_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    #[arg(
+        long,
+        env = "MOTGIFT_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
     pub db_max_connections: u32,
 }
 
 impl DatabaseArgs {
     /// The URL to use; `None` when the embedded default applies.
     pub fn explicit_url(&self) -> Option<&str> {
-        self.database_url.as_deref().filter(|u| !u.trim().is_empty())
+        self.database_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
     }
 
     pub fn embedded_path() -> PathBuf {

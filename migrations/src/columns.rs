@@ -35,11 +35,7 @@ pub fn add_record_columns(table: &mut TableCreateStatement) -> &mut TableCreateS
         .col(timestamp_with_time_zone(Record::UpdatedAt))
         .col(timestamp_with_time_zone_null(Record::RetractedAt))
         .col(text_null(Record::RetractionReason))
-        .primary_key(
-            Index::create()
-                .col(Record::Kommunenummer)
-                .col(Record::Id),
-        )
+        .primary_key(Index::create().col(Record::Kommunenummer).col(Record::Id))
 }
 
 /// A create retried with the same idempotency key must find the first record: one key per

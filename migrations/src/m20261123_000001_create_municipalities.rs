@@ -70,7 +70,11 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_table(Table::drop().table(MunicipalityPopulations::Table).to_owned())
+            .drop_table(
+                Table::drop()
+                    .table(MunicipalityPopulations::Table)
+                    .to_owned(),
+            )
             .await?;
         manager
             .drop_table(Table::drop().table(Municipalities::Table).to_owned())

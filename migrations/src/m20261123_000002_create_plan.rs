@@ -157,7 +157,9 @@ impl MigrationTrait for Migration {
             FocusAreas::Table.into_iden(),
             Plans::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -3,7 +3,10 @@
 
 pub mod action;
 pub mod action_note;
-#[allow(dead_code, reason = "audit events are written by the recording API, next")]
+#[allow(
+    dead_code,
+    reason = "audit events are written by the recording API, next"
+)]
 pub mod audit_event;
 pub mod distribution_site;
 pub mod focus_area;

@@ -25,9 +25,7 @@ pub fn build_schema(store: Store) -> MotgiftSchema {
 /// Attaches the request context and fresh DataLoaders to one request. DataLoaders are built per
 /// request so that a batch never mixes two callers' scopes.
 pub fn prepare_request(request: Request, store: &Store, ctx: RequestContext) -> Request {
-    request
-        .data(loaders::Loaders::new(store.clone()))
-        .data(ctx)
+    request.data(loaders::Loaders::new(store.clone())).data(ctx)
 }
 
 /// The schema in SDL, as committed in `schema/schema.graphql`.

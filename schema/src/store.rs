@@ -12,12 +12,12 @@ mod tenant;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
-pub use reference::{
-    FocusArea, Measure, Municipality, NewFocusArea, NewMeasure, NewMunicipality, Plan,
-    Population, Reference,
-};
 pub use connect::{DbConfig, connect};
 pub use records::{NewAction, NewIncident, NewNaloxoneDistribution, NewSite, RecordMeta};
+pub use reference::{
+    FocusArea, Measure, Municipality, NewFocusArea, NewMeasure, NewMunicipality, Plan, Population,
+    Reference,
+};
 pub use tenant::{TenantDb, TenantScope};
 
 use crate::ctx::RequestContext;

@@ -7,7 +7,9 @@ use motgift_schema::store::{NewAction, NewSite, RecordMeta, Store, TenantScope};
 use rand::Rng;
 
 use crate::reference::{MUNICIPALITIES, date, kommunenummer, measure_ids};
-use crate::synthetic::{entered_at, incident, naloxone, pick, random_id, rng_for, seasonal_date, site, years};
+use crate::synthetic::{
+    entered_at, incident, naloxone, pick, random_id, rng_for, seasonal_date, site, years,
+};
 use crate::{SeedError, SeedReport};
 
 /// A fixed end, so the demo set does not depend on the day it is loaded.
@@ -36,7 +38,10 @@ fn sites(k: &Kommunenummer) -> Vec<NewSite> {
             ("Lavterskeltilbudet", SiteKind::LowThresholdService),
         ],
     };
-    names.iter().map(|(name, kind)| site(k, name, *kind)).collect()
+    names
+        .iter()
+        .map(|(name, kind)| site(k, name, *kind))
+        .collect()
 }
 
 const UNITS: [&str; 4] = [

@@ -130,7 +130,9 @@ pub async fn load(store: &Store, seed: u64) -> Result<SeedReport, SeedError> {
         .buffer_unordered(2)
         .try_collect()
         .await?;
-    Ok(reports.into_iter().fold(SeedReport::default(), |a, b| a + b))
+    Ok(reports
+        .into_iter()
+        .fold(SeedReport::default(), |a, b| a + b))
 }
 
 #[cfg(test)]
@@ -144,15 +146,25 @@ mod tests {
         assert_eq!(planned.len(), 357);
         assert!(planned.iter().map(|m| m.incidents_per_year).sum::<u64>() * years >= INCIDENTS);
         assert!(
-            planned.iter().map(|m| m.distributions_per_year).sum::<u64>() * years
+            planned
+                .iter()
+                .map(|m| m.distributions_per_year)
+                .sum::<u64>()
+                * years
                 >= DISTRIBUTIONS
         );
     }
 
     #[test]
     fn the_same_seed_plans_the_same_set() {
-        let a: Vec<_> = plan_municipalities(7).iter().map(|m| m.population).collect();
-        let b: Vec<_> = plan_municipalities(7).iter().map(|m| m.population).collect();
+        let a: Vec<_> = plan_municipalities(7)
+            .iter()
+            .map(|m| m.population)
+            .collect();
+        let b: Vec<_> = plan_municipalities(7)
+            .iter()
+            .map(|m| m.population)
+            .collect();
         assert_eq!(a, b);
     }
 }

@@ -71,79 +71,137 @@ pub fn plan() -> Plan {
 }
 
 /// (bokmål, English, measures as (bokmål, English))
-type FocusAreaText = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+type FocusAreaText = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
 
 pub const FOCUS_AREAS: [FocusAreaText; 10] = [
     (
         "Kartlegging, planer og rutiner",
         "Mapping, plans and routines",
         &[
-            ("Årlig kartlegging av overdosesituasjonen i kommunen", "Yearly mapping of the overdose situation in the municipality"),
-            ("Felles rutine for registrering av overdoser", "Shared routine for registering overdoses"),
+            (
+                "Årlig kartlegging av overdosesituasjonen i kommunen",
+                "Yearly mapping of the overdose situation in the municipality",
+            ),
+            (
+                "Felles rutine for registrering av overdoser",
+                "Shared routine for registering overdoses",
+            ),
         ],
     ),
     (
         "Brukerutstyr og skadereduksjon",
         "User equipment and harm reduction",
         &[
-            ("Gratis brukerutstyr ved lavterskeltilbud og oppsøkende bil", "Free user equipment at low-threshold services and the outreach van"),
-            ("Informasjon om tryggere bruk ved utdeling av utstyr", "Information on safer use when equipment is handed out"),
+            (
+                "Gratis brukerutstyr ved lavterskeltilbud og oppsøkende bil",
+                "Free user equipment at low-threshold services and the outreach van",
+            ),
+            (
+                "Informasjon om tryggere bruk ved utdeling av utstyr",
+                "Information on safer use when equipment is handed out",
+            ),
         ],
     ),
     (
         "Nalokson",
         "Naloxone",
         &[
-            ("Nalokson tilbys ved hver løslatelse fra fengsel", "Naloxone offered at every release from prison"),
-            ("Nalokson og opplæring tilbys pårørende", "Naloxone and training offered to next of kin"),
-            ("Ansatte i rustjenesten har naloksonkurs", "Substance-use service staff have taken the naloxone course"),
+            (
+                "Nalokson tilbys ved hver løslatelse fra fengsel",
+                "Naloxone offered at every release from prison",
+            ),
+            (
+                "Nalokson og opplæring tilbys pårørende",
+                "Naloxone and training offered to next of kin",
+            ),
+            (
+                "Ansatte i rustjenesten har naloksonkurs",
+                "Substance-use service staff have taken the naloxone course",
+            ),
         ],
     ),
     (
         "Oppfølging etter ikke-dødelig overdose",
         "Follow-up after a non-fatal overdose",
         &[
-            ("Oppfølgingskontakt innen 24 timer etter en ikke-dødelig overdose", "Follow-up contact within 24 hours after a non-fatal overdose"),
-            ("Avtale med legevakt og AMK om varsling til kommunen", "Agreement with the out-of-hours clinic and ambulance dispatch on notifying the municipality"),
+            (
+                "Oppfølgingskontakt innen 24 timer etter en ikke-dødelig overdose",
+                "Follow-up contact within 24 hours after a non-fatal overdose",
+            ),
+            (
+                "Avtale med legevakt og AMK om varsling til kommunen",
+                "Agreement with the out-of-hours clinic and ambulance dispatch on notifying the municipality",
+            ),
         ],
     ),
     (
         "Sårbare overganger",
         "Vulnerable transitions",
         &[
-            ("Samarbeidsavtale med fengsel om løslatelse", "Cooperation agreement with the prison on release"),
-            ("Oppfølging ved utskrivning fra avrusning og behandling", "Follow-up at discharge from detox and treatment"),
+            (
+                "Samarbeidsavtale med fengsel om løslatelse",
+                "Cooperation agreement with the prison on release",
+            ),
+            (
+                "Oppfølging ved utskrivning fra avrusning og behandling",
+                "Follow-up at discharge from detox and treatment",
+            ),
         ],
     ),
     (
         "Pårørende og etterlatte",
         "Next of kin and the bereaved",
         &[
-            ("Tilbud til etterlatte etter overdosedødsfall", "Support for the bereaved after an overdose death"),
-            ("Pårørendesamtaler i rustjenesten", "Conversations for next of kin in the substance-use service"),
+            (
+                "Tilbud til etterlatte etter overdosedødsfall",
+                "Support for the bereaved after an overdose death",
+            ),
+            (
+                "Pårørendesamtaler i rustjenesten",
+                "Conversations for next of kin in the substance-use service",
+            ),
         ],
     ),
     (
         "Rusmiddelinformasjon",
         "Information sharing on drug quality",
         &[
-            ("Varslingsrutine om farlige stoffer med politi, ambulanse og legevakt", "Alert routine on dangerous substances with police, ambulance and out-of-hours clinic"),
-            ("Varsler om farlige stoffer når brukerne raskt", "Alerts on dangerous substances reach users quickly"),
+            (
+                "Varslingsrutine om farlige stoffer med politi, ambulanse og legevakt",
+                "Alert routine on dangerous substances with police, ambulance and out-of-hours clinic",
+            ),
+            (
+                "Varsler om farlige stoffer når brukerne raskt",
+                "Alerts on dangerous substances reach users quickly",
+            ),
         ],
     ),
     (
         "Kompetanse og opplæring",
         "Competence and training",
         &[
-            ("Årlig opplæring i overdosehåndtering for ansatte", "Yearly overdose-response training for staff"),
-            ("Felles fagdag for de tre kommunene", "Joint training day for the three municipalities"),
+            (
+                "Årlig opplæring i overdosehåndtering for ansatte",
+                "Yearly overdose-response training for staff",
+            ),
+            (
+                "Felles fagdag for de tre kommunene",
+                "Joint training day for the three municipalities",
+            ),
         ],
     ),
     (
         "Brukermedvirkning",
         "User involvement",
         &[
-            ("Brukerrepresentanter i arbeidsgruppen for planen", "User representatives in the plan's working group"),
+            (
+                "Brukerrepresentanter i arbeidsgruppen for planen",
+                "User representatives in the plan's working group",
+            ),
             ("Likepersoner i oppsøkende arbeid", "Peers in outreach work"),
         ],
     ),
@@ -151,8 +209,14 @@ pub const FOCUS_AREAS: [FocusAreaText; 10] = [
         "Læring og forbedring",
         "Learning and improvement",
         &[
-            ("Gjennomgang av hvert overdosedødsfall", "Review of every overdose death"),
-            ("Årlig rapport og revisjon av planen", "Yearly report and revision of the plan"),
+            (
+                "Gjennomgang av hvert overdosedødsfall",
+                "Review of every overdose death",
+            ),
+            (
+                "Årlig rapport og revisjon av planen",
+                "Yearly report and revision of the plan",
+            ),
         ],
     ),
 ];
@@ -240,8 +304,9 @@ pub fn measure_ids() -> Vec<Uuid> {
         .iter()
         .enumerate()
         .flat_map(|(area_index, (_, _, measures))| {
-            (1..=measures.len())
-                .map(move |position| reference_id(&format!("measure:{}.{position}", area_index + 1)))
+            (1..=measures.len()).map(move |position| {
+                reference_id(&format!("measure:{}.{position}", area_index + 1))
+            })
         })
         .collect()
 }

@@ -64,7 +64,9 @@ pub fn seasonal_date(rng: &mut impl Rng, year: i32, until: NaiveDate) -> NaiveDa
 pub fn entered_at(rng: &mut impl Rng, on: NaiveDate) -> DateTime<Utc> {
     let time = NaiveTime::from_hms_opt(rng.random_range(7..20), rng.random_range(0..60), 0)
         .expect("valid time");
-    (on + Duration::days(rng.random_range(0..3))).and_time(time).and_utc()
+    (on + Duration::days(rng.random_range(0..3)))
+        .and_time(time)
+        .and_utc()
 }
 
 fn meta(rng: &mut impl Rng, kommunenummer: &Kommunenummer, on: NaiveDate) -> RecordMeta {
@@ -88,7 +90,14 @@ pub fn site(kommunenummer: &Kommunenummer, name: &str, kind: SiteKind) -> NewSit
 
 pub fn incident(rng: &mut impl Rng, kommunenummer: &Kommunenummer, on: NaiveDate) -> NewIncident {
     use Substance as S;
-    let outcome = pick(rng, &[(Outcome::NonFatal, 92), (Outcome::Fatal, 5), (Outcome::Unknown, 3)]);
+    let outcome = pick(
+        rng,
+        &[
+            (Outcome::NonFatal, 92),
+            (Outcome::Fatal, 5),
+            (Outcome::Unknown, 3),
+        ],
+    );
     let mut substances = vec![pick(
         rng,
         &[
@@ -108,7 +117,12 @@ pub fn incident(rng: &mut impl Rng, kommunenummer: &Kommunenummer, on: NaiveDate
     if rng.random_bool(0.45) {
         let second = pick(
             rng,
-            &[(S::Benzodiazepine, 40), (S::Alcohol, 30), (S::Amphetamine, 15), (S::Cannabis, 15)],
+            &[
+                (S::Benzodiazepine, 40),
+                (S::Alcohol, 30),
+                (S::Amphetamine, 15),
+                (S::Cannabis, 15),
+            ],
         );
         if !substances.contains(&second) {
             substances.push(second);
@@ -116,7 +130,11 @@ pub fn incident(rng: &mut impl Rng, kommunenummer: &Kommunenummer, on: NaiveDate
     }
     let naloxone_given = pick(
         rng,
-        &[(YesNoUnknown::Yes, 55), (YesNoUnknown::No, 35), (YesNoUnknown::Unknown, 10)],
+        &[
+            (YesNoUnknown::Yes, 55),
+            (YesNoUnknown::No, 35),
+            (YesNoUnknown::Unknown, 10),
+        ],
     );
     let given = naloxone_given == YesNoUnknown::Yes;
     let fatal = outcome == Outcome::Fatal;
@@ -125,7 +143,11 @@ pub fn incident(rng: &mut impl Rng, kommunenummer: &Kommunenummer, on: NaiveDate
     } else {
         pick(
             rng,
-            &[(YesNoUnknown::Yes, 60), (YesNoUnknown::No, 30), (YesNoUnknown::Unknown, 10)],
+            &[
+                (YesNoUnknown::Yes, 60),
+                (YesNoUnknown::No, 30),
+                (YesNoUnknown::Unknown, 10),
+            ],
         )
     };
     let offered = follow_up_offered == YesNoUnknown::Yes;
@@ -202,10 +224,17 @@ pub fn incident(rng: &mut impl Rng, kommunenummer: &Kommunenummer, on: NaiveDate
                 (AgeBand::Unknown, 4),
             ],
         ),
-        sex: pick(rng, &[(Sex::Male, 70), (Sex::Female, 27), (Sex::Unknown, 3)]),
+        sex: pick(
+            rng,
+            &[(Sex::Male, 70), (Sex::Female, 27), (Sex::Unknown, 3)],
+        ),
         intent: pick(
             rng,
-            &[(Intent::Unintentional, 80), (Intent::SelfHarm, 8), (Intent::Undetermined, 12)],
+            &[
+                (Intent::Unintentional, 80),
+                (Intent::SelfHarm, 8),
+                (Intent::Undetermined, 12),
+            ],
         ),
         follow_up_offered,
         follow_up_within_hours: offered.then(|| rng.random_range(1..=72)),
@@ -263,7 +292,11 @@ pub fn naloxone(
         kits: pick(rng, &[(1, 80), (2, 15), (3, 4), (5, 1)]),
         product: pick(
             rng,
-            &[(NaloxoneProduct::Nyxoid, 85), (NaloxoneProduct::Ventizolve, 13), (NaloxoneProduct::Other, 2)],
+            &[
+                (NaloxoneProduct::Nyxoid, 85),
+                (NaloxoneProduct::Ventizolve, 13),
+                (NaloxoneProduct::Other, 2),
+            ],
         ),
         recipient_category: pick(
             rng,
@@ -295,7 +328,10 @@ pub fn naloxone(
         }),
         training_given,
         training_minutes: training_given.then(|| rng.random_range(3..=10)),
-        sex: pick(rng, &[(Sex::Male, 62), (Sex::Female, 35), (Sex::Unknown, 3)]),
+        sex: pick(
+            rng,
+            &[(Sex::Male, 62), (Sex::Female, 35), (Sex::Unknown, 3)],
+        ),
         age_band: pick(
             rng,
             &[

@@ -29,7 +29,9 @@ pub fn admin_url() -> String {
 /// The URL of another database on the same server as `admin_url`.
 pub fn database_url(name: &str) -> String {
     let admin = admin_url();
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(base, _)| base);
     format!("{base}/{name}")
 }
 
@@ -53,7 +55,11 @@ fn template_name() -> String {
         .iter()
         .map(|m| m.name().to_owned())
         .collect();
-    for byte in names.join(",").bytes().chain(env!("CARGO_PKG_VERSION").bytes()) {
+    for byte in names
+        .join(",")
+        .bytes()
+        .chain(env!("CARGO_PKG_VERSION").bytes())
+    {
         hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
     }
     format!("motgift_template_{hash:016x}")
@@ -81,7 +87,9 @@ async fn template() -> &'static str {
             if !exists {
                 let building = format!("{name}_building");
                 admin
-                    .execute(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")))
+                    .execute(AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {building} WITH (FORCE)"
+                    )))
                     .await
                     .expect("drop half-built template");
                 admin
@@ -96,7 +104,9 @@ async fn template() -> &'static str {
                     db.close().await.expect("close template connection");
                 }
                 admin
-                    .execute(AssertSqlSafe(format!("ALTER DATABASE {building} RENAME TO {name}")))
+                    .execute(AssertSqlSafe(format!(
+                        "ALTER DATABASE {building} RENAME TO {name}"
+                    )))
                     .await
                     .expect("publish template");
             }

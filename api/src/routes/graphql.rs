@@ -30,10 +30,7 @@ pub async fn execute(
     } else {
         None
     };
-    let ctx = RequestContext {
-        request_id,
-        caller,
-    };
+    let ctx = RequestContext { request_id, caller };
     let request = request.into_inner();
     if let Some(operation) = request.operation_name.as_deref() {
         tracing::Span::current().record("operation", operation);

@@ -4,7 +4,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A syntactically valid kommunenummer, such as `1506` (Molde) or `0301` (Oslo).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Kommunenummer(String);
 
@@ -62,7 +64,10 @@ mod tests {
     #[test]
     fn rejects_other_shapes() {
         for bad in ["150", "15066", "15a6", "", "１５０６"] {
-            assert!(bad.parse::<Kommunenummer>().is_err(), "{bad:?} was accepted");
+            assert!(
+                bad.parse::<Kommunenummer>().is_err(),
+                "{bad:?} was accepted"
+            );
         }
     }
 }

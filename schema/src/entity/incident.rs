@@ -1,8 +1,8 @@
 use sea_orm::entity::prelude::*;
 
 use crate::domain::{
-    AgeBand, Disposition, FollowUpAccepted, FollowUpKind, IncidentSource, Intent,
-    NaloxoneGivenBy, Outcome, PlaceType, Sex, SubstanceCertainty, YesNoUnknown,
+    AgeBand, Disposition, FollowUpAccepted, FollowUpKind, IncidentSource, Intent, NaloxoneGivenBy,
+    Outcome, PlaceType, Sex, SubstanceCertainty, YesNoUnknown,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::ErrorExtensions;
+use async_graphql::dataloader::{DataLoader, Loader};
 use uuid::Uuid;
 
 use crate::error::Error;
@@ -66,7 +66,10 @@ impl Loader<Uuid> for MeasuresByFocusArea {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Measure>>, SharedError> {
         let mut by_area: HashMap<Uuid, Vec<Measure>> = HashMap::new();
         for measure in self.0.reference().measures(keys).await? {
-            by_area.entry(measure.focus_area_id).or_default().push(measure);
+            by_area
+                .entry(measure.focus_area_id)
+                .or_default()
+                .push(measure);
         }
         Ok(by_area)
     }
@@ -81,7 +84,10 @@ impl Loader<Uuid> for ResponsibleMunicipalities {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<String>>, SharedError> {
         let mut by_measure: HashMap<Uuid, Vec<String>> = HashMap::new();
         for (measure_id, kommunenummer) in self.0.reference().responsibilities(keys).await? {
-            by_measure.entry(measure_id).or_default().push(kommunenummer);
+            by_measure
+                .entry(measure_id)
+                .or_default()
+                .push(kommunenummer);
         }
         Ok(by_measure)
     }
@@ -112,6 +118,12 @@ impl Loader<String> for PopulationsByMunicipality {
     type Error = SharedError;
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Vec<Population>>, SharedError> {
-        Ok(self.0.reference().populations(keys).await?.into_iter().collect())
+        Ok(self
+            .0
+            .reference()
+            .populations(keys)
+            .await?
+            .into_iter()
+            .collect())
     }
 }

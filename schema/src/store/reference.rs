@@ -10,9 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::domain::Kommunenummer;
-use crate::entity::{
-    focus_area, measure, measure_responsibility, municipality, plan, population,
-};
+use crate::entity::{focus_area, measure, measure_responsibility, municipality, plan, population};
 use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -280,13 +278,13 @@ impl<'a> Reference<'a> {
             .on_conflict_do_nothing()
             .exec_without_returning(self.db)
             .await?;
-        let responsibilities = new
-            .responsible
-            .iter()
-            .map(|k| measure_responsibility::ActiveModel {
-                measure_id: Set(new.id),
-                kommunenummer: Set(k.to_string()),
-            });
+        let responsibilities =
+            new.responsible
+                .iter()
+                .map(|k| measure_responsibility::ActiveModel {
+                    measure_id: Set(new.id),
+                    kommunenummer: Set(k.to_string()),
+                });
         measure_responsibility::Entity::insert_many(responsibilities)
             .on_conflict_do_nothing()
             .exec_without_returning(self.db)

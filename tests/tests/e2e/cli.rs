@@ -22,7 +22,10 @@ const TABLES: [(&str, &str); 12] = [
     ("actions", "kommunenummer, id"),
     ("action_notes", "kommunenummer, id"),
     ("overdose_incidents", "kommunenummer, id"),
-    ("incident_substances", "kommunenummer, incident_id, substance"),
+    (
+        "incident_substances",
+        "kommunenummer, incident_id, substance",
+    ),
     ("distribution_sites", "kommunenummer, id"),
     ("naloxone_distributions", "kommunenummer, id"),
 ];
@@ -110,7 +113,10 @@ async fn seeding_twice_changes_no_row_count(backend: Backend) {
     let db = TestDb::new(backend).await;
     motgift(&db, &["seed", "--demo"]).await;
     let first = row_counts(&db).await;
-    assert!(first.iter().all(|(_, n)| *n > 0), "every table has rows: {first:?}");
+    assert!(
+        first.iter().all(|(_, n)| *n > 0),
+        "every table has rows: {first:?}"
+    );
     motgift(&db, &["seed", "--demo"]).await;
     assert_eq!(row_counts(&db).await, first);
 }

@@ -99,5 +99,8 @@ async fn code_lists_carry_bokmal_labels(backend: Backend) {
         .iter()
         .find(|l| l["name"] == "Outcome")
         .expect("Outcome list");
-    assert_eq!(outcome["values"][1], json!({ "code": "FATAL", "label": "Dødelig" }));
+    assert_eq!(
+        outcome["values"][1],
+        json!({ "code": "FATAL", "label": "Dødelig" })
+    );
 }

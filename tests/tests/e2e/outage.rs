@@ -12,10 +12,11 @@ use serde_json::json;
 async fn postgres_outage_gives_503_ready_and_recovers_without_restart() {
     let db = TestDb::new(Backend::Postgres).await;
     let proxy = CuttableProxy::start("127.0.0.1:5432".parse().unwrap()).await;
-    let proxied_url = db
-        .url
-        .replace("127.0.0.1:5432", &proxy.address.to_string());
-    assert_ne!(proxied_url, db.url, "the test database must be on 127.0.0.1:5432");
+    let proxied_url = db.url.replace("127.0.0.1:5432", &proxy.address.to_string());
+    assert_ne!(
+        proxied_url, db.url,
+        "the test database must be on 127.0.0.1:5432"
+    );
     let mut config = DbConfig::new(proxied_url);
     config.acquire_timeout = Duration::from_millis(500);
     let store = Store::new(connect(&config).await.unwrap());

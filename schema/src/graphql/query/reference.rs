@@ -11,7 +11,10 @@ pub struct ReferenceQuery;
 #[Object]
 impl ReferenceQuery {
     /// Every municipality, ordered by kommunenummer.
-    async fn municipalities(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MunicipalityNode>> {
+    async fn municipalities(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<MunicipalityNode>> {
         let store = ctx.data_unchecked::<Store>();
         let rows = store.reference().municipalities().await.extend()?;
         Ok(rows.into_iter().map(MunicipalityNode).collect())
