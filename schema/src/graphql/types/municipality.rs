@@ -4,7 +4,7 @@ use async_graphql::{Context, Object, ResultExt, SimpleObject};
 use chrono::NaiveDate;
 
 use crate::graphql::loaders::Loaders;
-use crate::store::Municipality;
+use crate::store::{Municipality, Population};
 
 /// A municipality taking part in the plan.
 pub struct MunicipalityNode(pub Municipality);
@@ -16,6 +16,18 @@ pub struct PopulationFigure {
     population: i32,
     /// True where the figure is an estimate rather than Statistics Norway's published number.
     estimated: bool,
+}
+
+impl MunicipalityNode {
+    async fn load_populations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Population>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .populations
+            .load_one(self.0.kommunenummer.clone())
+            .await
+            .extend()?
+            .unwrap_or_default())
+    }
 }
 
 #[Object(name = "Municipality")]
@@ -47,14 +59,9 @@ impl MunicipalityNode {
 
     /// Population on 1 January of each year with a figure, oldest first.
     async fn populations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PopulationFigure>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let rows = loaders
-            .populations
-            .load_one(self.0.kommunenummer.clone())
-            .await
-            .extend()?
-            .unwrap_or_default();
-        Ok(rows
+        Ok(self
+            .load_populations(ctx)
+            .await?
             .into_iter()
             .map(|p| PopulationFigure {
                 year: p.year,
@@ -66,13 +73,7 @@ impl MunicipalityNode {
 
     /// Population on 1 January of the given year, or null when there is no figure.
     async fn population(&self, ctx: &Context<'_>, year: i32) -> async_graphql::Result<Option<i32>> {
-        let loaders = ctx.data_unchecked::<Loaders>();
-        let rows = loaders
-            .populations
-            .load_one(self.0.kommunenummer.clone())
-            .await
-            .extend()?
-            .unwrap_or_default();
+        let rows = self.load_populations(ctx).await?;
         Ok(rows.iter().find(|p| p.year == year).map(|p| p.population))
     }
 }
