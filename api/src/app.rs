@@ -17,6 +17,14 @@ use crate::routes;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The request id set by `SetRequestIdLayer` (or sent by the client).
+pub fn request_id(headers: &axum::http::HeaderMap) -> &str {
+    headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
 /// Shared, read-only state of the running service.
 #[derive(Clone)]
 pub struct AppState {
@@ -52,11 +60,7 @@ pub fn router(state: AppState) -> Router {
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request<_>| {
-                    let request_id = request
-                        .headers()
-                        .get(REQUEST_ID_HEADER)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or_default();
+                    let request_id = request_id(request.headers());
                     tracing::info_span!(
                         "request",
                         request_id = %request_id,

@@ -182,10 +182,9 @@ async fn migrate(database_args: &DatabaseArgs, action: MigrateAction) -> anyhow:
 
 async fn seed(database_args: &DatabaseArgs, args: SeedArgs) -> anyhow::Result<()> {
     let opened = database::open(database_args).await?;
-    Migrator::up(&opened.db, None).await?;
     let started = std::time::Instant::now();
-    let report = motgift_seed::run(
-        &Store::new(opened.db),
+    let report = motgift_seed::migrate_and_run(
+        &opened.db,
         SeedOptions {
             demo: args.demo,
             scale: args.scale,

@@ -1,7 +1,6 @@
 //! Opening the database for a command: the explicit URL, or the embedded SQLite default,
 //! which is created, migrated and loaded with reference and demo data on first use.
 
-use motgift_migrations::{Migrator, MigratorTrait};
 use motgift_schema::store::{DbConfig, connect};
 use motgift_seed::SeedOptions;
 use sea_orm::DatabaseConnection;
@@ -30,10 +29,8 @@ pub async fn open(args: &DatabaseArgs) -> anyhow::Result<Opened> {
 /// Brings the embedded database up to date: migrations, reference data and the demo set.
 /// Both steps are idempotent, so this runs at every start.
 pub async fn prepare_embedded(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None).await?;
-    let store = motgift_schema::Store::new(db.clone());
-    motgift_seed::run(
-        &store,
+    motgift_seed::migrate_and_run(
+        db,
         SeedOptions {
             demo: true,
             ..SeedOptions::default()

@@ -58,11 +58,6 @@ impl Caller {
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
-
-    /// The first role, for log lines and audit events that record a single role.
-    pub fn primary_role(&self) -> Option<Role> {
-        self.roles.iter().next().copied()
-    }
 }
 
 /// Everything a request carries into the schema.
@@ -72,20 +67,4 @@ pub struct RequestContext {
     pub request_id: String,
     /// `None` for an anonymous request, which sees reference data only.
     pub caller: Option<Caller>,
-}
-
-impl RequestContext {
-    pub fn anonymous(request_id: impl Into<String>) -> Self {
-        Self {
-            request_id: request_id.into(),
-            caller: None,
-        }
-    }
-
-    pub fn for_caller(request_id: impl Into<String>, caller: Caller) -> Self {
-        Self {
-            request_id: request_id.into(),
-            caller: Some(caller),
-        }
-    }
 }

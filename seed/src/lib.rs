@@ -6,7 +6,9 @@ pub mod national;
 pub mod reference;
 mod synthetic;
 
+use motgift_migrations::{Migrator, MigratorTrait};
 use motgift_schema::Store;
+use sea_orm::DatabaseConnection;
 
 /// The seed used when none is given: the same seed always gives the same rows.
 pub const DEFAULT_RANDOM_SEED: u64 = 20_240_101;
@@ -15,6 +17,8 @@ pub const DEFAULT_RANDOM_SEED: u64 = 20_240_101;
 pub enum SeedError {
     #[error(transparent)]
     Store(#[from] motgift_schema::Error),
+    #[error("migrating the database: {0}")]
+    Migrate(#[from] sea_orm::DbErr),
 }
 
 /// Which data sets to load besides the reference data.
@@ -75,4 +79,13 @@ pub async fn run(store: &Store, options: SeedOptions) -> Result<SeedReport, Seed
         report = report + national::load(store, options.random_seed).await?;
     }
     Ok(report)
+}
+
+/// Applies pending migrations, then seeds: what every command that loads data needs first.
+pub async fn migrate_and_run(
+    db: &DatabaseConnection,
+    options: SeedOptions,
+) -> Result<SeedReport, SeedError> {
+    Migrator::up(db, None).await?;
+    run(&Store::new(db.clone()), options).await
 }

@@ -2,10 +2,8 @@
 //! named by `DATABASE_URL`. The same as `motgift seed`.
 
 use clap::Parser;
-use motgift_schema::Store;
 use motgift_schema::store::{DbConfig, connect};
 use motgift_seed::{DEFAULT_RANDOM_SEED, Scale, SeedOptions};
-use sea_orm_migration::MigratorTrait;
 
 #[derive(Parser)]
 #[command(version, about = "Load Motgift's reference data and synthetic data")]
@@ -29,9 +27,8 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_env_filter("info").init();
     let args = Args::parse();
     let db = connect(&DbConfig::new(&args.database_url)).await?;
-    motgift_migrations::Migrator::up(&db, None).await?;
-    let report = motgift_seed::run(
-        &Store::new(db),
+    let report = motgift_seed::migrate_and_run(
+        &db,
         SeedOptions {
             demo: args.demo,
             scale: args.scale,

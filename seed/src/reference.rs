@@ -16,6 +16,11 @@ pub fn reference_id(name: &str) -> Uuid {
     Uuid::new_v5(&NAMESPACE, name.as_bytes())
 }
 
+/// The id of the measure with the given plan code, such as `3.1`.
+fn measure_id(code: &str) -> Uuid {
+    reference_id(&format!("measure:{code}"))
+}
+
 pub struct RealMunicipality {
     pub kommunenummer: &'static str,
     pub name: &'static str,
@@ -283,7 +288,7 @@ pub async fn load(store: &Store) -> Result<(), SeedError> {
             let code = format!("{area_position}.{position}");
             reference
                 .add_measure(&NewMeasure {
-                    id: reference_id(&format!("measure:{code}")),
+                    id: measure_id(&code),
                     focus_area_id: area_id,
                     position,
                     code,
@@ -304,9 +309,8 @@ pub fn measure_ids() -> Vec<Uuid> {
         .iter()
         .enumerate()
         .flat_map(|(area_index, (_, _, measures))| {
-            (1..=measures.len()).map(move |position| {
-                reference_id(&format!("measure:{}.{position}", area_index + 1))
-            })
+            (1..=measures.len())
+                .map(move |position| measure_id(&format!("{}.{position}", area_index + 1)))
         })
         .collect()
 }

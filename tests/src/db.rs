@@ -121,10 +121,9 @@ async fn template() -> &'static str {
 
 /// Migrations and reference data: what every test database starts with.
 async fn prepare(db: &DatabaseConnection) {
-    Migrator::up(db, None).await.expect("migrate");
-    motgift_seed::run(&Store::new(db.clone()), SeedOptions::default())
+    motgift_seed::migrate_and_run(db, SeedOptions::default())
         .await
-        .expect("load reference data");
+        .expect("migrate and load reference data");
 }
 
 /// A database that exists for one test.
@@ -151,7 +150,7 @@ impl TestDb {
                         Ok(_) => break,
                         Err(err) if attempt < 20 => {
                             attempt += 1;
-                            tracing_retry(&err);
+                            eprintln!("retrying CREATE DATABASE: {err}");
                             tokio::time::sleep(Duration::from_millis(100)).await;
                         }
                         Err(err) => panic!("create test database: {err}"),
@@ -179,10 +178,6 @@ impl TestDb {
     pub fn store(&self) -> Store {
         Store::new(self.db.clone())
     }
-}
-
-fn tracing_retry(err: &sqlx::Error) {
-    eprintln!("retrying CREATE DATABASE: {err}");
 }
 
 impl Drop for TestDb {

@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse};
 use motgift_schema::RequestContext;
 use motgift_schema::graphql::prepare_request;
 
-use crate::app::{AppState, REQUEST_ID_HEADER};
+use crate::app::{AppState, request_id};
 use crate::dev_auth;
 
 pub async fn graphiql() -> impl IntoResponse {
@@ -20,11 +20,7 @@ pub async fn execute(
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
-    let request_id = headers
-        .get(REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let request_id = request_id(&headers).to_owned();
     let caller = if state.config.dev_auth {
         dev_auth::caller_from_headers(&headers)
     } else {
