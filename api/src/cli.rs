@@ -1,4 +1,4 @@
-//! The `motgift` command line: `serve`, `migrate`, `seed`.
+//! The `motgift` command line: `serve`, `migrate`, `seed`, `audit`.
 
 use clap::{Parser, Subcommand};
 use motgift_migrations::{Migrator, MigratorTrait};
@@ -36,6 +36,18 @@ pub enum Command {
     /// Load reference data, and optionally demo or benchmark data. Running it twice changes
     /// nothing.
     Seed(SeedArgs),
+    /// Check the change audit trail.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Walk every municipality's hash chain and report whether it is intact. Exits with a
+    /// failure if an event was changed, removed or reordered.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +93,9 @@ impl Cli {
             Some(Command::Serve(args)) => serve(&self.database, args).await,
             Some(Command::Migrate { action }) => migrate(&self.database, action).await,
             Some(Command::Seed(args)) => seed(&self.database, args).await,
+            Some(Command::Audit {
+                action: AuditAction::Verify,
+            }) => verify_audit(&self.database).await,
         }
     }
 }
@@ -201,4 +216,26 @@ async fn seed(database_args: &DatabaseArgs, args: SeedArgs) -> anyhow::Result<()
         report.naloxone_distributions
     );
     Ok(())
+}
+
+async fn verify_audit(database_args: &DatabaseArgs) -> anyhow::Result<()> {
+    let opened = database::open(database_args).await?;
+    let verification = Store::new(opened.db).verify_audit().await?;
+    for chain in &verification.chains {
+        match &chain.problem {
+            None => println!(
+                "{}: intact, {} events, head {}",
+                chain.kommunenummer, chain.events, chain.head_hash
+            ),
+            Some(problem) => println!("{}: BROKEN: {problem}", chain.kommunenummer),
+        }
+    }
+    if verification.chains.is_empty() {
+        println!("no audit events yet");
+    }
+    if verification.intact() {
+        Ok(())
+    } else {
+        anyhow::bail!("the audit trail has been tampered with (see above)")
+    }
 }

@@ -14,6 +14,7 @@ mod m20261123_000003_create_actions;
 mod m20261123_000004_create_incidents;
 mod m20261123_000005_create_naloxone;
 mod m20261123_000006_create_audit_events;
+mod m20261124_000007_add_recording_support;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_create_incidents::Migration),
             Box::new(m20261123_000005_create_naloxone::Migration),
             Box::new(m20261123_000006_create_audit_events::Migration),
+            Box::new(m20261124_000007_add_recording_support::Migration),
         ]
     }
 }

@@ -58,6 +58,48 @@ impl Caller {
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
+
+    /// The role under which the caller may do what `access` needs, if any. Recorded in the
+    /// audit trail as the role the caller acted in.
+    pub fn acting_role(&self, access: Access) -> Option<Role> {
+        access.roles().iter().copied().find(|r| self.has_role(*r))
+    }
+}
+
+/// What a data access needs. Every access to a municipality's records names one, and a caller
+/// without one of its roles is refused: the default is deny.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Read the municipality's actions on the plan.
+    ReadActions,
+    /// Create, update and retract actions.
+    WriteActions,
+    /// Read incident and naloxone detail rows.
+    ReadCases,
+    /// Create, correct and retract incident and naloxone records.
+    WriteCases,
+    /// Read the municipality's audit trail.
+    ReadAudit,
+}
+
+impl Access {
+    pub fn roles(self) -> &'static [Role] {
+        match self {
+            Access::ReadActions | Access::WriteActions | Access::ReadAudit => &[Role::Coordinator],
+            Access::ReadCases | Access::WriteCases => &[Role::Coordinator, Role::Registrar],
+        }
+    }
+
+    /// What is refused, for the error message.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Access::ReadActions => "reading actions",
+            Access::WriteActions => "changing actions",
+            Access::ReadCases => "reading incident and naloxone records",
+            Access::WriteCases => "changing incident and naloxone records",
+            Access::ReadAudit => "reading the audit trail",
+        }
+    }
 }
 
 /// Everything a request carries into the schema.

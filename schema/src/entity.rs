@@ -3,11 +3,8 @@
 
 pub mod action;
 pub mod action_note;
-#[allow(
-    dead_code,
-    reason = "audit events are written by the recording API, next"
-)]
 pub mod audit_event;
+pub mod audit_head;
 pub mod distribution_site;
 pub mod focus_area;
 pub mod incident;

@@ -5,9 +5,9 @@ use sea_orm::DbErr;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Bad input: names the input field and says what to do.
-    #[error("{message}")]
-    Validation { field: String, message: String },
+    /// Bad input: every problem found, each naming its input field and saying what to do.
+    #[error("{}", summarise(.0))]
+    Validation(Vec<FieldError>),
     /// The record does not exist or belongs to a municipality the caller cannot see.
     #[error("{what} was not found")]
     NotFound { what: &'static str },
@@ -27,16 +27,16 @@ pub enum Error {
 
 impl Error {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Validation {
+        Error::Validation(vec![FieldError {
             field: field.into(),
             message: message.into(),
-        }
+        }])
     }
 
     /// The stable code clients branch on.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::Validation { .. } => "VALIDATION",
+            Error::Validation(_) => "VALIDATION",
             Error::NotFound { .. } => "NOT_FOUND",
             Error::Conflict(_) => "CONFLICT",
             Error::Forbidden(_) => "FORBIDDEN",
@@ -44,6 +44,27 @@ impl Error {
             Error::Unavailable => "SERVICE_UNAVAILABLE",
             Error::Db(_) | Error::Internal(_) => "INTERNAL",
         }
+    }
+}
+
+/// One problem with one input field. `field` is the path in the input, such as `kits` or
+/// `distributions[2].kits`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+fn summarise(errors: &[FieldError]) -> String {
+    match errors {
+        [] => "the input is not valid".to_owned(),
+        [one] => one.message.clone(),
+        [first, rest @ ..] => format!(
+            "{} (and {} more problem{}: see extensions.errors)",
+            first.message,
+            rest.len(),
+            if rest.len() == 1 { "" } else { "s" }
+        ),
     }
 }
 
@@ -74,8 +95,21 @@ impl ErrorExtensions for Error {
         };
         async_graphql::Error::new(message).extend_with(|_, ext| {
             ext.set("code", self.code());
-            if let Error::Validation { field, .. } = self {
-                ext.set("field", field.as_str());
+            if let Error::Validation(errors) = self {
+                if let Some(first) = errors.first() {
+                    ext.set("field", first.field.as_str());
+                }
+                let all: Vec<async_graphql::Value> = errors
+                    .iter()
+                    .map(|e| {
+                        async_graphql::Value::from_json(serde_json::json!({
+                            "field": e.field,
+                            "message": e.message,
+                        }))
+                        .unwrap_or_default()
+                    })
+                    .collect();
+                ext.set("errors", all);
             }
         })
     }

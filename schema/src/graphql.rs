@@ -1,35 +1,57 @@
 //! The GraphQL schema: queries, mutations and types, one file per area.
 
+mod connection;
+mod error_codes;
 mod global_id;
 mod loaders;
+mod mutation;
+mod node;
 mod query;
+mod scalars;
 mod types;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Request, Schema};
+use async_graphql::{EmptySubscription, Request, Schema, SchemaBuilder};
 
 pub use global_id::GlobalId;
+pub use mutation::Mutation;
 pub use query::Query;
+pub use scalars::Date;
 
 use crate::ctx::RequestContext;
 use crate::store::Store;
 
-pub type MotgiftSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type MotgiftSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// How deep a query may nest. GraphiQL's introspection query needs 13.
+pub const MAX_DEPTH: usize = 16;
+/// The most a query may cost: each field costs 1, a connection multiplies by its page size.
+pub const MAX_COMPLEXITY: usize = 50_000;
+/// The most directives one field may carry.
+pub const MAX_DIRECTIVES: usize = 8;
+
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .register_output_type::<node::Node>()
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_directives(MAX_DIRECTIVES)
+        .extension(error_codes::ErrorCodes)
+}
 
 /// Builds the schema once per process. Per-request state is attached by [`prepare_request`].
 pub fn build_schema(store: Store) -> MotgiftSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .data(store)
-        .finish()
+    builder().data(store).finish()
 }
 
 /// Attaches the request context and fresh DataLoaders to one request. DataLoaders are built per
 /// request so that a batch never mixes two callers' scopes.
 pub fn prepare_request(request: Request, store: &Store, ctx: RequestContext) -> Request {
-    request.data(loaders::Loaders::new(store.clone())).data(ctx)
+    request
+        .data(loaders::Loaders::new(store.clone(), ctx.clone()))
+        .data(ctx)
 }
 
 /// The schema in SDL, as committed in `schema/schema.graphql`.
 pub fn sdl() -> String {
-    let schema = Schema::build(Query::default(), EmptyMutation, EmptySubscription).finish();
-    schema.sdl()
+    builder().finish().sdl()
 }

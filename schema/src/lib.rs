@@ -10,7 +10,8 @@ mod entity;
 pub mod error;
 pub mod graphql;
 pub mod store;
+pub mod validate;
 
-pub use ctx::{Caller, RequestContext, Role};
+pub use ctx::{Access, Caller, RequestContext, Role};
 pub use error::Error;
 pub use store::Store;

@@ -4,23 +4,37 @@
 //! A municipality's records are reached only through a [`TenantDb`], which is built from the
 //! request context and adds the municipality condition to every query it builds.
 
+mod actions;
+mod audit;
 mod bulk;
 mod connect;
+mod incidents;
+mod lifecycle;
+mod naloxone;
+mod paging;
 mod records;
 mod reference;
 mod tenant;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
+pub use actions::{ActionFilter, ActionOrder};
+pub use audit::{AuditFilter, AuditOperation, AuditVerification, ChainStatus};
 pub use connect::{DbConfig, connect};
-pub use records::{NewAction, NewIncident, NewNaloxoneDistribution, NewSite, RecordMeta};
+pub use incidents::{IncidentFilter, IncidentOrder};
+pub use lifecycle::Retraction;
+pub use naloxone::{NaloxoneFilter, NaloxoneOrder};
+pub use paging::{Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest};
+pub use records::{
+    NewAction, NewIncident, NewNaloxoneDistribution, NewSite, RecordMeta, RecordState,
+};
 pub use reference::{
     FocusArea, Measure, Municipality, NewFocusArea, NewMeasure, NewMunicipality, Plan, Population,
     Reference,
 };
-pub use tenant::{TenantDb, TenantScope};
+pub use tenant::{Actor, TenantDb, TenantScope};
 
-use crate::ctx::RequestContext;
+use crate::ctx::{Access, RequestContext};
 use crate::error::{Error, Result};
 
 /// The database behind the schema. Cheap to clone (a pool handle).
@@ -52,18 +66,37 @@ impl Store {
         Reference::new(&self.db)
     }
 
-    /// The caller's municipality data. Fails with `UNAUTHENTICATED` for an anonymous request.
-    pub fn tenant(&self, ctx: &RequestContext) -> Result<TenantDb<'_>> {
+    /// The caller's municipality data, for what `access` needs. Anonymous requests get
+    /// `UNAUTHENTICATED`; a caller without a role that grants `access` gets `FORBIDDEN`.
+    pub fn tenant(&self, ctx: &RequestContext, access: Access) -> Result<TenantDb<'_>> {
         let caller = ctx.caller.as_ref().ok_or(Error::Unauthenticated)?;
+        let role = caller.acting_role(access).ok_or_else(|| {
+            let roles: Vec<&str> = access.roles().iter().map(|r| r.code()).collect();
+            Error::Forbidden(format!(
+                "{} needs the role {}",
+                access.describe(),
+                roles.join(" or ")
+            ))
+        })?;
         Ok(TenantDb::new(
             &self.db,
             TenantScope::new(caller.municipalities.iter().cloned()),
+            Actor {
+                subject: caller.subject.clone(),
+                role: role.code().to_owned(),
+                request_id: ctx.request_id.clone(),
+            },
         ))
+    }
+
+    /// Checks every municipality's audit chain from its first event to its head.
+    pub async fn verify_audit(&self) -> Result<AuditVerification> {
+        audit::verify(&self.db).await
     }
 
     /// Writes on behalf of the system (seeding, import), scoped to the given municipalities.
     /// Never reachable from a request.
     pub fn system_tenant(&self, scope: TenantScope) -> TenantDb<'_> {
-        TenantDb::new(&self.db, scope)
+        TenantDb::new(&self.db, scope, Actor::system("system"))
     }
 }

@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 use crate::domain::ActionStatus;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "actions")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -12,6 +12,9 @@ pub struct Model {
     pub synthetic: bool,
     pub version: i32,
     pub idempotency_key: Option<String>,
+    /// Hash of the content the record was created with, to tell a retry from a conflict.
+    #[serde(skip)]
+    pub idempotency_fingerprint: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub retracted_at: Option<DateTimeUtc>,

@@ -33,6 +33,11 @@ impl GlobalId {
         async_graphql::ID(URL_SAFE_NO_PAD.encode(format!("{type_name}:{id}")))
     }
 
+    /// The `'static` name of a type that has global ids.
+    pub fn type_name(name: &str) -> Option<&'static str> {
+        TYPE_NAMES.iter().find(|t| **t == name).copied()
+    }
+
     /// Decodes an id; `field` names the input for the error message.
     pub fn decode(raw: &str, field: &str) -> Result<Self, Error> {
         let invalid = || Error::validation(field, "this is not a valid id");

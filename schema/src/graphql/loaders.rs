@@ -7,8 +7,11 @@ use async_graphql::ErrorExtensions;
 use async_graphql::dataloader::{DataLoader, Loader};
 use uuid::Uuid;
 
+use crate::ctx::{Access, RequestContext};
+use crate::domain::Substance;
+use crate::entity::{action, action_note, distribution_site};
 use crate::error::Error;
-use crate::store::{Measure, Municipality, Population, Store};
+use crate::store::{FocusArea, Measure, Municipality, Population, Store, TenantDb};
 
 /// An error shared between the fields that waited on one batch.
 #[derive(Debug, Clone)]
@@ -32,17 +35,41 @@ impl From<Error> for SharedError {
     }
 }
 
-/// All loaders of one request.
+/// All loaders of one request. The tenant loaders carry the request's context, so a batch
+/// only ever holds one caller's keys and is filtered by that caller's scope.
 pub struct Loaders {
     pub measures_by_focus_area: DataLoader<MeasuresByFocusArea>,
     pub responsible_municipalities: DataLoader<ResponsibleMunicipalities>,
     pub municipalities: DataLoader<MunicipalityByNumber>,
     pub populations: DataLoader<PopulationsByMunicipality>,
+    pub measures: DataLoader<MeasureById>,
+    pub focus_areas: DataLoader<FocusAreaById>,
+    pub action_notes: DataLoader<NotesByAction>,
+    pub actions_by_measure: DataLoader<ActionsByMeasure>,
+    pub substances: DataLoader<SubstancesByIncident>,
+    pub sites: DataLoader<SiteById>,
 }
 
 impl Loaders {
-    pub fn new(store: Store) -> Self {
+    pub fn new(store: Store, ctx: RequestContext) -> Self {
+        let tenant = |access| TenantKeys {
+            store: store.clone(),
+            ctx: ctx.clone(),
+            access,
+        };
         Self {
+            measures: DataLoader::new(MeasureById(store.clone()), tokio::spawn),
+            focus_areas: DataLoader::new(FocusAreaById(store.clone()), tokio::spawn),
+            action_notes: DataLoader::new(NotesByAction(tenant(Access::ReadActions)), tokio::spawn),
+            actions_by_measure: DataLoader::new(
+                ActionsByMeasure(tenant(Access::ReadActions)),
+                tokio::spawn,
+            ),
+            substances: DataLoader::new(
+                SubstancesByIncident(tenant(Access::ReadCases)),
+                tokio::spawn,
+            ),
+            sites: DataLoader::new(SiteById(tenant(Access::ReadCases)), tokio::spawn),
             measures_by_focus_area: DataLoader::new(
                 MeasuresByFocusArea(store.clone()),
                 tokio::spawn,
@@ -125,5 +152,105 @@ impl Loader<String> for PopulationsByMunicipality {
             .await?
             .into_iter()
             .collect())
+    }
+}
+
+pub struct MeasureById(Store);
+
+impl Loader<Uuid> for MeasureById {
+    type Value = Measure;
+    type Error = SharedError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Measure>, SharedError> {
+        let rows = self.0.reference().measures_by_id(keys).await?;
+        Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+    }
+}
+
+pub struct FocusAreaById(Store);
+
+impl Loader<Uuid> for FocusAreaById {
+    type Value = FocusArea;
+    type Error = SharedError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, FocusArea>, SharedError> {
+        let rows = self.0.reference().focus_areas_by_id(keys).await?;
+        Ok(rows.into_iter().map(|f| (f.id, f)).collect())
+    }
+}
+
+/// What a tenant loader needs to open the caller's scoped handle.
+pub struct TenantKeys {
+    store: Store,
+    ctx: RequestContext,
+    access: Access,
+}
+
+impl TenantKeys {
+    fn tenant(&self) -> Result<TenantDb<'_>, Error> {
+        self.store.tenant(&self.ctx, self.access)
+    }
+}
+
+/// Groups rows by a key into the map a loader returns.
+fn group<K: std::hash::Hash + Eq, V>(
+    rows: impl IntoIterator<Item = V>,
+    key: impl Fn(&V) -> K,
+) -> HashMap<K, Vec<V>> {
+    let mut map: HashMap<K, Vec<V>> = HashMap::new();
+    for row in rows {
+        map.entry(key(&row)).or_default().push(row);
+    }
+    map
+}
+
+pub struct NotesByAction(TenantKeys);
+
+impl Loader<Uuid> for NotesByAction {
+    type Value = Vec<action_note::Model>;
+    type Error = SharedError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, SharedError> {
+        let rows = self.0.tenant()?.notes_of_actions(keys).await?;
+        Ok(group(rows, |n| n.action_id))
+    }
+}
+
+pub struct ActionsByMeasure(TenantKeys);
+
+impl Loader<Uuid> for ActionsByMeasure {
+    type Value = Vec<action::Model>;
+    type Error = SharedError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, SharedError> {
+        let rows = self.0.tenant()?.actions_of_measures(keys).await?;
+        Ok(group(rows, |a| a.measure_id))
+    }
+}
+
+pub struct SubstancesByIncident(TenantKeys);
+
+impl Loader<Uuid> for SubstancesByIncident {
+    type Value = Vec<Substance>;
+    type Error = SharedError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, SharedError> {
+        let rows = self.0.tenant()?.substances_of_incidents(keys).await?;
+        Ok(group(rows, |(id, _)| *id)
+            .into_iter()
+            .map(|(id, pairs)| (id, pairs.into_iter().map(|(_, s)| s).collect()))
+            .collect())
+    }
+}
+
+pub struct SiteById(TenantKeys);
+
+impl Loader<Uuid> for SiteById {
+    type Value = distribution_site::Model;
+    type Error = SharedError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, SharedError> {
+        let rows = self.0.tenant()?.sites_by_id(keys).await?;
+        Ok(rows.into_iter().map(|s| (s.id, s)).collect())
     }
 }

@@ -1,7 +1,15 @@
 //! GraphQL object types, one file per area.
 
+pub(crate) mod action;
+mod audit;
+mod incident;
 mod municipality;
+mod naloxone;
 mod plan;
 
+pub use action::ActionNode;
+pub use audit::AuditEventNode;
+pub use incident::IncidentNode;
 pub use municipality::MunicipalityNode;
-pub use plan::PlanNode;
+pub use naloxone::{NaloxoneNode, SiteNode};
+pub use plan::{FocusAreaNode, MeasureNode, PlanNode};

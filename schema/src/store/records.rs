@@ -2,9 +2,32 @@
 //! built; the store stamps the municipality and checks it against the handle's scope.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::ActiveValue::Set;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::domain::*;
+use crate::entity::{action, incident, naloxone_distribution};
+
+/// Which records a list shows: retracted ones leave the statistics but stay in the history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, async_graphql::Enum)]
+pub enum RecordState {
+    /// Records in force (the default).
+    #[default]
+    Active,
+    /// Retracted records only.
+    Retracted,
+    /// Both.
+    All,
+}
+
+/// The fingerprint of a record's content (everything but its identity and lifecycle), which
+/// tells a retried create from a different one that reuses an idempotency key.
+pub(crate) fn fingerprint<T: Serialize>(content: &T) -> String {
+    let json = serde_json::to_vec(content).unwrap_or_default();
+    hex::encode(Sha256::digest(json))
+}
 
 /// Fields every new record carries.
 #[derive(Debug, Clone)]
@@ -24,8 +47,9 @@ pub struct NewSite {
     pub kind: SiteKind,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct NewAction {
+    #[serde(skip)]
     pub meta: RecordMeta,
     pub measure_id: Uuid,
     pub title: String,
@@ -42,8 +66,9 @@ pub struct NewAction {
     pub notes: Vec<(NaiveDate, String)>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct NewIncident {
+    #[serde(skip)]
     pub meta: RecordMeta,
     pub occurred_on: NaiveDate,
     pub occurred_hour: Option<i16>,
@@ -66,8 +91,9 @@ pub struct NewIncident {
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct NewNaloxoneDistribution {
+    #[serde(skip)]
     pub meta: RecordMeta,
     pub distributed_on: NaiveDate,
     pub site_id: Uuid,
@@ -81,4 +107,185 @@ pub struct NewNaloxoneDistribution {
     pub sex: Sex,
     pub age_band: AgeBand,
     pub notes: Option<String>,
+}
+
+impl RecordMeta {
+    /// The identity of a record already stored, for rebuilding its content.
+    fn of(kommunenummer: &str, id: Uuid, created_at: DateTime<Utc>, synthetic: bool) -> Self {
+        Self {
+            id,
+            kommunenummer: Kommunenummer::from_trusted(kommunenummer),
+            created_at,
+            synthetic,
+            idempotency_key: None,
+        }
+    }
+}
+
+impl NewAction {
+    /// The content of a stored action (without its notes), to apply a change to.
+    pub(crate) fn from_row(row: &action::Model) -> Self {
+        Self {
+            meta: RecordMeta::of(&row.kommunenummer, row.id, row.created_at, row.synthetic),
+            measure_id: row.measure_id,
+            title: row.title.clone(),
+            description: row.description.clone(),
+            responsible_unit: row.responsible_unit.clone(),
+            status: row.status,
+            planned_start: row.planned_start,
+            planned_end: row.planned_end,
+            actual_start: row.actual_start,
+            actual_end: row.actual_end,
+            progress_percent: row.progress_percent,
+            output_label: row.output_label.clone(),
+            output_value: row.output_value,
+            notes: Vec::new(),
+        }
+    }
+}
+
+impl NewIncident {
+    pub(crate) fn from_row(row: &incident::Model, substances: Vec<Substance>) -> Self {
+        Self {
+            meta: RecordMeta::of(&row.kommunenummer, row.id, row.created_at, row.synthetic),
+            occurred_on: row.occurred_on,
+            occurred_hour: row.occurred_hour,
+            place_type: row.place_type,
+            outcome: row.outcome,
+            substances,
+            substance_certainty: row.substance_certainty,
+            naloxone_given: row.naloxone_given,
+            naloxone_doses: row.naloxone_doses,
+            naloxone_given_by: row.naloxone_given_by,
+            disposition: row.disposition,
+            age_band: row.age_band,
+            sex: row.sex,
+            intent: row.intent,
+            follow_up_offered: row.follow_up_offered,
+            follow_up_within_hours: row.follow_up_within_hours,
+            follow_up_accepted: row.follow_up_accepted,
+            follow_up_kind: row.follow_up_kind,
+            source: row.source,
+            notes: row.notes.clone(),
+        }
+    }
+}
+
+impl NewNaloxoneDistribution {
+    pub(crate) fn from_row(row: &naloxone_distribution::Model) -> Self {
+        Self {
+            meta: RecordMeta::of(&row.kommunenummer, row.id, row.created_at, row.synthetic),
+            distributed_on: row.distributed_on,
+            site_id: row.site_id,
+            kits: row.kits,
+            product: row.product,
+            recipient_category: row.recipient_category,
+            first_time: row.first_time,
+            refill_reason: row.refill_reason,
+            training_given: row.training_given,
+            training_minutes: row.training_minutes,
+            sex: row.sex,
+            age_band: row.age_band,
+            notes: row.notes.clone(),
+        }
+    }
+}
+
+/// Fills the lifecycle columns of a new row; the same on every record table.
+macro_rules! new_row {
+    ($module:ident, $meta:expr, $content:expr) => {{
+        let meta: &RecordMeta = $meta;
+        $module::ActiveModel {
+            kommunenummer: Set(meta.kommunenummer.to_string()),
+            id: Set(meta.id),
+            synthetic: Set(meta.synthetic),
+            version: Set(1),
+            idempotency_key: Set(meta.idempotency_key.clone()),
+            idempotency_fingerprint: Set(None),
+            created_at: Set(meta.created_at),
+            updated_at: Set(meta.created_at),
+            retracted_at: Set(None),
+            retraction_reason: Set(None),
+            ..$content
+        }
+    }};
+}
+
+impl NewAction {
+    /// The content columns only, as a change to a stored row.
+    pub(crate) fn content(&self) -> action::ActiveModel {
+        action::ActiveModel {
+            measure_id: Set(self.measure_id),
+            title: Set(self.title.clone()),
+            description: Set(self.description.clone()),
+            responsible_unit: Set(self.responsible_unit.clone()),
+            status: Set(self.status),
+            planned_start: Set(self.planned_start),
+            planned_end: Set(self.planned_end),
+            actual_start: Set(self.actual_start),
+            actual_end: Set(self.actual_end),
+            progress_percent: Set(self.progress_percent),
+            output_label: Set(self.output_label.clone()),
+            output_value: Set(self.output_value),
+            ..Default::default()
+        }
+    }
+
+    pub(crate) fn row(&self) -> action::ActiveModel {
+        new_row!(action, &self.meta, self.content())
+    }
+}
+
+impl NewIncident {
+    pub(crate) fn content(&self) -> incident::ActiveModel {
+        incident::ActiveModel {
+            occurred_on: Set(self.occurred_on),
+            occurred_hour: Set(self.occurred_hour),
+            place_type: Set(self.place_type),
+            outcome: Set(self.outcome),
+            substance_certainty: Set(self.substance_certainty),
+            naloxone_given: Set(self.naloxone_given),
+            naloxone_doses: Set(self.naloxone_doses),
+            naloxone_given_by: Set(self.naloxone_given_by),
+            disposition: Set(self.disposition),
+            age_band: Set(self.age_band),
+            sex: Set(self.sex),
+            intent: Set(self.intent),
+            follow_up_offered: Set(self.follow_up_offered),
+            follow_up_within_hours: Set(self.follow_up_within_hours),
+            follow_up_accepted: Set(self.follow_up_accepted),
+            follow_up_kind: Set(self.follow_up_kind),
+            source: Set(self.source),
+            notes: Set(self.notes.clone()),
+            ..Default::default()
+        }
+    }
+
+    pub(crate) fn row(&self) -> incident::ActiveModel {
+        new_row!(incident, &self.meta, self.content())
+    }
+}
+
+impl NewNaloxoneDistribution {
+    pub(crate) fn content(&self) -> naloxone_distribution::ActiveModel {
+        naloxone_distribution::ActiveModel {
+            distributed_on: Set(self.distributed_on),
+            site_id: Set(self.site_id),
+            kits: Set(self.kits),
+            product: Set(self.product),
+            recipient_category: Set(self.recipient_category),
+            first_time: Set(self.first_time),
+            refill_reason: Set(self.refill_reason),
+            training_given: Set(self.training_given),
+            training_minutes: Set(self.training_minutes),
+            sex: Set(self.sex),
+            age_band: Set(self.age_band),
+            notes: Set(self.notes.clone()),
+            ..Default::default()
+        }
+    }
+
+    pub(crate) fn row(&self) -> naloxone_distribution::ActiveModel {
+        new_row!(naloxone_distribution, &self.meta, self.content())
+    }
 }

@@ -176,6 +176,22 @@ impl<'a> Reference<'a> {
         Ok(rows.into_iter().map(Measure::from).collect())
     }
 
+    pub async fn focus_areas_by_id(&self, ids: &[Uuid]) -> Result<Vec<FocusArea>> {
+        let rows = focus_area::Entity::find()
+            .filter(focus_area::Column::Id.is_in(ids.iter().copied()))
+            .all(self.db)
+            .await?;
+        Ok(rows.into_iter().map(FocusArea::from).collect())
+    }
+
+    pub async fn measures_by_id(&self, ids: &[Uuid]) -> Result<Vec<Measure>> {
+        let rows = measure::Entity::find()
+            .filter(measure::Column::Id.is_in(ids.iter().copied()))
+            .all(self.db)
+            .await?;
+        Ok(rows.into_iter().map(Measure::from).collect())
+    }
+
     /// The municipalities responsible for each of the given measures.
     pub async fn responsibilities(&self, measure_ids: &[Uuid]) -> Result<Vec<(Uuid, String)>> {
         let rows = measure_responsibility::Entity::find()

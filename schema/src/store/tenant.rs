@@ -1,9 +1,14 @@
-//! The tenant-scoped handle: every query it builds carries the municipality condition.
+//! The tenant-scoped handle: every query it builds carries the municipality condition, and
+//! every transaction it opens carries the scope for PostgreSQL's row-level security.
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, Select, Statement, TransactionTrait,
+};
 
 use crate::domain::Kommunenummer;
 use crate::entity;
+use crate::error::{Error, Result};
 
 /// The municipalities whose detail rows a handle may touch. Empty means nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +31,26 @@ impl TenantScope {
 
     pub fn municipalities(&self) -> &[String] {
         &self.municipalities
+    }
+}
+
+/// Who acts through a handle, as the audit trail records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The caller's subject, or `system` for seeding and import.
+    pub subject: String,
+    /// The role the caller acted in.
+    pub role: String,
+    pub request_id: String,
+}
+
+impl Actor {
+    pub fn system(request_id: impl Into<String>) -> Self {
+        Self {
+            subject: "system".to_owned(),
+            role: "system".to_owned(),
+            request_id: request_id.into(),
+        }
     }
 }
 
@@ -55,25 +80,94 @@ tenant_owned!(
     naloxone_distribution
 );
 
-/// Access to the records of the municipalities in scope.
+/// Access to the records of the municipalities in scope, on behalf of one actor.
 #[derive(Debug, Clone)]
 pub struct TenantDb<'a> {
     pub(crate) db: &'a DatabaseConnection,
     scope: TenantScope,
+    actor: Actor,
 }
 
 impl<'a> TenantDb<'a> {
-    pub(crate) fn new(db: &'a DatabaseConnection, scope: TenantScope) -> Self {
-        Self { db, scope }
+    pub(crate) fn new(db: &'a DatabaseConnection, scope: TenantScope, actor: Actor) -> Self {
+        Self { db, scope, actor }
     }
 
     pub fn scope(&self) -> &TenantScope {
         &self.scope
     }
 
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub(crate) fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
     /// A select over `E` limited to the municipalities in scope.
-    #[expect(dead_code, reason = "the record queries arrive with the recording API")]
     pub(crate) fn select<E: TenantOwned>(&self) -> Select<E> {
         E::find().filter(E::tenant_column().is_in(self.scope.municipalities.iter().cloned()))
+    }
+
+    /// Opens a transaction that carries the scope: on PostgreSQL the row-level security
+    /// policies read it from the transaction-local `app.municipalities` setting, so a pooled
+    /// connection never keeps it after the transaction ends.
+    pub(crate) async fn begin(&self) -> Result<DatabaseTransaction> {
+        let txn = self.db.begin().await?;
+        if self.backend() == DbBackend::Postgres {
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT set_config('app.municipalities', $1, true)",
+                [self.scope.municipalities.join(",").into()],
+            ))
+            .await?;
+        }
+        Ok(txn)
+    }
+
+    /// Runs reads in one scoped transaction.
+    pub(crate) async fn read<T>(
+        &self,
+        reads: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T>,
+    ) -> Result<T> {
+        let txn = self.begin().await?;
+        let out = reads(&txn).await?;
+        txn.commit().await?;
+        Ok(out)
+    }
+
+    /// The municipality a new record goes to: the one asked for, which must be in scope, or
+    /// the caller's only one.
+    pub fn target_municipality(&self, requested: Option<&str>, field: &str) -> Result<String> {
+        match requested {
+            Some(k) if self.scope.contains(k) => Ok(k.to_owned()),
+            Some(k) => Err(Error::Forbidden(format!(
+                "you cannot record data for municipality {k} ({field})"
+            ))),
+            None => match self.scope.municipalities.as_slice() {
+                [only] => Ok(only.clone()),
+                [] => Err(Error::Forbidden("you act for no municipality".to_owned())),
+                _ => Err(Error::validation(
+                    field,
+                    "you act for several municipalities: say which one this record is for",
+                )),
+            },
+        }
+    }
+
+    /// Narrows a list filter to the requested municipalities, all of which must be in scope.
+    pub fn narrow(&self, requested: Option<&[String]>, field: &str) -> Result<Vec<String>> {
+        match requested {
+            None => Ok(self.scope.municipalities.clone()),
+            Some(wanted) => {
+                if let Some(foreign) = wanted.iter().find(|k| !self.scope.contains(k)) {
+                    return Err(Error::Forbidden(format!(
+                        "you cannot read detail rows of municipality {foreign} ({field})"
+                    )));
+                }
+                Ok(wanted.to_vec())
+            }
+        }
     }
 }

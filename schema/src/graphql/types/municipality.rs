@@ -1,7 +1,7 @@
 //! A municipality and its population per year.
 
+use crate::graphql::scalars::Date;
 use async_graphql::{Context, Object, ResultExt, SimpleObject};
-use chrono::NaiveDate;
 
 use crate::graphql::loaders::Loaders;
 use crate::store::{Municipality, Population};
@@ -43,13 +43,13 @@ impl MunicipalityNode {
     }
 
     /// The first day this municipality number was in use.
-    async fn valid_from(&self) -> NaiveDate {
-        self.0.valid_from
+    async fn valid_from(&self) -> Date {
+        self.0.valid_from.into()
     }
 
     /// The last day this municipality number was in use, if it has been retired.
-    async fn valid_to(&self) -> Option<NaiveDate> {
-        self.0.valid_to
+    async fn valid_to(&self) -> Option<Date> {
+        self.0.valid_to.map(Date)
     }
 
     /// True for generated municipalities (benchmark data), never for real ones.

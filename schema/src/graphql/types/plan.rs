@@ -1,11 +1,12 @@
 //! The shared plan: its focus areas and measures.
 
-use async_graphql::{Context, ID, Object, ResultExt};
-use chrono::NaiveDate;
+use crate::graphql::scalars::Date;
+use async_graphql::{Context, ErrorExtensions, ID, Object, ResultExt};
 
+use crate::error::Error;
 use crate::graphql::global_id::GlobalId;
 use crate::graphql::loaders::Loaders;
-use crate::graphql::types::MunicipalityNode;
+use crate::graphql::types::{ActionNode, MunicipalityNode};
 use crate::store::{FocusArea, Measure, Plan, Store};
 
 /// The joint action plan against overdoses.
@@ -13,7 +14,7 @@ pub struct PlanNode(pub Plan);
 
 #[Object(name = "Plan")]
 impl PlanNode {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         GlobalId::encode("Plan", self.0.id)
     }
 
@@ -33,13 +34,13 @@ impl PlanNode {
     }
 
     /// First day of the plan period.
-    async fn period_start(&self) -> NaiveDate {
-        self.0.period_start
+    async fn period_start(&self) -> Date {
+        self.0.period_start.into()
     }
 
     /// Last day of the plan period.
-    async fn period_end(&self) -> NaiveDate {
-        self.0.period_end
+    async fn period_end(&self) -> Date {
+        self.0.period_end.into()
     }
 
     /// True while the plan's structure is a draft, not the adopted text.
@@ -60,7 +61,7 @@ pub struct FocusAreaNode(pub FocusArea);
 
 #[Object(name = "FocusArea")]
 impl FocusAreaNode {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         GlobalId::encode("FocusArea", self.0.id)
     }
 
@@ -97,7 +98,7 @@ pub struct MeasureNode(pub Measure);
 
 #[Object(name = "Measure")]
 impl MeasureNode {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         GlobalId::encode("Measure", self.0.id)
     }
 
@@ -124,6 +125,33 @@ impl MeasureNode {
     /// A longer description, if the plan gives one.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
+    }
+
+    /// The focus area this measure belongs to.
+    async fn focus_area(&self, ctx: &Context<'_>) -> async_graphql::Result<FocusAreaNode> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        loaders
+            .focus_areas
+            .load_one(self.0.focus_area_id)
+            .await
+            .extend()?
+            .map(FocusAreaNode)
+            .ok_or_else(|| Error::NotFound { what: "focus area" }.extend())
+    }
+
+    /// The actions in force on this measure, of the municipalities the caller acts for.
+    /// Needs the coordinator role.
+    async fn actions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ActionNode>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .actions_by_measure
+            .load_one(self.0.id)
+            .await
+            .extend()?
+            .unwrap_or_default()
+            .into_iter()
+            .map(ActionNode)
+            .collect())
     }
 
     /// The municipalities responsible for carrying out this measure.

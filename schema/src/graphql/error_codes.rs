@@ -1,0 +1,91 @@
+//! Gives every error a stable `extensions.code`, including the errors async-graphql raises
+//! itself while parsing and validating a request (a misspelt enum value, a number out of
+//! range, a query over a limit), so clients branch on codes, never on message text.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
+use async_graphql::{Response, ServerError};
+
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodes)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for ErrorCodes {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        for error in &mut response.errors {
+            classify(error);
+        }
+        response
+    }
+}
+
+/// The limits a request can exceed, as async-graphql words them.
+const LIMITS: [(&str, &str); 4] = [
+    ("nested too deep", "depth"),
+    ("too complex", "complexity"),
+    ("too many directives", "directives"),
+    ("recursive depth", "recursiveDepth"),
+];
+
+fn classify(error: &mut ServerError) {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_some() {
+        return;
+    }
+    if let Some((_, limit)) = LIMITS
+        .iter()
+        .find(|(words, _)| error.message.contains(words))
+    {
+        extensions.set("code", "LIMIT_EXCEEDED");
+        extensions.set("limit", *limit);
+        return;
+    }
+    if !error.path.is_empty() {
+        // A resolver error without a code is a bug of ours, not the client's.
+        extensions.set("code", "INTERNAL");
+        return;
+    }
+    match input_field(&error.message) {
+        Some(field) => {
+            extensions.set("code", "VALIDATION");
+            extensions.set("field", field);
+        }
+        None => extensions.set("code", "BAD_REQUEST"),
+    }
+}
+
+/// The input field an argument or variable error is about, such as `input.kits`, read from
+/// the message (`Invalid value for argument "input.kits", ...`).
+fn input_field(message: &str) -> Option<String> {
+    for marker in ["argument \"", "variable \"", "Variable \""] {
+        if let Some(start) = message.find(marker) {
+            let rest = &message[start + marker.len()..];
+            let end = rest.find('"')?;
+            return Some(rest[..end].trim_start_matches('$').to_owned());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_field_of_an_argument_error() {
+        assert_eq!(
+            input_field(
+                r#"Invalid value for argument "input.outcome", enumeration type "Outcome" does not contain the value "X""#
+            ),
+            Some("input.outcome".to_owned())
+        );
+        assert_eq!(input_field("Unknown field \"x\""), None);
+    }
+}

@@ -1,0 +1,349 @@
+//! The change audit: an append-only, hash-chained log per municipality, written in the same
+//! transaction as the change it records.
+//!
+//! Each event's hash covers its content and the previous event's hash, and `audit_heads` holds
+//! the last sequence number and hash, so an edited, removed or reordered event is detectable.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
+};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
+use super::tenant::{Actor, TenantDb};
+use crate::entity::{audit_event, audit_head};
+use crate::error::{Error, Result};
+
+/// The `prev_hash` of a municipality's first event.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What a change did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+pub enum AuditOperation {
+    Create,
+    Update,
+    AddNote,
+    Correct,
+    Retract,
+}
+
+impl AuditOperation {
+    pub fn code(self) -> &'static str {
+        match self {
+            AuditOperation::Create => "CREATE",
+            AuditOperation::Update => "UPDATE",
+            AuditOperation::AddNote => "ADD_NOTE",
+            AuditOperation::Correct => "CORRECT",
+            AuditOperation::Retract => "RETRACT",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            AuditOperation::Create,
+            AuditOperation::Update,
+            AuditOperation::AddNote,
+            AuditOperation::Correct,
+            AuditOperation::Retract,
+        ]
+        .into_iter()
+        .find(|op| op.code() == code)
+    }
+}
+
+/// One change to record.
+pub(crate) struct Change {
+    pub record_type: &'static str,
+    pub record_id: Uuid,
+    pub operation: AuditOperation,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// A municipality's chain, claimed for one transaction.
+pub(crate) struct AuditChain {
+    kommunenummer: String,
+    seq: i64,
+    hash: String,
+}
+
+impl AuditChain {
+    /// Claims the chain's head. This must be the transaction's first statement: it is a write,
+    /// so it takes the municipality's row lock on PostgreSQL and the write lock on SQLite
+    /// before anything is read, and concurrent writers queue instead of forking the chain.
+    pub async fn claim(txn: &DatabaseTransaction, kommunenummer: &str) -> Result<Self> {
+        let touch = || {
+            audit_head::Entity::update_many()
+                .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq))
+                .filter(audit_head::Column::Kommunenummer.eq(kommunenummer))
+                .exec(txn)
+        };
+        if touch().await?.rows_affected == 0 {
+            audit_head::Entity::insert(audit_head::ActiveModel {
+                kommunenummer: Set(kommunenummer.to_owned()),
+                seq: Set(0),
+                hash: Set(GENESIS_HASH.to_owned()),
+            })
+            .on_conflict_do_nothing()
+            .exec_without_returning(txn)
+            .await?;
+            touch().await?;
+        }
+        let head = audit_head::Entity::find_by_id(kommunenummer.to_owned())
+            .one(txn)
+            .await?
+            .ok_or_else(|| Error::Internal("audit head vanished".to_owned()))?;
+        Ok(Self {
+            kommunenummer: head.kommunenummer,
+            seq: head.seq,
+            hash: head.hash,
+        })
+    }
+
+    pub async fn append(
+        &mut self,
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        change: Change,
+    ) -> Result<()> {
+        let event = audit_event::Model {
+            kommunenummer: self.kommunenummer.clone(),
+            seq: self.seq + 1,
+            id: Uuid::now_v7(),
+            // Stored with microseconds on both databases, so the hash is recomputable.
+            occurred_at: Utc::now().trunc_subsecs(6),
+            actor: actor.subject.clone(),
+            role: actor.role.clone(),
+            request_id: actor.request_id.clone(),
+            record_type: change.record_type.to_owned(),
+            record_id: change.record_id,
+            operation: change.operation.code().to_owned(),
+            before: change.before,
+            after: change.after,
+            prev_hash: self.hash.clone(),
+            hash: String::new(),
+        };
+        let hash = event_hash(&event);
+        audit_event::Entity::insert(audit_event::ActiveModel {
+            hash: Set(hash.clone()),
+            ..sea_orm::IntoActiveModel::into_active_model(event)
+        })
+        .exec_without_returning(txn)
+        .await?;
+        self.seq += 1;
+        self.hash = hash;
+        Ok(())
+    }
+
+    /// Moves the head to the last appended event.
+    pub async fn close(self, txn: &DatabaseTransaction) -> Result<()> {
+        audit_head::Entity::update_many()
+            .col_expr(audit_head::Column::Seq, Expr::value(self.seq))
+            .col_expr(audit_head::Column::Hash, Expr::value(self.hash))
+            .filter(audit_head::Column::Kommunenummer.eq(self.kommunenummer))
+            .exec(txn)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The hash of an event: SHA-256 over the previous hash and a canonical JSON of every other
+/// column (object keys sorted, timestamps in RFC 3339 with microseconds).
+fn event_hash(event: &audit_event::Model) -> String {
+    let canonical = serde_json::json!({
+        "kommunenummer": event.kommunenummer,
+        "seq": event.seq,
+        "id": event.id,
+        "occurred_at": timestamp(event.occurred_at),
+        "actor": event.actor,
+        "role": event.role,
+        "request_id": event.request_id,
+        "record_type": event.record_type,
+        "record_id": event.record_id,
+        "operation": event.operation,
+        "before": event.before,
+        "after": event.after,
+    });
+    let mut hasher = Sha256::new();
+    hasher.update(event.prev_hash.as_bytes());
+    hasher.update(canonical.to_string().as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// The outcome of checking every municipality's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditVerification {
+    pub chains: Vec<ChainStatus>,
+}
+
+impl AuditVerification {
+    pub fn intact(&self) -> bool {
+        self.chains.iter().all(|c| c.problem.is_none())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainStatus {
+    pub kommunenummer: String,
+    pub events: u64,
+    pub head_hash: String,
+    /// The first problem found, if any.
+    pub problem: Option<String>,
+}
+
+const VERIFY_BATCH: u64 = 1_000;
+
+/// Walks every chain from its first event and checks sequence numbers, links, hashes and head.
+pub(crate) async fn verify(db: &DatabaseConnection) -> Result<AuditVerification> {
+    let mut municipalities: Vec<String> = audit_head::Entity::find()
+        .select_only()
+        .column(audit_head::Column::Kommunenummer)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let with_events: Vec<String> = audit_event::Entity::find()
+        .select_only()
+        .column(audit_event::Column::Kommunenummer)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    municipalities.extend(with_events);
+    municipalities.sort();
+    municipalities.dedup();
+
+    let mut chains = Vec::with_capacity(municipalities.len());
+    for kommunenummer in municipalities {
+        chains.push(verify_chain(db, &kommunenummer).await?);
+    }
+    Ok(AuditVerification { chains })
+}
+
+async fn verify_chain(db: &DatabaseConnection, kommunenummer: &str) -> Result<ChainStatus> {
+    let mut expected_seq = 1;
+    let mut prev_hash = GENESIS_HASH.to_owned();
+    let mut problem = None;
+    'walk: loop {
+        let batch = audit_event::Entity::find()
+            .filter(audit_event::Column::Kommunenummer.eq(kommunenummer))
+            .filter(audit_event::Column::Seq.gte(expected_seq))
+            .order_by_asc(audit_event::Column::Seq)
+            .limit(VERIFY_BATCH)
+            .all(db)
+            .await?;
+        let done = (batch.len() as u64) < VERIFY_BATCH;
+        for event in batch {
+            if event.seq != expected_seq {
+                problem = Some(format!("event {expected_seq} is missing"));
+                break 'walk;
+            }
+            if event.prev_hash != prev_hash {
+                problem = Some(format!(
+                    "event {} does not link to the event before it",
+                    event.seq
+                ));
+                break 'walk;
+            }
+            if event_hash(&event) != event.hash {
+                problem = Some(format!(
+                    "event {} has been changed after it was written",
+                    event.seq
+                ));
+                break 'walk;
+            }
+            prev_hash = event.hash;
+            expected_seq += 1;
+        }
+        if done {
+            break;
+        }
+    }
+    let events = (expected_seq - 1) as u64;
+    if problem.is_none() {
+        let head = audit_head::Entity::find_by_id(kommunenummer.to_owned())
+            .one(db)
+            .await?;
+        problem = match head {
+            None => Some("the chain's head is missing".to_owned()),
+            Some(head) if head.seq != events as i64 || head.hash != prev_hash => Some(format!(
+                "the chain ends at event {events} but its head says {}: events were removed",
+                head.seq
+            )),
+            Some(_) => None,
+        };
+    }
+    Ok(ChainStatus {
+        kommunenummer: kommunenummer.to_owned(),
+        events,
+        head_hash: prev_hash,
+        problem,
+    })
+}
+
+/// Which audit events to list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub municipalities: Option<Vec<String>>,
+    pub record_id: Option<Uuid>,
+}
+
+fn audit_ordering() -> Ordering<audit_event::Entity> {
+    Ordering {
+        key: audit_event::Column::Seq,
+        kind: SortKind::Seq,
+        id: audit_event::Column::Id,
+        descending: true,
+        cursor_of: |m| Cursor {
+            key: SortValue::Seq(m.seq),
+            id: m.id,
+        },
+    }
+}
+
+impl TenantDb<'_> {
+    fn audit_select(&self, filter: &AuditFilter) -> Result<Select<audit_event::Entity>> {
+        let municipalities = self.narrow(filter.municipalities.as_deref(), "municipalities")?;
+        let mut select = self
+            .select::<audit_event::Entity>()
+            .filter(audit_event::Column::Kommunenummer.is_in(municipalities));
+        if let Some(id) = filter.record_id {
+            select = select.filter(audit_event::Column::RecordId.eq(id));
+        }
+        Ok(select)
+    }
+
+    /// The audit trail, newest first.
+    pub async fn audit_events(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<audit_event::Model>> {
+        let select = self.audit_select(filter)?;
+        self.read(async |txn| paging::fetch(txn, select, &audit_ordering(), page).await)
+            .await
+    }
+
+    pub async fn count_audit_events(&self, filter: &AuditFilter) -> Result<u64> {
+        let select = self.audit_select(filter)?;
+        self.read(async |txn| Ok(select.count(txn).await?)).await
+    }
+}
+
+impl TenantDb<'_> {
+    pub async fn audit_event(&self, id: Uuid) -> Result<Option<audit_event::Model>> {
+        let select = self
+            .select::<audit_event::Entity>()
+            .filter(audit_event::Column::Id.eq(id));
+        self.read(async |txn| Ok(select.one(txn).await?)).await
+    }
+}

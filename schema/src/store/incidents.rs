@@ -1,0 +1,256 @@
+//! Overdose incidents and their suspected substances.
+
+use chrono::{NaiveDate, SubsecRound, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Select,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::actions::with_state;
+use super::audit::{AuditOperation, Change};
+use super::lifecycle::{RecordEntity, Retraction};
+use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
+use super::records::{NewIncident, RecordState, fingerprint};
+use super::tenant::TenantDb;
+use crate::domain::{Outcome, PlaceType, Substance};
+use crate::entity::{incident, incident_substance};
+use crate::error::{Error, Result};
+use crate::validate::{self, Validator};
+
+#[derive(Debug, Clone, Default)]
+pub struct IncidentFilter {
+    pub municipalities: Option<Vec<String>>,
+    /// First day included.
+    pub from: Option<NaiveDate>,
+    /// Last day included.
+    pub to: Option<NaiveDate>,
+    pub outcomes: Option<Vec<Outcome>>,
+    pub place_types: Option<Vec<PlaceType>>,
+    /// Incidents where any of these substances was suspected.
+    pub substances: Option<Vec<Substance>>,
+    pub state: RecordState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, async_graphql::Enum)]
+pub enum IncidentOrder {
+    /// Latest first (the default).
+    #[default]
+    OccurredOnDesc,
+    OccurredOnAsc,
+    UpdatedAtDesc,
+    UpdatedAtAsc,
+}
+
+impl IncidentOrder {
+    fn ordering(self) -> Ordering<incident::Entity> {
+        match self {
+            IncidentOrder::OccurredOnDesc | IncidentOrder::OccurredOnAsc => Ordering {
+                key: incident::Column::OccurredOn,
+                kind: SortKind::Date,
+                id: incident::Column::Id,
+                descending: self == IncidentOrder::OccurredOnDesc,
+                cursor_of: |m| Cursor {
+                    key: SortValue::Date(m.occurred_on),
+                    id: m.id,
+                },
+            },
+            IncidentOrder::UpdatedAtDesc | IncidentOrder::UpdatedAtAsc => Ordering {
+                key: incident::Column::UpdatedAt,
+                kind: SortKind::Time,
+                id: incident::Column::Id,
+                descending: self == IncidentOrder::UpdatedAtDesc,
+                cursor_of: |m| Cursor {
+                    key: SortValue::Time(m.updated_at),
+                    id: m.id,
+                },
+            },
+        }
+    }
+}
+
+impl TenantDb<'_> {
+    fn incident_select(&self, filter: &IncidentFilter) -> Result<Select<incident::Entity>> {
+        let municipalities = self.narrow(filter.municipalities.as_deref(), "municipalities")?;
+        let mut select = with_state(self.select::<incident::Entity>(), filter.state)
+            .filter(incident::Column::Kommunenummer.is_in(municipalities.clone()));
+        if let Some(from) = filter.from {
+            select = select.filter(incident::Column::OccurredOn.gte(from));
+        }
+        if let Some(to) = filter.to {
+            select = select.filter(incident::Column::OccurredOn.lte(to));
+        }
+        if let Some(outcomes) = &filter.outcomes {
+            select = select.filter(incident::Column::Outcome.is_in(outcomes.iter().copied()));
+        }
+        if let Some(places) = &filter.place_types {
+            select = select.filter(incident::Column::PlaceType.is_in(places.iter().copied()));
+        }
+        if let Some(substances) = &filter.substances {
+            select = select.filter(
+                incident::Column::Id.in_subquery(
+                    Query::select()
+                        .column(incident_substance::Column::IncidentId)
+                        .from(incident_substance::Entity)
+                        .and_where(incident_substance::Column::Kommunenummer.is_in(municipalities))
+                        .and_where(
+                            incident_substance::Column::Substance.is_in(substances.iter().copied()),
+                        )
+                        .to_owned(),
+                ),
+            );
+        }
+        Ok(select)
+    }
+
+    pub async fn incidents(
+        &self,
+        filter: &IncidentFilter,
+        order: IncidentOrder,
+        page: &PageRequest,
+    ) -> Result<Page<incident::Model>> {
+        let select = self.incident_select(filter)?;
+        self.read(async |txn| paging::fetch(txn, select, &order.ordering(), page).await)
+            .await
+    }
+
+    pub async fn count_incidents(&self, filter: &IncidentFilter) -> Result<u64> {
+        let select = self.incident_select(filter)?;
+        self.read(async |txn| Ok(select.count(txn).await?)).await
+    }
+
+    pub async fn incident(&self, id: Uuid) -> Result<Option<incident::Model>> {
+        self.read(async |txn| self.find_record::<incident::Entity, _>(txn, id).await)
+            .await
+    }
+
+    /// The suspected substances of the given incidents, as (incident, substance) pairs.
+    pub async fn substances_of_incidents(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, Substance)>> {
+        let select = self
+            .select::<incident_substance::Entity>()
+            .filter(incident_substance::Column::IncidentId.is_in(ids.iter().copied()))
+            .order_by_asc(incident_substance::Column::Substance);
+        let rows = self.read(async |txn| Ok(select.all(txn).await?)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.incident_id, r.substance))
+            .collect())
+    }
+
+    pub async fn create_incident(&self, mut new: NewIncident) -> Result<incident::Model> {
+        let rules = self.rules().await?;
+        let mut v = Validator::new();
+        v.idempotency_key(new.meta.idempotency_key.as_deref());
+        validate::incident(&mut v, &new, &rules);
+        v.finish()?;
+        let kommunenummer = new.meta.kommunenummer.to_string();
+        self.target_municipality(Some(&kommunenummer), "municipality")?;
+        let print = fingerprint(&new);
+        let mut w = self.write(&kommunenummer).await?;
+        if let Some(existing) = w
+            .replay::<incident::Entity>(&kommunenummer, new.meta.idempotency_key.as_deref(), &print)
+            .await?
+        {
+            return Ok(existing);
+        }
+        new.meta.created_at = Utc::now().trunc_subsecs(6);
+        let mut row = new.row();
+        row.idempotency_fingerprint = Set(new.meta.idempotency_key.as_ref().map(|_| print));
+        incident::Entity::insert(row)
+            .exec_without_returning(&w.txn)
+            .await?;
+        replace_substances(&w.txn, &kommunenummer, new.meta.id, &new.substances).await?;
+        let created = self
+            .find_record::<incident::Entity, _>(&w.txn, new.meta.id)
+            .await?
+            .ok_or_else(|| Error::Internal("a created incident vanished".to_owned()))?;
+        w.audit(Change {
+            record_type: incident::Entity::TYPE_NAME,
+            record_id: created.id,
+            operation: AuditOperation::Create,
+            before: None,
+            after: Some(snapshot(&created, &new.substances)),
+        })
+        .await?;
+        w.commit().await?;
+        Ok(created)
+    }
+
+    /// Corrects an incident from the version the client saw; `change` edits its content.
+    pub async fn correct_incident(
+        &self,
+        id: Uuid,
+        seen_version: i32,
+        change: impl FnOnce(&mut NewIncident),
+    ) -> Result<incident::Model> {
+        let rules = self.rules().await?;
+        let mut w = self.write_for::<incident::Entity>(id).await?;
+        let before = w.current::<incident::Entity>(id, seen_version).await?;
+        let old_substances: Vec<Substance> = incident_substance::Entity::find()
+            .filter(incident_substance::Column::Kommunenummer.eq(&before.kommunenummer))
+            .filter(incident_substance::Column::IncidentId.eq(id))
+            .order_by_asc(incident_substance::Column::Substance)
+            .all(&w.txn)
+            .await?
+            .into_iter()
+            .map(|r| r.substance)
+            .collect();
+        let mut content = NewIncident::from_row(&before, old_substances.clone());
+        change(&mut content);
+        let mut v = Validator::new();
+        validate::incident(&mut v, &content, &rules);
+        v.finish()?;
+        let after = w
+            .save::<incident::Entity>(&before, content.content())
+            .await?;
+        content.substances.sort();
+        if content.substances != old_substances {
+            replace_substances(&w.txn, &before.kommunenummer, id, &content.substances).await?;
+        }
+        w.audit(Change {
+            record_type: incident::Entity::TYPE_NAME,
+            record_id: id,
+            operation: AuditOperation::Correct,
+            before: Some(snapshot(&before, &old_substances)),
+            after: Some(snapshot(&after, &content.substances)),
+        })
+        .await?;
+        w.commit().await?;
+        Ok(after)
+    }
+
+    pub async fn retract_incident(&self, retraction: Retraction) -> Result<incident::Model> {
+        self.retract_record::<incident::Entity>(retraction).await
+    }
+}
+
+fn snapshot(row: &incident::Model, substances: &[Substance]) -> serde_json::Value {
+    json!({ "incident": row, "suspected_substances": substances })
+}
+
+async fn replace_substances(
+    txn: &DatabaseTransaction,
+    kommunenummer: &str,
+    incident_id: Uuid,
+    substances: &[Substance],
+) -> Result<()> {
+    incident_substance::Entity::delete_many()
+        .filter(incident_substance::Column::Kommunenummer.eq(kommunenummer))
+        .filter(incident_substance::Column::IncidentId.eq(incident_id))
+        .exec(txn)
+        .await?;
+    if !substances.is_empty() {
+        incident_substance::Entity::insert_many(substances.iter().map(|s| {
+            incident_substance::ActiveModel {
+                kommunenummer: Set(kommunenummer.to_owned()),
+                incident_id: Set(incident_id),
+                substance: Set(*s),
+            }
+        }))
+        .exec_without_returning(txn)
+        .await?;
+    }
+    Ok(())
+}

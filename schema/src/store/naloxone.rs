@@ -1,0 +1,319 @@
+//! Naloxone distribution: sites and the kits handed out there.
+
+use std::collections::HashSet;
+
+use chrono::{NaiveDate, SubsecRound, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Select,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::actions::with_state;
+use super::audit::{AuditOperation, Change};
+use super::lifecycle::{RecordEntity, Retraction};
+use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
+use super::records::{NewNaloxoneDistribution, RecordState, fingerprint};
+use super::tenant::TenantDb;
+use crate::domain::RecipientCategory;
+use crate::entity::{distribution_site, naloxone_distribution};
+use crate::error::{Error, Result};
+use crate::validate::{self, Validator};
+
+#[derive(Debug, Clone, Default)]
+pub struct NaloxoneFilter {
+    pub municipalities: Option<Vec<String>>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub recipient_categories: Option<Vec<RecipientCategory>>,
+    pub first_time: Option<bool>,
+    pub site_ids: Option<Vec<Uuid>>,
+    pub state: RecordState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, async_graphql::Enum)]
+pub enum NaloxoneOrder {
+    /// Latest first (the default).
+    #[default]
+    DistributedOnDesc,
+    DistributedOnAsc,
+    UpdatedAtDesc,
+    UpdatedAtAsc,
+}
+
+impl NaloxoneOrder {
+    fn ordering(self) -> Ordering<naloxone_distribution::Entity> {
+        match self {
+            NaloxoneOrder::DistributedOnDesc | NaloxoneOrder::DistributedOnAsc => Ordering {
+                key: naloxone_distribution::Column::DistributedOn,
+                kind: SortKind::Date,
+                id: naloxone_distribution::Column::Id,
+                descending: self == NaloxoneOrder::DistributedOnDesc,
+                cursor_of: |m| Cursor {
+                    key: SortValue::Date(m.distributed_on),
+                    id: m.id,
+                },
+            },
+            NaloxoneOrder::UpdatedAtDesc | NaloxoneOrder::UpdatedAtAsc => Ordering {
+                key: naloxone_distribution::Column::UpdatedAt,
+                kind: SortKind::Time,
+                id: naloxone_distribution::Column::Id,
+                descending: self == NaloxoneOrder::UpdatedAtDesc,
+                cursor_of: |m| Cursor {
+                    key: SortValue::Time(m.updated_at),
+                    id: m.id,
+                },
+            },
+        }
+    }
+}
+
+impl TenantDb<'_> {
+    fn naloxone_select(
+        &self,
+        filter: &NaloxoneFilter,
+    ) -> Result<Select<naloxone_distribution::Entity>> {
+        use naloxone_distribution::Column;
+        let municipalities = self.narrow(filter.municipalities.as_deref(), "municipalities")?;
+        let mut select = with_state(self.select::<naloxone_distribution::Entity>(), filter.state)
+            .filter(Column::Kommunenummer.is_in(municipalities));
+        if let Some(from) = filter.from {
+            select = select.filter(Column::DistributedOn.gte(from));
+        }
+        if let Some(to) = filter.to {
+            select = select.filter(Column::DistributedOn.lte(to));
+        }
+        if let Some(categories) = &filter.recipient_categories {
+            select = select.filter(Column::RecipientCategory.is_in(categories.iter().copied()));
+        }
+        if let Some(first_time) = filter.first_time {
+            select = select.filter(Column::FirstTime.eq(first_time));
+        }
+        if let Some(sites) = &filter.site_ids {
+            select = select.filter(Column::SiteId.is_in(sites.iter().copied()));
+        }
+        Ok(select)
+    }
+
+    pub async fn naloxone_distributions(
+        &self,
+        filter: &NaloxoneFilter,
+        order: NaloxoneOrder,
+        page: &PageRequest,
+    ) -> Result<Page<naloxone_distribution::Model>> {
+        let select = self.naloxone_select(filter)?;
+        self.read(async |txn| paging::fetch(txn, select, &order.ordering(), page).await)
+            .await
+    }
+
+    pub async fn count_naloxone_distributions(&self, filter: &NaloxoneFilter) -> Result<u64> {
+        let select = self.naloxone_select(filter)?;
+        self.read(async |txn| Ok(select.count(txn).await?)).await
+    }
+
+    pub async fn naloxone_distribution(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<naloxone_distribution::Model>> {
+        self.read(async |txn| {
+            self.find_record::<naloxone_distribution::Entity, _>(txn, id)
+                .await
+        })
+        .await
+    }
+
+    /// The distribution sites of the municipalities in scope, by name.
+    pub async fn distribution_sites(
+        &self,
+        municipalities: Option<&[String]>,
+    ) -> Result<Vec<distribution_site::Model>> {
+        let municipalities = self.narrow(municipalities, "municipalities")?;
+        let select = self
+            .select::<distribution_site::Entity>()
+            .filter(distribution_site::Column::Kommunenummer.is_in(municipalities))
+            .order_by_asc(distribution_site::Column::Kommunenummer)
+            .order_by_asc(distribution_site::Column::Name);
+        self.read(async |txn| Ok(select.all(txn).await?)).await
+    }
+
+    pub async fn sites_by_id(&self, ids: &[Uuid]) -> Result<Vec<distribution_site::Model>> {
+        let select = self
+            .select::<distribution_site::Entity>()
+            .filter(distribution_site::Column::Id.is_in(ids.iter().copied()));
+        self.read(async |txn| Ok(select.all(txn).await?)).await
+    }
+
+    pub async fn create_naloxone_distribution(
+        &self,
+        new: NewNaloxoneDistribution,
+    ) -> Result<naloxone_distribution::Model> {
+        let mut created = self.create_naloxone_distributions(vec![new], None).await?;
+        created
+            .pop()
+            .ok_or_else(|| Error::Internal("nothing was created".to_owned()))
+    }
+
+    /// Creates several distributions of one municipality at once: all of them, or none and
+    /// the errors of every bad row. With `list_field` (such as `distributions`) errors name
+    /// each row as `distributions[2].kits`.
+    pub async fn create_naloxone_distributions(
+        &self,
+        mut rows: Vec<NewNaloxoneDistribution>,
+        list_field: Option<&str>,
+    ) -> Result<Vec<naloxone_distribution::Model>> {
+        let Some(first) = rows.first() else {
+            return Err(Error::validation(
+                list_field.unwrap_or("distributions"),
+                "the list is empty",
+            ));
+        };
+        let kommunenummer = first.meta.kommunenummer.to_string();
+        self.target_municipality(Some(&kommunenummer), "municipality")?;
+        let rules = self.rules().await?;
+        let mut v = Validator::new();
+        let mut keys = HashSet::new();
+        for (i, row) in rows.iter().enumerate() {
+            let mut check = |v: &mut Validator| {
+                v.idempotency_key(row.meta.idempotency_key.as_deref());
+                if let Some(key) = &row.meta.idempotency_key
+                    && !keys.insert(key.clone())
+                {
+                    v.fail(
+                        "idempotencyKey",
+                        "this idempotency key is used twice in the list",
+                    );
+                }
+                if row.meta.kommunenummer.as_str() != kommunenummer {
+                    v.fail("municipality", "all rows must be for the same municipality");
+                }
+                validate::naloxone(v, row, &rules);
+            };
+            match list_field {
+                Some(field) => v.at(format!("{field}[{i}]"), check),
+                None => check(&mut v),
+            }
+        }
+        v.finish()?;
+
+        let mut w = self.write(&kommunenummer).await?;
+        let sites = self.active_site_ids(&w.txn, &kommunenummer).await?;
+        let mut v = Validator::new();
+        for (i, row) in rows.iter().enumerate() {
+            if !sites.contains(&row.site_id) {
+                let message =
+                    "there is no active distribution site with this id in the municipality";
+                match list_field {
+                    Some(field) => v.at(format!("{field}[{i}]"), |v| v.fail("siteId", message)),
+                    None => v.fail("siteId", message),
+                }
+            }
+        }
+        v.finish()?;
+
+        let mut created = Vec::with_capacity(rows.len());
+        let now = Utc::now().trunc_subsecs(6);
+        for new in &mut rows {
+            let print = fingerprint(&*new);
+            if let Some(existing) = w
+                .replay::<naloxone_distribution::Entity>(
+                    &kommunenummer,
+                    new.meta.idempotency_key.as_deref(),
+                    &print,
+                )
+                .await?
+            {
+                created.push(existing);
+                continue;
+            }
+            new.meta.created_at = now;
+            let mut row = new.row();
+            row.idempotency_fingerprint = Set(new.meta.idempotency_key.as_ref().map(|_| print));
+            naloxone_distribution::Entity::insert(row)
+                .exec_without_returning(&w.txn)
+                .await?;
+            let stored = self
+                .find_record::<naloxone_distribution::Entity, _>(&w.txn, new.meta.id)
+                .await?
+                .ok_or_else(|| Error::Internal("a created distribution vanished".to_owned()))?;
+            w.audit(Change {
+                record_type: naloxone_distribution::Entity::TYPE_NAME,
+                record_id: stored.id,
+                operation: AuditOperation::Create,
+                before: None,
+                after: Some(json!(stored)),
+            })
+            .await?;
+            created.push(stored);
+        }
+        w.commit().await?;
+        Ok(created)
+    }
+
+    /// Corrects a distribution from the version the client saw; `change` edits its content.
+    pub async fn correct_naloxone_distribution(
+        &self,
+        id: Uuid,
+        seen_version: i32,
+        change: impl FnOnce(&mut NewNaloxoneDistribution),
+    ) -> Result<naloxone_distribution::Model> {
+        let rules = self.rules().await?;
+        let mut w = self.write_for::<naloxone_distribution::Entity>(id).await?;
+        let before = w
+            .current::<naloxone_distribution::Entity>(id, seen_version)
+            .await?;
+        let mut content = NewNaloxoneDistribution::from_row(&before);
+        change(&mut content);
+        let mut v = Validator::new();
+        validate::naloxone(&mut v, &content, &rules);
+        if content.site_id != before.site_id
+            && !self
+                .active_site_ids(&w.txn, &before.kommunenummer)
+                .await?
+                .contains(&content.site_id)
+        {
+            v.fail(
+                "siteId",
+                "there is no active distribution site with this id in the municipality",
+            );
+        }
+        v.finish()?;
+        let after = w
+            .save::<naloxone_distribution::Entity>(&before, content.content())
+            .await?;
+        w.audit(Change {
+            record_type: naloxone_distribution::Entity::TYPE_NAME,
+            record_id: id,
+            operation: AuditOperation::Correct,
+            before: Some(json!(before)),
+            after: Some(json!(after)),
+        })
+        .await?;
+        w.commit().await?;
+        Ok(after)
+    }
+
+    pub async fn retract_naloxone_distribution(
+        &self,
+        retraction: Retraction,
+    ) -> Result<naloxone_distribution::Model> {
+        self.retract_record::<naloxone_distribution::Entity>(retraction)
+            .await
+    }
+
+    async fn active_site_ids(
+        &self,
+        txn: &DatabaseTransaction,
+        kommunenummer: &str,
+    ) -> Result<HashSet<Uuid>> {
+        Ok(self
+            .select::<distribution_site::Entity>()
+            .filter(distribution_site::Column::Kommunenummer.eq(kommunenummer))
+            .filter(distribution_site::Column::Active.eq(true))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|s| s.id)
+            .collect())
+    }
+}
