@@ -1,21 +1,37 @@
 //! The application started in-process on a free port, talked to over real HTTP.
 
+use std::sync::Arc;
+
 use motgift_api::app::{AppState, router};
 use motgift_api::config::AppConfig;
 use motgift_schema::Store;
+use motgift_schema::domain::{Kommunenummer, SiteKind};
+use motgift_schema::graphql::GlobalId;
+use motgift_schema::store::{NewSite, TenantScope};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::task::AbortHandle;
 
 use crate::db::{Backend, TestDb};
 
+#[derive(Clone)]
 pub struct TestApp {
-    pub db: TestDb,
+    pub db: Arc<TestDb>,
     pub base_url: String,
     pub client: reqwest::Client,
     /// The development caller sent with every request (`1506:coordinator`), if any.
     caller: Option<String>,
-    server: AbortHandle,
+    /// Held, not read: the server stops when the last clone is dropped.
+    _server: Arc<Server>,
+}
+
+/// Stops the server when the last handle to the application is dropped.
+struct Server(AbortHandle);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl TestApp {
@@ -43,11 +59,11 @@ impl TestApp {
         })
         .abort_handle();
         Self {
-            db,
+            db: Arc::new(db),
             base_url: format!("http://{address}"),
             client: reqwest::Client::new(),
             caller: None,
-            server,
+            _server: Arc::new(Server(server)),
         }
     }
 
@@ -91,8 +107,36 @@ impl TestApp {
     }
 }
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.server.abort();
+impl TestApp {
+    /// Adds a naloxone distribution site to a municipality and returns its global id.
+    pub async fn add_site(&self, kommunenummer: &str, name: &str) -> String {
+        let kommunenummer: Kommunenummer = kommunenummer.parse().expect("kommunenummer");
+        let id = uuid::Uuid::now_v7();
+        self.db
+            .store()
+            .system_tenant(TenantScope::new([kommunenummer.clone()]))
+            .insert_sites(&[NewSite {
+                kommunenummer,
+                id,
+                name: name.to_owned(),
+                kind: SiteKind::LowThresholdService,
+            }])
+            .await
+            .expect("insert site");
+        GlobalId::encode("DistributionSite", id).0
     }
+}
+
+/// The first error of a GraphQL response, which must have one and no data for the field.
+pub fn first_error(body: &Value) -> &Value {
+    body["errors"]
+        .get(0)
+        .unwrap_or_else(|| panic!("expected an error: {body:#}"))
+}
+
+/// The `extensions.code` of a response's first error.
+pub fn error_code(body: &Value) -> &str {
+    first_error(body)["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("error without a code: {body:#}"))
 }

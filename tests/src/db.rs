@@ -4,6 +4,8 @@
 //! loaded with reference data once per migration set (crates.io's approach), and dropped when
 //! the test ends. SQLite: each test gets its own file in the temp directory.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use motgift_migrations::{Migrator, MigratorTrait};
@@ -177,6 +179,17 @@ impl TestDb {
 
     pub fn store(&self) -> Store {
         Store::new(self.db.clone())
+    }
+
+    /// A store on its own pool that counts every SQL statement it sends.
+    pub async fn counted_store(&self) -> (Store, Arc<AtomicUsize>) {
+        let mut db = connect(&DbConfig::new(&self.url)).await.expect("connect");
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        (Store::new(db), statements)
     }
 }
 

@@ -5,7 +5,7 @@ pub mod app;
 pub mod db;
 pub mod proxy;
 
-pub use app::TestApp;
+pub use app::{TestApp, error_code, first_error};
 pub use db::{Backend, TestDb};
 
 /// Runs an async test body once per database backend, as `postgres::name` and `sqlite::name`.

@@ -47,6 +47,13 @@ fn classify(error: &mut ServerError) {
         extensions.set("limit", *limit);
         return;
     }
+    if error.message.starts_with("Failed to parse") {
+        // An input value that passed validation but not parsing, such as an integer beyond
+        // the range of `Int`; async-graphql does not say which field, only the argument.
+        extensions.set("code", "VALIDATION");
+        extensions.set("field", "input");
+        return;
+    }
     if !error.path.is_empty() {
         // A resolver error without a code is a bug of ours, not the client's.
         extensions.set("code", "INTERNAL");
@@ -61,14 +68,16 @@ fn classify(error: &mut ServerError) {
     }
 }
 
-/// The input field an argument or variable error is about, such as `input.kits`, read from
+/// The input field an argument or variable error is about, such as `kits`, read from
 /// the message (`Invalid value for argument "input.kits", ...`).
 fn input_field(message: &str) -> Option<String> {
     for marker in ["argument \"", "variable \"", "Variable \""] {
         if let Some(start) = message.find(marker) {
             let rest = &message[start + marker.len()..];
             let end = rest.find('"')?;
-            return Some(rest[..end].trim_start_matches('$').to_owned());
+            let name = rest[..end].trim_start_matches('$');
+            // Mutations take one `input` argument; fields are named within it, as ours are.
+            return Some(name.strip_prefix("input.").unwrap_or(name).to_owned());
         }
     }
     None
@@ -84,7 +93,7 @@ mod tests {
             input_field(
                 r#"Invalid value for argument "input.outcome", enumeration type "Outcome" does not contain the value "X""#
             ),
-            Some("input.outcome".to_owned())
+            Some("outcome".to_owned())
         );
         assert_eq!(input_field("Unknown field \"x\""), None);
     }

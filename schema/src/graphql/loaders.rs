@@ -238,7 +238,12 @@ impl Loader<Uuid> for SubstancesByIncident {
         let rows = self.0.tenant()?.substances_of_incidents(keys).await?;
         Ok(group(rows, |(id, _)| *id)
             .into_iter()
-            .map(|(id, pairs)| (id, pairs.into_iter().map(|(_, s)| s).collect()))
+            .map(|(id, pairs)| {
+                let mut substances: Vec<Substance> = pairs.into_iter().map(|(_, s)| s).collect();
+                // The code list's order, not the codes' alphabetical one.
+                substances.sort();
+                (id, substances)
+            })
             .collect())
     }
 }

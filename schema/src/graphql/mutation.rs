@@ -26,7 +26,7 @@ pub struct Mutation(
 pub struct RetractInput {
     id: ID,
     /// The version the client saw; a stale version is a `CONFLICT`.
-    version: i32,
+    version: i64,
     /// Why the record is retracted (for example «registrert to ganger»).
     reason: String,
 }

@@ -23,6 +23,12 @@ impl ScalarType for Date {
         }
     }
 
+    /// Checked while the request is validated, so a malformed date is reported with the
+    /// field it was given for.
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(s) if NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok())
+    }
+
     fn to_value(&self) -> Value {
         Value::String(self.0.format("%Y-%m-%d").to_string())
     }

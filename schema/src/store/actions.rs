@@ -184,7 +184,7 @@ impl TenantDb<'_> {
     pub async fn update_action(
         &self,
         id: Uuid,
-        seen_version: i32,
+        seen_version: i64,
         change: impl FnOnce(&mut NewAction),
     ) -> Result<action::Model> {
         let rules = self.rules().await?;
@@ -215,7 +215,7 @@ impl TenantDb<'_> {
     pub async fn add_action_note(
         &self,
         id: Uuid,
-        seen_version: i32,
+        seen_version: i64,
         noted_on: NaiveDate,
         text: String,
     ) -> Result<action::Model> {

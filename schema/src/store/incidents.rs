@@ -147,6 +147,8 @@ impl TenantDb<'_> {
         v.finish()?;
         let kommunenummer = new.meta.kommunenummer.to_string();
         self.target_municipality(Some(&kommunenummer), "municipality")?;
+        // The same substances in another order are the same content.
+        new.substances.sort();
         let print = fingerprint(&new);
         let mut w = self.write(&kommunenummer).await?;
         if let Some(existing) = w
@@ -182,13 +184,13 @@ impl TenantDb<'_> {
     pub async fn correct_incident(
         &self,
         id: Uuid,
-        seen_version: i32,
+        seen_version: i64,
         change: impl FnOnce(&mut NewIncident),
     ) -> Result<incident::Model> {
         let rules = self.rules().await?;
         let mut w = self.write_for::<incident::Entity>(id).await?;
         let before = w.current::<incident::Entity>(id, seen_version).await?;
-        let old_substances: Vec<Substance> = incident_substance::Entity::find()
+        let mut old_substances: Vec<Substance> = incident_substance::Entity::find()
             .filter(incident_substance::Column::Kommunenummer.eq(&before.kommunenummer))
             .filter(incident_substance::Column::IncidentId.eq(id))
             .order_by_asc(incident_substance::Column::Substance)
@@ -197,6 +199,7 @@ impl TenantDb<'_> {
             .into_iter()
             .map(|r| r.substance)
             .collect();
+        old_substances.sort();
         let mut content = NewIncident::from_row(&before, old_substances.clone());
         change(&mut content);
         let mut v = Validator::new();

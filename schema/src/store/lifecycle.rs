@@ -91,7 +91,7 @@ record_entity!(
 #[derive(Debug, Clone)]
 pub struct Retraction {
     pub id: Uuid,
-    pub version: i32,
+    pub version: i64,
     pub reason: String,
 }
 
@@ -219,7 +219,7 @@ impl Write<'_, '_> {
 
     /// The current row of a record about to change, locked until commit. `NOT_FOUND` outside
     /// the scope; `CONFLICT` when the client's version is stale or the record is retracted.
-    pub async fn current<E: RecordEntity>(&self, id: Uuid, seen_version: i32) -> Result<E::Model>
+    pub async fn current<E: RecordEntity>(&self, id: Uuid, seen_version: i64) -> Result<E::Model>
     where
         E::Model: Sync,
     {
@@ -238,7 +238,7 @@ impl Write<'_, '_> {
             )));
         }
         let current = E::version(&model);
-        if current != seen_version {
+        if i64::from(current) != seen_version {
             return Err(Error::Conflict(format!(
                 "this {} was changed by someone else (it is now at version {current}, you had \
                  version {seen_version}); reload it and try again",

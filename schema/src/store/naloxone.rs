@@ -254,7 +254,7 @@ impl TenantDb<'_> {
     pub async fn correct_naloxone_distribution(
         &self,
         id: Uuid,
-        seen_version: i32,
+        seen_version: i64,
         change: impl FnOnce(&mut NewNaloxoneDistribution),
     ) -> Result<naloxone_distribution::Model> {
         let rules = self.rules().await?;

@@ -60,9 +60,9 @@ pub struct NewAction {
     pub planned_end: Option<NaiveDate>,
     pub actual_start: Option<NaiveDate>,
     pub actual_end: Option<NaiveDate>,
-    pub progress_percent: i16,
+    pub progress_percent: i64,
     pub output_label: Option<String>,
-    pub output_value: Option<i32>,
+    pub output_value: Option<i64>,
     pub notes: Vec<(NaiveDate, String)>,
 }
 
@@ -71,20 +71,20 @@ pub struct NewIncident {
     #[serde(skip)]
     pub meta: RecordMeta,
     pub occurred_on: NaiveDate,
-    pub occurred_hour: Option<i16>,
+    pub occurred_hour: Option<i64>,
     pub place_type: PlaceType,
     pub outcome: Outcome,
     pub substances: Vec<Substance>,
     pub substance_certainty: SubstanceCertainty,
     pub naloxone_given: YesNoUnknown,
-    pub naloxone_doses: Option<i16>,
+    pub naloxone_doses: Option<i64>,
     pub naloxone_given_by: Option<NaloxoneGivenBy>,
     pub disposition: Disposition,
     pub age_band: AgeBand,
     pub sex: Sex,
     pub intent: Intent,
     pub follow_up_offered: YesNoUnknown,
-    pub follow_up_within_hours: Option<i16>,
+    pub follow_up_within_hours: Option<i64>,
     pub follow_up_accepted: Option<FollowUpAccepted>,
     pub follow_up_kind: Option<FollowUpKind>,
     pub source: IncidentSource,
@@ -97,13 +97,13 @@ pub struct NewNaloxoneDistribution {
     pub meta: RecordMeta,
     pub distributed_on: NaiveDate,
     pub site_id: Uuid,
-    pub kits: i16,
+    pub kits: i64,
     pub product: NaloxoneProduct,
     pub recipient_category: RecipientCategory,
     pub first_time: bool,
     pub refill_reason: Option<RefillReason>,
     pub training_given: bool,
-    pub training_minutes: Option<i16>,
+    pub training_minutes: Option<i64>,
     pub sex: Sex,
     pub age_band: AgeBand,
     pub notes: Option<String>,
@@ -136,9 +136,9 @@ impl NewAction {
             planned_end: row.planned_end,
             actual_start: row.actual_start,
             actual_end: row.actual_end,
-            progress_percent: row.progress_percent,
+            progress_percent: row.progress_percent.into(),
             output_label: row.output_label.clone(),
-            output_value: row.output_value,
+            output_value: row.output_value.map(i64::from),
             notes: Vec::new(),
         }
     }
@@ -149,20 +149,20 @@ impl NewIncident {
         Self {
             meta: RecordMeta::of(&row.kommunenummer, row.id, row.created_at, row.synthetic),
             occurred_on: row.occurred_on,
-            occurred_hour: row.occurred_hour,
+            occurred_hour: row.occurred_hour.map(i64::from),
             place_type: row.place_type,
             outcome: row.outcome,
             substances,
             substance_certainty: row.substance_certainty,
             naloxone_given: row.naloxone_given,
-            naloxone_doses: row.naloxone_doses,
+            naloxone_doses: row.naloxone_doses.map(i64::from),
             naloxone_given_by: row.naloxone_given_by,
             disposition: row.disposition,
             age_band: row.age_band,
             sex: row.sex,
             intent: row.intent,
             follow_up_offered: row.follow_up_offered,
-            follow_up_within_hours: row.follow_up_within_hours,
+            follow_up_within_hours: row.follow_up_within_hours.map(i64::from),
             follow_up_accepted: row.follow_up_accepted,
             follow_up_kind: row.follow_up_kind,
             source: row.source,
@@ -177,18 +177,28 @@ impl NewNaloxoneDistribution {
             meta: RecordMeta::of(&row.kommunenummer, row.id, row.created_at, row.synthetic),
             distributed_on: row.distributed_on,
             site_id: row.site_id,
-            kits: row.kits,
+            kits: row.kits.into(),
             product: row.product,
             recipient_category: row.recipient_category,
             first_time: row.first_time,
             refill_reason: row.refill_reason,
             training_given: row.training_given,
-            training_minutes: row.training_minutes,
+            training_minutes: row.training_minutes.map(i64::from),
             sex: row.sex,
             age_band: row.age_band,
             notes: row.notes.clone(),
         }
     }
+}
+
+/// Narrows a count to its column type. Validation bounds every such field far inside the
+/// column's range before a row is built, so this never changes a value that can be stored.
+fn small(value: i64) -> i16 {
+    value.clamp(i16::MIN.into(), i16::MAX.into()) as i16
+}
+
+fn int(value: i64) -> i32 {
+    value.clamp(i32::MIN.into(), i32::MAX.into()) as i32
 }
 
 /// Fills the lifecycle columns of a new row; the same on every record table.
@@ -224,9 +234,9 @@ impl NewAction {
             planned_end: Set(self.planned_end),
             actual_start: Set(self.actual_start),
             actual_end: Set(self.actual_end),
-            progress_percent: Set(self.progress_percent),
+            progress_percent: Set(small(self.progress_percent)),
             output_label: Set(self.output_label.clone()),
-            output_value: Set(self.output_value),
+            output_value: Set(self.output_value.map(int)),
             ..Default::default()
         }
     }
@@ -240,19 +250,19 @@ impl NewIncident {
     pub(crate) fn content(&self) -> incident::ActiveModel {
         incident::ActiveModel {
             occurred_on: Set(self.occurred_on),
-            occurred_hour: Set(self.occurred_hour),
+            occurred_hour: Set(self.occurred_hour.map(small)),
             place_type: Set(self.place_type),
             outcome: Set(self.outcome),
             substance_certainty: Set(self.substance_certainty),
             naloxone_given: Set(self.naloxone_given),
-            naloxone_doses: Set(self.naloxone_doses),
+            naloxone_doses: Set(self.naloxone_doses.map(small)),
             naloxone_given_by: Set(self.naloxone_given_by),
             disposition: Set(self.disposition),
             age_band: Set(self.age_band),
             sex: Set(self.sex),
             intent: Set(self.intent),
             follow_up_offered: Set(self.follow_up_offered),
-            follow_up_within_hours: Set(self.follow_up_within_hours),
+            follow_up_within_hours: Set(self.follow_up_within_hours.map(small)),
             follow_up_accepted: Set(self.follow_up_accepted),
             follow_up_kind: Set(self.follow_up_kind),
             source: Set(self.source),
@@ -271,13 +281,13 @@ impl NewNaloxoneDistribution {
         naloxone_distribution::ActiveModel {
             distributed_on: Set(self.distributed_on),
             site_id: Set(self.site_id),
-            kits: Set(self.kits),
+            kits: Set(small(self.kits)),
             product: Set(self.product),
             recipient_category: Set(self.recipient_category),
             first_time: Set(self.first_time),
             refill_reason: Set(self.refill_reason),
             training_given: Set(self.training_given),
-            training_minutes: Set(self.training_minutes),
+            training_minutes: Set(self.training_minutes.map(small)),
             sex: Set(self.sex),
             age_band: Set(self.age_band),
             notes: Set(self.notes.clone()),

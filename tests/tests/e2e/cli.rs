@@ -30,6 +30,9 @@ const TABLES: [(&str, &str); 12] = [
     ("naloxone_distributions", "kommunenummer, id"),
 ];
 
+/// Tables the seed leaves empty: the audit trail only grows through changes.
+const AUDIT_TABLES: [&str; 2] = ["audit_events", "audit_heads"];
+
 async fn motgift(db: &TestDb, args: &[&str]) {
     let mut argv = vec!["motgift", "--database-url", db.url.as_str()];
     argv.extend_from_slice(args);
@@ -99,13 +102,19 @@ async fn dump(db: &TestDb) -> Vec<JsonValue> {
 
 async fn migrate_down_to_nothing_and_back_up(backend: Backend) {
     let db = TestDb::new(backend).await;
-    assert_eq!(user_tables(&db).await.len(), TABLES.len() + 1);
+    assert_eq!(
+        user_tables(&db).await.len(),
+        TABLES.len() + AUDIT_TABLES.len()
+    );
 
     motgift(&db, &["migrate", "down", "--all"]).await;
     assert_eq!(user_tables(&db).await, Vec::<String>::new());
 
     motgift(&db, &["migrate", "up"]).await;
-    assert_eq!(user_tables(&db).await.len(), TABLES.len() + 1);
+    assert_eq!(
+        user_tables(&db).await.len(),
+        TABLES.len() + AUDIT_TABLES.len()
+    );
     motgift(&db, &["migrate", "status"]).await;
 }
 

@@ -3,3 +3,4 @@
 mod cli;
 mod foundation;
 mod outage;
+mod recording;

@@ -27,9 +27,9 @@ pub struct CreateActionInput {
     actual_start: Option<Date>,
     actual_end: Option<Date>,
     #[graphql(default)]
-    progress_percent: i16,
+    progress_percent: i64,
     output_label: Option<String>,
-    output_value: Option<i32>,
+    output_value: Option<i64>,
     /// A key the client makes up (a UUID is good): a retry with the same key returns the
     /// first record instead of creating a second.
     idempotency_key: Option<String>,
@@ -40,7 +40,7 @@ pub struct CreateActionInput {
 pub struct UpdateActionInput {
     id: ID,
     /// The version the client saw; a stale version is a `CONFLICT`.
-    version: i32,
+    version: i64,
     measure_id: Option<ID>,
     title: Option<String>,
     description: MaybeUndefined<String>,
@@ -50,16 +50,16 @@ pub struct UpdateActionInput {
     planned_end: MaybeUndefined<Date>,
     actual_start: MaybeUndefined<Date>,
     actual_end: MaybeUndefined<Date>,
-    progress_percent: Option<i16>,
+    progress_percent: Option<i64>,
     output_label: MaybeUndefined<String>,
-    output_value: MaybeUndefined<i32>,
+    output_value: MaybeUndefined<i64>,
 }
 
 #[derive(InputObject)]
 pub struct AddActionNoteInput {
     action_id: ID,
     /// The version the client saw; a stale version is a `CONFLICT`.
-    version: i32,
+    version: i64,
     noted_on: Date,
     text: String,
 }

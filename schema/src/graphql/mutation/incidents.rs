@@ -19,7 +19,7 @@ pub struct CreateOverdoseIncidentInput {
     /// The local date of the overdose; not in the future.
     occurred_on: Date,
     /// The local hour (0–23), if known.
-    occurred_hour: Option<i16>,
+    occurred_hour: Option<i64>,
     place_type: PlaceType,
     outcome: Outcome,
     /// At least one; `UNKNOWN` if none is known.
@@ -27,7 +27,7 @@ pub struct CreateOverdoseIncidentInput {
     #[graphql(default_with = "SubstanceCertainty::Suspected")]
     substance_certainty: SubstanceCertainty,
     naloxone_given: YesNoUnknown,
-    naloxone_doses: Option<i16>,
+    naloxone_doses: Option<i64>,
     naloxone_given_by: Option<NaloxoneGivenBy>,
     disposition: Disposition,
     age_band: AgeBand,
@@ -35,7 +35,7 @@ pub struct CreateOverdoseIncidentInput {
     #[graphql(default_with = "Intent::Undetermined")]
     intent: Intent,
     follow_up_offered: YesNoUnknown,
-    follow_up_within_hours: Option<i16>,
+    follow_up_within_hours: Option<i64>,
     follow_up_accepted: Option<FollowUpAccepted>,
     follow_up_kind: Option<FollowUpKind>,
     source: IncidentSource,
@@ -51,22 +51,22 @@ pub struct CreateOverdoseIncidentInput {
 pub struct CorrectOverdoseIncidentInput {
     id: async_graphql::ID,
     /// The version the client saw; a stale version is a `CONFLICT`.
-    version: i32,
+    version: i64,
     occurred_on: Option<Date>,
-    occurred_hour: MaybeUndefined<i16>,
+    occurred_hour: MaybeUndefined<i64>,
     place_type: Option<PlaceType>,
     outcome: Option<Outcome>,
     suspected_substances: Option<Vec<Substance>>,
     substance_certainty: Option<SubstanceCertainty>,
     naloxone_given: Option<YesNoUnknown>,
-    naloxone_doses: MaybeUndefined<i16>,
+    naloxone_doses: MaybeUndefined<i64>,
     naloxone_given_by: MaybeUndefined<NaloxoneGivenBy>,
     disposition: Option<Disposition>,
     age_band: Option<AgeBand>,
     sex: Option<Sex>,
     intent: Option<Intent>,
     follow_up_offered: Option<YesNoUnknown>,
-    follow_up_within_hours: MaybeUndefined<i16>,
+    follow_up_within_hours: MaybeUndefined<i64>,
     follow_up_accepted: MaybeUndefined<FollowUpAccepted>,
     follow_up_kind: MaybeUndefined<FollowUpKind>,
     source: Option<IncidentSource>,

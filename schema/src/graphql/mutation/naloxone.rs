@@ -24,7 +24,7 @@ pub struct NaloxoneDistributionFields {
     /// The distribution site (see `distributionSites`).
     site_id: ID,
     /// Kits handed out, 1 to 50.
-    kits: i16,
+    kits: i64,
     #[graphql(default_with = "NaloxoneProduct::Nyxoid")]
     product: NaloxoneProduct,
     recipient_category: RecipientCategory,
@@ -32,7 +32,7 @@ pub struct NaloxoneDistributionFields {
     /// Required for a refill (`UNKNOWN` if nobody knows); absent for a first time.
     refill_reason: Option<RefillReason>,
     training_given: bool,
-    training_minutes: Option<i16>,
+    training_minutes: Option<i64>,
     #[graphql(default_with = "Sex::Unknown")]
     sex: Sex,
     #[graphql(default_with = "AgeBand::Unknown")]
@@ -66,16 +66,16 @@ pub struct CreateNaloxoneDistributionsInput {
 pub struct CorrectNaloxoneDistributionInput {
     id: ID,
     /// The version the client saw; a stale version is a `CONFLICT`.
-    version: i32,
+    version: i64,
     distributed_on: Option<Date>,
     site_id: Option<ID>,
-    kits: Option<i16>,
+    kits: Option<i64>,
     product: Option<NaloxoneProduct>,
     recipient_category: Option<RecipientCategory>,
     first_time: Option<bool>,
     refill_reason: MaybeUndefined<RefillReason>,
     training_given: Option<bool>,
-    training_minutes: MaybeUndefined<i16>,
+    training_minutes: MaybeUndefined<i64>,
     sex: Option<Sex>,
     age_band: Option<AgeBand>,
     notes: MaybeUndefined<String>,
