@@ -7,6 +7,7 @@ mod loaders;
 mod mutation;
 mod node;
 mod query;
+mod reference_cache;
 mod scalars;
 mod types;
 

@@ -226,17 +226,11 @@ pub fn action(v: &mut Validator, a: &NewAction, rules: &Rules) {
         a.output_label.as_deref(),
         MAX_TITLE,
     );
-    v.range(
-        "progressPercent",
-        "Progress",
-        a.progress_percent.into(),
-        0,
-        100,
-    );
+    v.range("progressPercent", "Progress", a.progress_percent, 0, 100);
     v.optional_range(
         "outputValue",
         "The output figure",
-        a.output_value.map(i64::from),
+        a.output_value,
         0,
         1_000_000,
     );
@@ -286,13 +280,7 @@ pub fn action_note(v: &mut Validator, noted_on: NaiveDate, text: &str, rules: &R
 /// An overdose incident's content.
 pub fn incident(v: &mut Validator, i: &NewIncident, rules: &Rules) {
     v.event_date("occurredOn", "The date", i.occurred_on, rules);
-    v.optional_range(
-        "occurredHour",
-        "The hour",
-        i.occurred_hour.map(i64::from),
-        0,
-        23,
-    );
+    v.optional_range("occurredHour", "The hour", i.occurred_hour, 0, 23);
     if i.substances.is_empty() {
         v.fail(
             "suspectedSubstances",
@@ -313,13 +301,7 @@ pub fn incident(v: &mut Validator, i: &NewIncident, rules: &Rules) {
         );
     }
     let naloxone = i.naloxone_given == YesNoUnknown::Yes;
-    v.optional_range(
-        "naloxoneDoses",
-        "Naloxone doses",
-        i.naloxone_doses.map(i64::from),
-        1,
-        20,
-    );
+    v.optional_range("naloxoneDoses", "Naloxone doses", i.naloxone_doses, 1, 20);
     if !naloxone && (i.naloxone_doses.is_some() || i.naloxone_given_by.is_some()) {
         v.fail(
             "naloxoneGiven",
@@ -330,7 +312,7 @@ pub fn incident(v: &mut Validator, i: &NewIncident, rules: &Rules) {
     v.optional_range(
         "followUpWithinHours",
         "Hours until follow-up",
-        i.follow_up_within_hours.map(i64::from),
+        i.follow_up_within_hours,
         0,
         24 * 30,
     );
@@ -356,7 +338,7 @@ pub fn incident(v: &mut Validator, i: &NewIncident, rules: &Rules) {
 /// A naloxone distribution's content.
 pub fn naloxone(v: &mut Validator, d: &NewNaloxoneDistribution, rules: &Rules) {
     v.event_date("distributedOn", "The date", d.distributed_on, rules);
-    v.range("kits", "Kits", d.kits.into(), 1, 50);
+    v.range("kits", "Kits", d.kits, 1, 50);
     match (d.first_time, d.refill_reason) {
         (true, Some(_)) => v.fail(
             "refillReason",
@@ -373,13 +355,7 @@ pub fn naloxone(v: &mut Validator, d: &NewNaloxoneDistribution, rules: &Rules) {
             "trainingMinutes",
             "training minutes can only be given when trainingGiven is true",
         ),
-        (_, minutes) => v.optional_range(
-            "trainingMinutes",
-            "Training minutes",
-            minutes.map(i64::from),
-            1,
-            240,
-        ),
+        (_, minutes) => v.optional_range("trainingMinutes", "Training minutes", minutes, 1, 240),
     }
     v.optional_text("notes", "The notes", d.notes.as_deref(), MAX_NOTE);
 }

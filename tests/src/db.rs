@@ -181,12 +181,19 @@ impl TestDb {
         Store::new(self.db.clone())
     }
 
-    /// A store on its own pool that counts every SQL statement it sends.
+    /// A store on its own pool that counts every SQL statement it sends (and prints each one
+    /// when `MOTGIFT_TEST_PRINT_SQL` is set).
     pub async fn counted_store(&self) -> (Store, Arc<AtomicUsize>) {
         let mut db = connect(&DbConfig::new(&self.url)).await.expect("connect");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
-        db.set_metric_callback(move |_| {
+        db.set_metric_callback(move |info| {
+            if std::env::var("MOTGIFT_TEST_PRINT_SQL").is_ok() {
+                eprintln!(
+                    "SQL {}",
+                    info.statement.sql.chars().take(150).collect::<String>()
+                );
+            }
             counter.fetch_add(1, Ordering::SeqCst);
         });
         (Store::new(db), statements)

@@ -1,17 +1,20 @@
-//! Per-request DataLoaders for nested fields, so a list never costs one query per item.
+//! Per-request loading of nested fields, so a list never costs one query per item: reference
+//! data through [`ReferenceCache`], a municipality's child rows through DataLoaders that the
+//! list resolvers prime with the whole page's keys.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::ErrorExtensions;
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use uuid::Uuid;
 
 use crate::ctx::{Access, RequestContext};
 use crate::domain::Substance;
 use crate::entity::{action, action_note, distribution_site};
 use crate::error::Error;
-use crate::store::{FocusArea, Measure, Municipality, Population, Store, TenantDb};
+use crate::graphql::reference_cache::ReferenceCache;
+use crate::store::{Store, TenantDb};
 
 /// An error shared between the fields that waited on one batch.
 #[derive(Debug, Clone)]
@@ -35,147 +38,36 @@ impl From<Error> for SharedError {
     }
 }
 
+type Cached<L> = DataLoader<L, HashMapCache>;
+
 /// All loaders of one request. The tenant loaders carry the request's context, so a batch
-/// only ever holds one caller's keys and is filtered by that caller's scope.
+/// only ever holds one caller's keys and is filtered by that caller's scope; their cache
+/// lives as long as the request.
 pub struct Loaders {
-    pub measures_by_focus_area: DataLoader<MeasuresByFocusArea>,
-    pub responsible_municipalities: DataLoader<ResponsibleMunicipalities>,
-    pub municipalities: DataLoader<MunicipalityByNumber>,
-    pub populations: DataLoader<PopulationsByMunicipality>,
-    pub measures: DataLoader<MeasureById>,
-    pub focus_areas: DataLoader<FocusAreaById>,
-    pub action_notes: DataLoader<NotesByAction>,
-    pub actions_by_measure: DataLoader<ActionsByMeasure>,
-    pub substances: DataLoader<SubstancesByIncident>,
-    pub sites: DataLoader<SiteById>,
+    pub reference: ReferenceCache,
+    pub action_notes: Cached<NotesByAction>,
+    pub actions_by_measure: Cached<ActionsByMeasure>,
+    pub substances: Cached<SubstancesByIncident>,
+    pub sites: Cached<SiteById>,
 }
 
 impl Loaders {
     pub fn new(store: Store, ctx: RequestContext) -> Self {
-        let tenant = |access| TenantKeys {
+        let keys = |access| TenantKeys {
             store: store.clone(),
             ctx: ctx.clone(),
             access,
         };
+        fn cached<L: Loader<Uuid>>(loader: L) -> Cached<L> {
+            DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+        }
         Self {
-            measures: DataLoader::new(MeasureById(store.clone()), tokio::spawn),
-            focus_areas: DataLoader::new(FocusAreaById(store.clone()), tokio::spawn),
-            action_notes: DataLoader::new(NotesByAction(tenant(Access::ReadActions)), tokio::spawn),
-            actions_by_measure: DataLoader::new(
-                ActionsByMeasure(tenant(Access::ReadActions)),
-                tokio::spawn,
-            ),
-            substances: DataLoader::new(
-                SubstancesByIncident(tenant(Access::ReadCases)),
-                tokio::spawn,
-            ),
-            sites: DataLoader::new(SiteById(tenant(Access::ReadCases)), tokio::spawn),
-            measures_by_focus_area: DataLoader::new(
-                MeasuresByFocusArea(store.clone()),
-                tokio::spawn,
-            ),
-            responsible_municipalities: DataLoader::new(
-                ResponsibleMunicipalities(store.clone()),
-                tokio::spawn,
-            ),
-            municipalities: DataLoader::new(MunicipalityByNumber(store.clone()), tokio::spawn),
-            populations: DataLoader::new(PopulationsByMunicipality(store), tokio::spawn),
+            reference: ReferenceCache::new(store.clone()),
+            action_notes: cached(NotesByAction(keys(Access::ReadActions))),
+            actions_by_measure: cached(ActionsByMeasure(keys(Access::ReadActions))),
+            substances: cached(SubstancesByIncident(keys(Access::ReadCases))),
+            sites: cached(SiteById(keys(Access::ReadCases))),
         }
-    }
-}
-
-pub struct MeasuresByFocusArea(Store);
-
-impl Loader<Uuid> for MeasuresByFocusArea {
-    type Value = Vec<Measure>;
-    type Error = SharedError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Measure>>, SharedError> {
-        let mut by_area: HashMap<Uuid, Vec<Measure>> = HashMap::new();
-        for measure in self.0.reference().measures(keys).await? {
-            by_area
-                .entry(measure.focus_area_id)
-                .or_default()
-                .push(measure);
-        }
-        Ok(by_area)
-    }
-}
-
-pub struct ResponsibleMunicipalities(Store);
-
-impl Loader<Uuid> for ResponsibleMunicipalities {
-    type Value = Vec<String>;
-    type Error = SharedError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<String>>, SharedError> {
-        let mut by_measure: HashMap<Uuid, Vec<String>> = HashMap::new();
-        for (measure_id, kommunenummer) in self.0.reference().responsibilities(keys).await? {
-            by_measure
-                .entry(measure_id)
-                .or_default()
-                .push(kommunenummer);
-        }
-        Ok(by_measure)
-    }
-}
-
-pub struct MunicipalityByNumber(Store);
-
-impl Loader<String> for MunicipalityByNumber {
-    type Value = Municipality;
-    type Error = SharedError;
-
-    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Municipality>, SharedError> {
-        Ok(self
-            .0
-            .reference()
-            .municipalities_by_number(keys)
-            .await?
-            .into_iter()
-            .map(|m| (m.kommunenummer.clone(), m))
-            .collect())
-    }
-}
-
-pub struct PopulationsByMunicipality(Store);
-
-impl Loader<String> for PopulationsByMunicipality {
-    type Value = Vec<Population>;
-    type Error = SharedError;
-
-    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Vec<Population>>, SharedError> {
-        Ok(self
-            .0
-            .reference()
-            .populations(keys)
-            .await?
-            .into_iter()
-            .collect())
-    }
-}
-
-pub struct MeasureById(Store);
-
-impl Loader<Uuid> for MeasureById {
-    type Value = Measure;
-    type Error = SharedError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Measure>, SharedError> {
-        let rows = self.0.reference().measures_by_id(keys).await?;
-        Ok(rows.into_iter().map(|m| (m.id, m)).collect())
-    }
-}
-
-pub struct FocusAreaById(Store);
-
-impl Loader<Uuid> for FocusAreaById {
-    type Value = FocusArea;
-    type Error = SharedError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, FocusArea>, SharedError> {
-        let rows = self.0.reference().focus_areas_by_id(keys).await?;
-        Ok(rows.into_iter().map(|f| (f.id, f)).collect())
     }
 }
 
@@ -192,12 +84,14 @@ impl TenantKeys {
     }
 }
 
-/// Groups rows by a key into the map a loader returns.
-fn group<K: std::hash::Hash + Eq, V>(
+/// Groups rows by a key into the map a loader returns; every requested key gets an entry, so
+/// an empty list is cached too.
+fn group<V>(
+    keys: &[Uuid],
     rows: impl IntoIterator<Item = V>,
-    key: impl Fn(&V) -> K,
-) -> HashMap<K, Vec<V>> {
-    let mut map: HashMap<K, Vec<V>> = HashMap::new();
+    key: impl Fn(&V) -> Uuid,
+) -> HashMap<Uuid, Vec<V>> {
+    let mut map: HashMap<Uuid, Vec<V>> = keys.iter().map(|k| (*k, Vec::new())).collect();
     for row in rows {
         map.entry(key(&row)).or_default().push(row);
     }
@@ -212,7 +106,7 @@ impl Loader<Uuid> for NotesByAction {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, SharedError> {
         let rows = self.0.tenant()?.notes_of_actions(keys).await?;
-        Ok(group(rows, |n| n.action_id))
+        Ok(group(keys, rows, |n| n.action_id))
     }
 }
 
@@ -224,7 +118,7 @@ impl Loader<Uuid> for ActionsByMeasure {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, SharedError> {
         let rows = self.0.tenant()?.actions_of_measures(keys).await?;
-        Ok(group(rows, |a| a.measure_id))
+        Ok(group(keys, rows, |a| a.measure_id))
     }
 }
 
@@ -236,7 +130,7 @@ impl Loader<Uuid> for SubstancesByIncident {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, SharedError> {
         let rows = self.0.tenant()?.substances_of_incidents(keys).await?;
-        Ok(group(rows, |(id, _)| *id)
+        Ok(group(keys, rows, |(id, _)| *id)
             .into_iter()
             .map(|(id, pairs)| {
                 let mut substances: Vec<Substance> = pairs.into_iter().map(|(_, s)| s).collect();

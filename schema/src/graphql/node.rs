@@ -42,15 +42,15 @@ pub async fn fetch(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Node> {
             .map(|p| Node::Plan(PlanNode(p)))
             .ok_or_else(|| not_found("plan"))?,
         "FocusArea" => loaders
-            .focus_areas
-            .load_one(global.id)
+            .reference
+            .focus_area(global.id)
             .await
             .extend()?
             .map(|f| Node::FocusArea(FocusAreaNode(f)))
             .ok_or_else(|| not_found("focus area"))?,
         "Measure" => loaders
-            .measures
-            .load_one(global.id)
+            .reference
+            .measure(global.id)
             .await
             .extend()?
             .map(|m| Node::Measure(MeasureNode(m)))

@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder};
 use uuid::Uuid;
 
 use crate::domain::Kommunenummer;
@@ -110,22 +108,9 @@ impl<'a> Reference<'a> {
         Ok(rows.into_iter().map(Municipality::from).collect())
     }
 
-    pub async fn municipalities_by_number(&self, numbers: &[String]) -> Result<Vec<Municipality>> {
-        let rows = municipality::Entity::find()
-            .filter(municipality::Column::Kommunenummer.is_in(numbers.iter().cloned()))
-            .order_by_asc(municipality::Column::Kommunenummer)
-            .all(self.db)
-            .await?;
-        Ok(rows.into_iter().map(Municipality::from).collect())
-    }
-
-    /// Populations of the given municipalities, by municipality, oldest year first.
-    pub async fn populations(
-        &self,
-        kommunenummer: &[String],
-    ) -> Result<BTreeMap<String, Vec<Population>>> {
+    /// Populations of every municipality, by municipality, oldest year first.
+    pub async fn populations(&self) -> Result<BTreeMap<String, Vec<Population>>> {
         let rows = population::Entity::find()
-            .filter(population::Column::Kommunenummer.is_in(kommunenummer.iter().cloned()))
             .order_by_asc(population::Column::Kommunenummer)
             .order_by_asc(population::Column::Year)
             .all(self.db)
@@ -154,10 +139,9 @@ impl<'a> Reference<'a> {
         Ok(rows.into_iter().map(Plan::from).collect())
     }
 
-    /// Focus areas of the given plans, in plan order.
-    pub async fn focus_areas(&self, plan_ids: &[Uuid]) -> Result<Vec<FocusArea>> {
+    /// Every focus area, in plan order.
+    pub async fn focus_areas(&self) -> Result<Vec<FocusArea>> {
         let rows = focus_area::Entity::find()
-            .filter(focus_area::Column::PlanId.is_in(plan_ids.iter().copied()))
             .order_by_asc(focus_area::Column::PlanId)
             .order_by_asc(focus_area::Column::Position)
             .all(self.db)
@@ -165,10 +149,9 @@ impl<'a> Reference<'a> {
         Ok(rows.into_iter().map(FocusArea::from).collect())
     }
 
-    /// Measures of the given focus areas, in plan order.
-    pub async fn measures(&self, focus_area_ids: &[Uuid]) -> Result<Vec<Measure>> {
+    /// Every measure, in plan order within its focus area.
+    pub async fn measures(&self) -> Result<Vec<Measure>> {
         let rows = measure::Entity::find()
-            .filter(measure::Column::FocusAreaId.is_in(focus_area_ids.iter().copied()))
             .order_by_asc(measure::Column::FocusAreaId)
             .order_by_asc(measure::Column::Position)
             .all(self.db)
@@ -176,26 +159,9 @@ impl<'a> Reference<'a> {
         Ok(rows.into_iter().map(Measure::from).collect())
     }
 
-    pub async fn focus_areas_by_id(&self, ids: &[Uuid]) -> Result<Vec<FocusArea>> {
-        let rows = focus_area::Entity::find()
-            .filter(focus_area::Column::Id.is_in(ids.iter().copied()))
-            .all(self.db)
-            .await?;
-        Ok(rows.into_iter().map(FocusArea::from).collect())
-    }
-
-    pub async fn measures_by_id(&self, ids: &[Uuid]) -> Result<Vec<Measure>> {
-        let rows = measure::Entity::find()
-            .filter(measure::Column::Id.is_in(ids.iter().copied()))
-            .all(self.db)
-            .await?;
-        Ok(rows.into_iter().map(Measure::from).collect())
-    }
-
-    /// The municipalities responsible for each of the given measures.
-    pub async fn responsibilities(&self, measure_ids: &[Uuid]) -> Result<Vec<(Uuid, String)>> {
+    /// Which municipalities are responsible for which measure, as (measure, kommunenummer).
+    pub async fn responsibilities(&self) -> Result<Vec<(Uuid, String)>> {
         let rows = measure_responsibility::Entity::find()
-            .filter(measure_responsibility::Column::MeasureId.is_in(measure_ids.iter().copied()))
             .order_by_asc(measure_responsibility::Column::MeasureId)
             .order_by_asc(measure_responsibility::Column::Kommunenummer)
             .all(self.db)

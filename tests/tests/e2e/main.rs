@@ -1,5 +1,7 @@
 //! End-to-end tests: the service over real HTTP, on PostgreSQL and on SQLite.
 
+mod audit;
+mod batching;
 mod cli;
 mod foundation;
 mod outage;

@@ -7,6 +7,7 @@ use crate::domain::{ActionStatus, Outcome, PlaceType, RecipientCategory, Substan
 use crate::error::Error;
 use crate::graphql::connection::{self, CountQuery, RecordConnection, page_request};
 use crate::graphql::global_id::GlobalId;
+use crate::graphql::loaders::Loaders;
 use crate::graphql::node::{self, Node};
 use crate::graphql::scalars::Date;
 use crate::graphql::types::*;
@@ -126,6 +127,10 @@ impl RecordQuery {
             .actions(&filter, order_by, &page)
             .await
             .extend()?;
+        if selects(ctx, "notes") {
+            let ids = rows.rows.iter().map(|(_, a)| a.id);
+            loaders(ctx).action_notes.load_many(ids).await.extend()?;
+        }
         Ok(connection::connection(
             rows,
             ActionNode,
@@ -163,6 +168,10 @@ impl RecordQuery {
             .incidents(&filter, order_by, &page)
             .await
             .extend()?;
+        if selects(ctx, "suspectedSubstances") {
+            let ids = rows.rows.iter().map(|(_, i)| i.id);
+            loaders(ctx).substances.load_many(ids).await.extend()?;
+        }
         Ok(connection::connection(
             rows,
             IncidentNode,
@@ -200,6 +209,11 @@ impl RecordQuery {
             .naloxone_distributions(&filter, order_by, &page)
             .await
             .extend()?;
+        if selects(ctx, "site") {
+            let ids: std::collections::BTreeSet<_> =
+                rows.rows.iter().map(|(_, d)| d.site_id).collect();
+            loaders(ctx).sites.load_many(ids).await.extend()?;
+        }
         Ok(connection::connection(
             rows,
             NaloxoneNode,
@@ -253,6 +267,18 @@ impl RecordQuery {
             CountQuery::Audit(filter),
         ))
     }
+}
+
+/// Whether the connection's nodes select `field`. List resolvers then load that field for
+/// the whole page in one statement, so the items find it in the request's loader cache.
+fn selects(ctx: &Context<'_>, field: &str) -> bool {
+    let look = ctx.look_ahead();
+    look.field("edges").field("node").field(field).exists()
+        || look.field("nodes").field(field).exists()
+}
+
+fn loaders<'c>(ctx: &Context<'c>) -> &'c Loaders {
+    ctx.data_unchecked::<Loaders>()
 }
 
 /// The caller's tenant handle for `access`, as a GraphQL error if refused.

@@ -28,8 +28,8 @@ impl ReferenceQuery {
     ) -> async_graphql::Result<Option<MunicipalityNode>> {
         let loaders = ctx.data_unchecked::<crate::graphql::loaders::Loaders>();
         let found = loaders
-            .municipalities
-            .load_one(kommunenummer)
+            .reference
+            .municipality(&kommunenummer)
             .await
             .extend()?;
         Ok(found.map(MunicipalityNode))

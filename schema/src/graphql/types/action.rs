@@ -29,8 +29,8 @@ impl ActionNode {
     async fn measure(&self, ctx: &Context<'_>) -> async_graphql::Result<MeasureNode> {
         let loaders = ctx.data_unchecked::<Loaders>();
         loaders
-            .measures
-            .load_one(self.0.measure_id)
+            .reference
+            .measure(self.0.measure_id)
             .await
             .extend()?
             .map(MeasureNode)
@@ -151,8 +151,8 @@ pub(crate) async fn municipality(
 ) -> async_graphql::Result<MunicipalityNode> {
     let loaders = ctx.data_unchecked::<Loaders>();
     loaders
-        .municipalities
-        .load_one(kommunenummer.to_owned())
+        .reference
+        .municipality(kommunenummer)
         .await
         .extend()?
         .map(MunicipalityNode)

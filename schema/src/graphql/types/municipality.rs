@@ -21,12 +21,11 @@ pub struct PopulationFigure {
 impl MunicipalityNode {
     async fn load_populations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Population>> {
         let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
-            .populations
-            .load_one(self.0.kommunenummer.clone())
+        loaders
+            .reference
+            .populations(&self.0.kommunenummer)
             .await
-            .extend()?
-            .unwrap_or_default())
+            .extend()
     }
 }
 

@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::graphql::global_id::GlobalId;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::types::{ActionNode, MunicipalityNode};
-use crate::store::{FocusArea, Measure, Plan, Store};
+use crate::store::{FocusArea, Measure, Plan};
 
 /// The joint action plan against overdoses.
 pub struct PlanNode(pub Plan);
@@ -50,8 +50,8 @@ impl PlanNode {
 
     /// The plan's focus areas, in order.
     async fn focus_areas(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<FocusAreaNode>> {
-        let store = ctx.data_unchecked::<Store>();
-        let rows = store.reference().focus_areas(&[self.0.id]).await.extend()?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let rows = loaders.reference.focus_areas_of(self.0.id).await.extend()?;
         Ok(rows.into_iter().map(FocusAreaNode).collect())
     }
 }
@@ -83,12 +83,7 @@ impl FocusAreaNode {
     /// The measures of this focus area, in order.
     async fn measures(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MeasureNode>> {
         let loaders = ctx.data_unchecked::<Loaders>();
-        let rows = loaders
-            .measures_by_focus_area
-            .load_one(self.0.id)
-            .await
-            .extend()?
-            .unwrap_or_default();
+        let rows = loaders.reference.measures_of(self.0.id).await.extend()?;
         Ok(rows.into_iter().map(MeasureNode).collect())
     }
 }
@@ -131,8 +126,8 @@ impl MeasureNode {
     async fn focus_area(&self, ctx: &Context<'_>) -> async_graphql::Result<FocusAreaNode> {
         let loaders = ctx.data_unchecked::<Loaders>();
         loaders
-            .focus_areas
-            .load_one(self.0.focus_area_id)
+            .reference
+            .focus_area(self.0.focus_area_id)
             .await
             .extend()?
             .map(FocusAreaNode)
@@ -160,15 +155,11 @@ impl MeasureNode {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<MunicipalityNode>> {
         let loaders = ctx.data_unchecked::<Loaders>();
-        let numbers = loaders
-            .responsible_municipalities
-            .load_one(self.0.id)
+        let found = loaders
+            .reference
+            .responsible_for(self.0.id)
             .await
-            .extend()?
-            .unwrap_or_default();
-        let found = loaders.municipalities.load_many(numbers).await.extend()?;
-        let mut municipalities: Vec<_> = found.into_values().map(MunicipalityNode).collect();
-        municipalities.sort_by(|a, b| a.0.kommunenummer.cmp(&b.0.kommunenummer));
-        Ok(municipalities)
+            .extend()?;
+        Ok(found.into_iter().map(MunicipalityNode).collect())
     }
 }

@@ -1,0 +1,124 @@
+//! The change audit: every mutation leaves an event with before and after, the hash chain
+//! verifies, and editing or removing an event is detected.
+
+use clap::Parser;
+use motgift_api::cli::Cli;
+use motgift_tests::{Backend, TestApp, on_both_databases};
+use sea_orm::ConnectionTrait;
+use serde_json::json;
+
+on_both_databases!(every_change_is_audited_and_the_chain_detects_tampering);
+
+async fn audit_verify(app: &TestApp) -> anyhow::Result<()> {
+    Cli::try_parse_from(["motgift", "--database-url", &app.db.url, "audit", "verify"])
+        .expect("valid command line")
+        .run()
+        .await
+}
+
+async fn every_change_is_audited_and_the_chain_detects_tampering(backend: Backend) {
+    let molde = TestApp::spawn(backend)
+        .await
+        .with_caller("1506:coordinator");
+    let kristiansund = molde.clone().with_caller("1505:registrar");
+    let site = kristiansund.add_site("1505", "Legevakten").await;
+    let create = "mutation($input: CreateNaloxoneDistributionInput!) {
+        createNaloxoneDistribution(input: $input) { id version } }";
+    let input = |day: &str| {
+        json!({ "input": {
+            "distributedOn": day, "siteId": site, "kits": 1,
+            "recipientCategory": "NEXT_OF_KIN", "firstTime": true, "trainingGiven": true,
+            "trainingMinutes": 4 } })
+    };
+    let a =
+        kristiansund.query(create, input("2025-02-02")).await["createNaloxoneDistribution"].clone();
+    kristiansund.query(create, input("2025-02-03")).await;
+    kristiansund
+        .query(
+            "mutation($input: CorrectNaloxoneDistributionInput!) {
+               correctNaloxoneDistribution(input: $input) { version } }",
+            json!({ "input": { "id": a["id"], "version": 1, "kits": 2 } }),
+        )
+        .await;
+    kristiansund
+        .query(
+            "mutation($input: RetractInput!) { retractNaloxoneDistribution(input: $input) { version } }",
+            json!({ "input": { "id": a["id"], "version": 2, "reason": "Dobbeltregistrert" } }),
+        )
+        .await;
+    let measure = molde
+        .query("{ plan { focusAreas { measures { id } } } }", json!({}))
+        .await["plan"]["focusAreas"][0]["measures"][0]["id"]
+        .clone();
+    molde
+        .query(
+            "mutation($input: CreateActionInput!) { createAction(input: $input) { id } }",
+            json!({ "input": { "measureId": measure, "title": "Kartlegging av overdosesituasjonen" } }),
+        )
+        .await;
+
+    // Kristiansund's chain, read by its coordinator: every change, with before and after.
+    let coordinator = molde.clone().with_caller("1505:coordinator");
+    let trail = coordinator
+        .query(
+            "{ auditTrail { totalCount nodes { seq operation recordType role actor before after prevHash hash } } }",
+            json!({}),
+        )
+        .await["auditTrail"]
+        .clone();
+    assert_eq!(trail["totalCount"], 4);
+    let events = trail["nodes"].as_array().unwrap();
+    let operations: Vec<&str> = events
+        .iter()
+        .map(|e| e["operation"].as_str().unwrap())
+        .collect();
+    assert_eq!(operations, ["RETRACT", "CORRECT", "CREATE", "CREATE"]);
+    assert!(events.iter().all(|e| e["role"] == "registrar"));
+    assert!(events.iter().all(|e| e["after"].is_object()));
+    assert_eq!(events[1]["before"]["kits"], 1);
+    assert_eq!(events[1]["after"]["kits"], 2);
+    assert_eq!(events[0]["after"]["retraction_reason"], "Dobbeltregistrert");
+    assert_eq!(events[0]["prevHash"], events[1]["hash"]);
+    assert_eq!(events[3]["prevHash"], "0".repeat(64));
+
+    audit_verify(&molde)
+        .await
+        .expect("the untouched chain verifies");
+
+    // Editing an event's content breaks its hash.
+    molde
+        .db
+        .db
+        .execute_unprepared(
+            "UPDATE audit_events SET \"after\" = '{\"kits\": 9}' \
+             WHERE kommunenummer = '1505' AND seq = 2",
+        )
+        .await
+        .unwrap();
+    assert!(audit_verify(&molde).await.is_err());
+    let verification = molde.db.store().verify_audit().await.unwrap();
+    let chains: Vec<(&str, bool)> = verification
+        .chains
+        .iter()
+        .map(|c| (c.kommunenummer.as_str(), c.problem.is_none()))
+        .collect();
+    assert_eq!(chains, [("1505", false), ("1506", true)]);
+
+    // Removing the last event is detected through the chain's head.
+    molde
+        .db
+        .db
+        .execute_unprepared("DELETE FROM audit_events WHERE kommunenummer = '1506'")
+        .await
+        .unwrap();
+    let verification = molde.db.store().verify_audit().await.unwrap();
+    let molde_chain = &verification.chains[1];
+    assert_eq!(molde_chain.kommunenummer, "1506");
+    assert!(
+        molde_chain
+            .problem
+            .as_deref()
+            .is_some_and(|p| p.contains("removed")),
+        "{molde_chain:?}"
+    );
+}
