@@ -7,7 +7,10 @@ use motgift_tests::{Backend, TestApp, on_both_databases};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
-on_both_databases!(every_change_is_audited_and_the_chain_detects_tampering);
+on_both_databases!(
+    every_change_is_audited_and_the_chain_detects_tampering,
+    concurrent_writers_keep_one_unbroken_chain,
+);
 
 async fn audit_verify(app: &TestApp) -> anyhow::Result<()> {
     Cli::try_parse_from(["motgift", "--database-url", &app.db.url, "audit", "verify"])
@@ -121,4 +124,39 @@ async fn every_change_is_audited_and_the_chain_detects_tampering(backend: Backen
             .is_some_and(|p| p.contains("removed")),
         "{molde_chain:?}"
     );
+}
+
+async fn concurrent_writers_keep_one_unbroken_chain(backend: Backend) {
+    let app = TestApp::spawn(backend)
+        .await
+        .with_caller("1506:coordinator");
+    let site = app.add_site("1506", "Ambulerende team").await;
+    let writes = (0..12).map(|i| {
+        let app = app.clone();
+        let site = site.clone();
+        async move {
+            app.query(
+                "mutation($input: CreateNaloxoneDistributionInput!) {
+                   createNaloxoneDistribution(input: $input) { id } }",
+                json!({ "input": {
+                    "distributedOn": "2025-09-01", "siteId": site, "kits": 1 + i % 3,
+                    "recipientCategory": "STAFF", "firstTime": true, "trainingGiven": false,
+                    "idempotencyKey": format!("parallel-{i}") } }),
+            )
+            .await
+        }
+    });
+    futures::future::join_all(writes).await;
+    let trail = app
+        .query("{ auditTrail { totalCount nodes { seq } } }", json!({}))
+        .await;
+    assert_eq!(trail["auditTrail"]["totalCount"], 12);
+    let seqs: Vec<i64> = trail["auditTrail"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, (1..=12).rev().collect::<Vec<_>>());
+    audit_verify(&app).await.expect("one unbroken chain");
 }
