@@ -15,6 +15,9 @@ mod m20261123_000004_create_incidents;
 mod m20261123_000005_create_naloxone;
 mod m20261123_000006_create_audit_events;
 mod m20261124_000007_add_recording_support;
+mod m20261124_000008_row_level_security;
+
+pub use m20261124_000008_row_level_security::SERVICE_GROUP;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -30,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_create_naloxone::Migration),
             Box::new(m20261123_000006_create_audit_events::Migration),
             Box::new(m20261124_000007_add_recording_support::Migration),
+            Box::new(m20261124_000008_row_level_security::Migration),
         ]
     }
 }

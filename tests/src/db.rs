@@ -37,6 +37,20 @@ pub fn database_url(name: &str) -> String {
     format!("{base}/{name}")
 }
 
+/// The login role the service uses in tests: a member of the migrations' `motgift_app`
+/// group, neither owner nor superuser, so row-level security applies to it.
+pub const SERVICE_ROLE: &str = "motgift_service";
+
+/// `database_url(name)` for the service role (trust authentication, no password).
+pub fn service_database_url(name: &str) -> String {
+    let url = database_url(name);
+    match (url.split_once("://"), url.rsplit_once('@')) {
+        (Some((scheme, _)), Some((_, host))) => format!("{scheme}://{SERVICE_ROLE}@{host}"),
+        (Some((scheme, rest)), None) => format!("{scheme}://{SERVICE_ROLE}@{rest}"),
+        _ => url,
+    }
+}
+
 async fn admin_connection() -> PgConnection {
     let url = admin_url();
     match PgConnection::connect(&url).await {
@@ -107,6 +121,15 @@ async fn template() -> &'static str {
                 }
                 admin
                     .execute(AssertSqlSafe(format!(
+                        "DO $$ BEGIN CREATE ROLE {SERVICE_ROLE} LOGIN; \
+                         EXCEPTION WHEN duplicate_object THEN NULL; END $$; \
+                         GRANT {} TO {SERVICE_ROLE}",
+                        motgift_migrations::SERVICE_GROUP
+                    )))
+                    .await
+                    .expect("create the service role");
+                admin
+                    .execute(AssertSqlSafe(format!(
                         "ALTER DATABASE {building} RENAME TO {name}"
                     )))
                     .await
@@ -131,8 +154,13 @@ async fn prepare(db: &DatabaseConnection) {
 /// A database that exists for one test.
 pub struct TestDb {
     pub backend: Backend,
+    /// The owner's URL: migrations, seeding and raw SQL in tests.
     pub url: String,
+    /// The service's URL: on PostgreSQL the service role, under row-level security.
+    pub service_url: String,
+    /// Connected as the owner (superuser on the test server): sees through row-level security.
     pub db: DatabaseConnection,
+    service: DatabaseConnection,
     name: String,
 }
 
@@ -140,7 +168,7 @@ impl TestDb {
     /// A fresh database with migrations and reference data.
     pub async fn new(backend: Backend) -> Self {
         let name = format!("motgift_test_{}", uuid::Uuid::new_v4().simple());
-        let url = match backend {
+        let (url, service_url) = match backend {
             Backend::Postgres => {
                 let template = template().await;
                 let mut admin = admin_connection().await;
@@ -158,33 +186,42 @@ impl TestDb {
                         Err(err) => panic!("create test database: {err}"),
                     }
                 }
-                database_url(&name)
+                (database_url(&name), service_database_url(&name))
             }
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("{name}.db"));
-                format!("sqlite://{}?mode=rwc", path.display())
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                (url.clone(), url)
             }
         };
         let db = connect(&DbConfig::new(&url)).await.expect("connect");
         if backend == Backend::Sqlite {
             prepare(&db).await;
         }
+        let service = connect(&DbConfig::new(&service_url))
+            .await
+            .expect("connect as the service");
         Self {
             backend,
             url,
+            service_url,
             db,
+            service,
             name,
         }
     }
 
+    /// The store the service uses: on PostgreSQL connected as the service role.
     pub fn store(&self) -> Store {
-        Store::new(self.db.clone())
+        Store::new(self.service.clone())
     }
 
     /// A store on its own pool that counts every SQL statement it sends (and prints each one
     /// when `MOTGIFT_TEST_PRINT_SQL` is set).
     pub async fn counted_store(&self) -> (Store, Arc<AtomicUsize>) {
-        let mut db = connect(&DbConfig::new(&self.url)).await.expect("connect");
+        let mut db = connect(&DbConfig::new(&self.service_url))
+            .await
+            .expect("connect");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
         db.set_metric_callback(move |info| {

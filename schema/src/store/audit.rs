@@ -8,15 +8,17 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
-use super::tenant::{Actor, TenantDb};
+use super::reference::Reference;
+use super::tenant::{Actor, TenantDb, TenantScope};
+use crate::domain::Kommunenummer;
 use crate::entity::{audit_event, audit_head};
 use crate::error::{Error, Result};
 
@@ -203,33 +205,33 @@ pub struct ChainStatus {
 
 const VERIFY_BATCH: u64 = 1_000;
 
-/// Walks every chain from its first event and checks sequence numbers, links, hashes and head.
+/// Walks every municipality's chain from its first event and checks sequence numbers, links,
+/// hashes and head. Each chain is read in a transaction scoped to its municipality, so this
+/// works under row-level security too.
 pub(crate) async fn verify(db: &DatabaseConnection) -> Result<AuditVerification> {
-    let mut municipalities: Vec<String> = audit_head::Entity::find()
-        .select_only()
-        .column(audit_head::Column::Kommunenummer)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let with_events: Vec<String> = audit_event::Entity::find()
-        .select_only()
-        .column(audit_event::Column::Kommunenummer)
-        .distinct()
-        .into_tuple()
-        .all(db)
-        .await?;
-    municipalities.extend(with_events);
-    municipalities.sort();
-    municipalities.dedup();
-
-    let mut chains = Vec::with_capacity(municipalities.len());
-    for kommunenummer in municipalities {
-        chains.push(verify_chain(db, &kommunenummer).await?);
+    let mut chains = Vec::new();
+    for municipality in Reference::new(db).municipalities().await? {
+        let kommunenummer = municipality.kommunenummer;
+        let tenant = TenantDb::new(
+            db,
+            TenantScope::new([Kommunenummer::from_trusted(&kommunenummer)]),
+            Actor::system("audit-verify"),
+        );
+        let status = tenant
+            .read(async |txn| verify_chain(txn, &kommunenummer).await)
+            .await?;
+        if let Some(status) = status {
+            chains.push(status);
+        }
     }
     Ok(AuditVerification { chains })
 }
 
-async fn verify_chain(db: &DatabaseConnection, kommunenummer: &str) -> Result<ChainStatus> {
+/// One chain's status, or `None` for a municipality that has never had a change.
+async fn verify_chain<C: ConnectionTrait>(
+    db: &C,
+    kommunenummer: &str,
+) -> Result<Option<ChainStatus>> {
     let mut expected_seq = 1;
     let mut prev_hash = GENESIS_HASH.to_owned();
     let mut problem = None;
@@ -269,10 +271,13 @@ async fn verify_chain(db: &DatabaseConnection, kommunenummer: &str) -> Result<Ch
         }
     }
     let events = (expected_seq - 1) as u64;
+    let head = audit_head::Entity::find_by_id(kommunenummer.to_owned())
+        .one(db)
+        .await?;
+    if events == 0 && problem.is_none() && head.as_ref().is_none_or(|h| h.seq == 0) {
+        return Ok(None);
+    }
     if problem.is_none() {
-        let head = audit_head::Entity::find_by_id(kommunenummer.to_owned())
-            .one(db)
-            .await?;
         problem = match head {
             None => Some("the chain's head is missing".to_owned()),
             Some(head) if head.seq != events as i64 || head.hash != prev_hash => Some(format!(
@@ -282,12 +287,12 @@ async fn verify_chain(db: &DatabaseConnection, kommunenummer: &str) -> Result<Ch
             Some(_) => None,
         };
     }
-    Ok(ChainStatus {
+    Ok(Some(ChainStatus {
         kommunenummer: kommunenummer.to_owned(),
         events,
         head_hash: prev_hash,
         problem,
-    })
+    }))
 }
 
 /// Which audit events to list.

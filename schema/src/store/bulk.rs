@@ -2,7 +2,7 @@
 //! and skips rows whose id already exists, so a repeated load changes nothing.
 
 use sea_orm::ActiveValue::Set;
-use sea_orm::{EntityTrait, Iterable, TransactionTrait};
+use sea_orm::{EntityTrait, Iterable};
 
 use super::TenantDb;
 use super::records::{NewAction, NewIncident, NewNaloxoneDistribution, NewSite};
@@ -32,7 +32,7 @@ impl TenantDb<'_> {
 
     pub async fn insert_sites(&self, sites: &[NewSite]) -> Result<()> {
         self.check_scope(sites.iter().map(|s| s.kommunenummer.as_str()))?;
-        let txn = self.db.begin().await?;
+        let txn = self.begin().await?;
         for chunk in sites.chunks(rows_per_statement(5)) {
             let rows = chunk.iter().map(|s| distribution_site::ActiveModel {
                 kommunenummer: Set(s.kommunenummer.to_string()),
@@ -52,7 +52,7 @@ impl TenantDb<'_> {
 
     pub async fn insert_actions(&self, actions: &[NewAction]) -> Result<()> {
         self.check_scope(actions.iter().map(|a| a.meta.kommunenummer.as_str()))?;
-        let txn = self.db.begin().await?;
+        let txn = self.begin().await?;
         for chunk in actions.chunks(rows_per_statement(action::Column::iter().count())) {
             let rows = chunk.iter().map(NewAction::row);
             action::Entity::insert_many(rows)
@@ -88,7 +88,7 @@ impl TenantDb<'_> {
 
     pub async fn insert_incidents(&self, incidents: &[NewIncident]) -> Result<()> {
         self.check_scope(incidents.iter().map(|i| i.meta.kommunenummer.as_str()))?;
-        let txn = self.db.begin().await?;
+        let txn = self.begin().await?;
         for chunk in incidents.chunks(rows_per_statement(incident::Column::iter().count())) {
             let rows = chunk.iter().map(NewIncident::row);
             incident::Entity::insert_many(rows)
@@ -123,7 +123,7 @@ impl TenantDb<'_> {
         distributions: &[NewNaloxoneDistribution],
     ) -> Result<()> {
         self.check_scope(distributions.iter().map(|d| d.meta.kommunenummer.as_str()))?;
-        let txn = self.db.begin().await?;
+        let txn = self.begin().await?;
         let per_statement = rows_per_statement(naloxone_distribution::Column::iter().count());
         for chunk in distributions.chunks(per_statement) {
             let rows = chunk.iter().map(NewNaloxoneDistribution::row);

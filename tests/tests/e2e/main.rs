@@ -6,3 +6,4 @@ mod cli;
 mod foundation;
 mod outage;
 mod recording;
+mod row_security;

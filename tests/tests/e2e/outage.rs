@@ -12,9 +12,11 @@ use serde_json::json;
 async fn postgres_outage_gives_503_ready_and_recovers_without_restart() {
     let db = TestDb::new(Backend::Postgres).await;
     let proxy = CuttableProxy::start("127.0.0.1:5432".parse().unwrap()).await;
-    let proxied_url = db.url.replace("127.0.0.1:5432", &proxy.address.to_string());
+    let proxied_url = db
+        .service_url
+        .replace("127.0.0.1:5432", &proxy.address.to_string());
     assert_ne!(
-        proxied_url, db.url,
+        proxied_url, db.service_url,
         "the test database must be on 127.0.0.1:5432"
     );
     let mut config = DbConfig::new(proxied_url);

@@ -1,0 +1,104 @@
+//! The second wall of tenant separation, on PostgreSQL: row-level security on every table that
+//! holds a municipality's rows, and a group role for the service that owns nothing.
+//!
+//! The service sets `app.municipalities` (comma-separated kommunenummer) with
+//! `set_config(..., true)` at the start of each transaction. The policies admit only rows of
+//! those municipalities, for reading and for writing; an unset scope admits none. `FORCE` makes
+//! the policies apply to the tables' owner as well. Superusers bypass row-level security, so
+//! the service must never connect as one.
+//!
+//! `motgift_app` gets no DELETE on records and no UPDATE or DELETE on audit events: records
+//! are retracted, never deleted, and the audit trail only grows. SQLite has none of this; the
+//! application's own filter is the wall there.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DbBackend;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+/// The role the service's login role is made a member of.
+pub const SERVICE_GROUP: &str = "motgift_app";
+
+/// Tables with a municipality's rows, and what the service may do with them.
+const TENANT_TABLES: [(&str, &str); 8] = [
+    ("actions", "SELECT, INSERT, UPDATE"),
+    ("action_notes", "SELECT, INSERT"),
+    ("overdose_incidents", "SELECT, INSERT, UPDATE"),
+    // A correction replaces an incident's substance rows; the audit event keeps the old ones.
+    ("incident_substances", "SELECT, INSERT, DELETE"),
+    ("distribution_sites", "SELECT, INSERT, UPDATE"),
+    ("naloxone_distributions", "SELECT, INSERT, UPDATE"),
+    ("audit_events", "SELECT, INSERT"),
+    ("audit_heads", "SELECT, INSERT, UPDATE"),
+];
+
+/// Public reference data: readable by the service, written by migrations and seeding.
+const REFERENCE_TABLES: [&str; 6] = [
+    "municipalities",
+    "municipality_populations",
+    "plans",
+    "focus_areas",
+    "measures",
+    "measure_responsibilities",
+];
+
+const SCOPE: &str = "kommunenummer = ANY (string_to_array(\
+    NULLIF(current_setting('app.municipalities', true), ''), ','))";
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        let db = manager.get_connection();
+        // Roles belong to the cluster; another database may have created it already.
+        db.execute_unprepared(&format!(
+            "DO $$ BEGIN CREATE ROLE {SERVICE_GROUP} NOLOGIN; \
+             EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        ))
+        .await?;
+        db.execute_unprepared(&format!("GRANT USAGE ON SCHEMA public TO {SERVICE_GROUP}"))
+            .await?;
+        for table in REFERENCE_TABLES {
+            db.execute_unprepared(&format!("GRANT SELECT ON {table} TO {SERVICE_GROUP}"))
+                .await?;
+        }
+        for (table, privileges) in TENANT_TABLES {
+            db.execute_unprepared(&format!(
+                "GRANT {privileges} ON {table} TO {SERVICE_GROUP}; \
+                 ALTER TABLE {table} ENABLE ROW LEVEL SECURITY; \
+                 ALTER TABLE {table} FORCE ROW LEVEL SECURITY; \
+                 CREATE POLICY tenant_scope ON {table} USING ({SCOPE}) WITH CHECK ({SCOPE})"
+            ))
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        let db = manager.get_connection();
+        for (table, privileges) in TENANT_TABLES {
+            db.execute_unprepared(&format!(
+                "DROP POLICY IF EXISTS tenant_scope ON {table}; \
+                 ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY; \
+                 ALTER TABLE {table} DISABLE ROW LEVEL SECURITY; \
+                 REVOKE {privileges} ON {table} FROM {SERVICE_GROUP}"
+            ))
+            .await?;
+        }
+        for table in REFERENCE_TABLES {
+            db.execute_unprepared(&format!("REVOKE SELECT ON {table} FROM {SERVICE_GROUP}"))
+                .await?;
+        }
+        db.execute_unprepared(&format!(
+            "REVOKE USAGE ON SCHEMA public FROM {SERVICE_GROUP}"
+        ))
+        .await?;
+        Ok(())
+    }
+}
