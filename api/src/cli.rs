@@ -1,5 +1,7 @@
 //! The `motgift` command line: `serve`, `migrate`, `seed`, `audit`.
 
+use std::sync::Arc;
+
 use clap::{Parser, Subcommand};
 use motgift_migrations::{Migrator, MigratorTrait};
 use motgift_schema::Store;
@@ -8,8 +10,11 @@ use sea_orm_migration::MigrationStatus;
 use tokio::net::TcpListener;
 
 use crate::app::{AppState, SHUTDOWN_GRACE, router};
+use crate::auth::Authenticator;
+use crate::auth::dev_issuer::DevIssuer;
+use crate::auth::settings::AuthSettings;
 use crate::config::{AppConfig, DatabaseArgs, ServeArgs};
-use crate::{database, dev_auth};
+use crate::database;
 
 /// Motgift: the shared overdose-prevention action plan's GraphQL service.
 ///
@@ -36,11 +41,35 @@ pub enum Command {
     /// Load reference data, and optionally demo or benchmark data. Running it twice changes
     /// nothing.
     Seed(SeedArgs),
+    /// Print a development token on its own line, for scripts and front-end work. The service
+    /// accepts it when it trusts the development issuer with the same key file.
+    DevToken(DevTokenArgs),
     /// Check the change audit trail.
     Audit {
         #[command(subcommand)]
         action: AuditAction,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DevTokenArgs {
+    /// Municipality (kommunenummer) the caller acts for; repeat for several.
+    #[arg(long = "municipality")]
+    pub municipalities: Vec<motgift_schema::domain::Kommunenummer>,
+    /// Role: coordinator, registrar, analyst or plan_admin; repeat for several.
+    #[arg(long = "role", required = true, value_parser = parse_role)]
+    pub roles: Vec<motgift_schema::Role>,
+    /// Hours the token is valid.
+    #[arg(long, default_value_t = 12)]
+    pub hours: i64,
+    /// The development issuer's key file.
+    #[arg(long, env = "MOTGIFT_DEV_ISSUER_KEY", default_value = crate::auth::dev_issuer::DEFAULT_KEY_FILE)]
+    pub key: std::path::PathBuf,
+}
+
+fn parse_role(code: &str) -> Result<motgift_schema::Role, String> {
+    motgift_schema::Role::from_code(code)
+        .ok_or_else(|| "one of coordinator, registrar, analyst, plan_admin".to_owned())
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,6 +122,14 @@ impl Cli {
             Some(Command::Serve(args)) => serve(&self.database, args).await,
             Some(Command::Migrate { action }) => migrate(&self.database, action).await,
             Some(Command::Seed(args)) => seed(&self.database, args).await,
+            Some(Command::DevToken(args)) => {
+                let issuer = DevIssuer::load_or_create(&args.key)?;
+                println!(
+                    "{}",
+                    issuer.token(&args.municipalities, &args.roles, args.hours)
+                );
+                Ok(())
+            }
             Some(Command::Audit {
                 action: AuditAction::Verify,
             }) => verify_audit(&self.database).await,
@@ -102,11 +139,24 @@ impl Cli {
 
 async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
     let opened = database::open(database_args).await?;
-    // The embedded default is a laptop's: development sign-in is on when it is safe.
-    let dev_auth = args.dev_auth || (opened.embedded && args.listen.ip().is_loopback());
-    if dev_auth {
-        dev_auth::check_listen_address(args.listen)?;
+    // The embedded default is a laptop's: the development issuer is on when it is safe.
+    let loopback = args.listen.ip().is_loopback();
+    let dev_issuer = args.dev_issuer || (opened.embedded && loopback);
+    if dev_issuer && !loopback && !args.dev_issuer_on_any_address {
+        anyhow::bail!(
+            "the development issuer is only trusted on a loopback address (got {}); listen on \
+             127.0.0.1, drop --dev-issuer, or pass --dev-issuer-on-any-address if you really mean it",
+            args.listen
+        );
     }
+    let dev_issuer = dev_issuer
+        .then(|| DevIssuer::load_or_create(&args.dev_issuer_key))
+        .transpose()?;
+    let settings = match &args.auth_config {
+        Some(path) => AuthSettings::from_file(path)?,
+        None => AuthSettings::default(),
+    };
+    let auth = Authenticator::new(&settings, dev_issuer.as_ref());
     if opened.embedded {
         tracing::info!(path = %DatabaseArgs::embedded_path().display(), "using the embedded SQLite database");
         database::prepare_embedded(&opened.db).await?;
@@ -117,8 +167,8 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
     let state = AppState::new(
         Store::new(opened.db),
         AppConfig {
-            dev_auth,
             max_body_bytes: args.max_body_bytes,
+            auth: Arc::new(auth),
         },
     );
     let listener = TcpListener::bind(args.listen).await?;
@@ -126,11 +176,15 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
     tracing::info!(%address, "listening");
     println!("Motgift is listening on http://{address}");
     println!("  GraphiQL:  http://{address}/graphql");
-    if dev_auth {
+    if let Some(dev) = &dev_issuer {
         println!(
-            "  Development sign-in: send the header `{}: 1506:coordinator` (municipality:role)",
-            dev_auth::HEADER
+            "  Development tokens (12 hours; `motgift dev-token` makes more). In GraphiQL, set the \
+             header {{\"Authorization\": \"Bearer <token>\"}}:"
         );
+        for (who, token) in dev.ready_made_tokens() {
+            println!("    {who}:\n      {token}");
+        }
+        println!("  Key: {}", dev.path().display());
     }
 
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();

@@ -2,8 +2,11 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
+
+use crate::auth::Authenticator;
 
 /// Where the embedded database lives when `DATABASE_URL` is not set.
 pub const EMBEDDED_DATA_DIR: &str = "data";
@@ -55,10 +58,24 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTGIFT_MIGRATE_ON_START")]
     pub migrate_on_start: bool,
 
-    /// Accept the development caller header (`x-motgift-dev-caller: 1506:coordinator`).
-    /// Refused unless the service listens on a loopback address.
-    #[arg(long, env = "MOTGIFT_DEV_AUTH")]
-    pub dev_auth: bool,
+    /// Trust the OIDC issuers described in this TOML file (see `deploy/auth/`).
+    #[arg(long, env = "MOTGIFT_AUTH_CONFIG")]
+    pub auth_config: Option<PathBuf>,
+
+    /// Trust the built-in development issuer and print ready-made tokens at start-up. On by
+    /// default for the embedded database on a loopback address.
+    #[arg(long, env = "MOTGIFT_DEV_ISSUER")]
+    pub dev_issuer: bool,
+
+    /// The development issuer's key file (created when missing); `motgift dev-token` must use
+    /// the same one.
+    #[arg(long, env = "MOTGIFT_DEV_ISSUER_KEY", default_value = crate::auth::dev_issuer::DEFAULT_KEY_FILE)]
+    pub dev_issuer_key: PathBuf,
+
+    /// Trust the development issuer even on an address other machines can reach. Never in
+    /// production: anyone with the key file can sign in as anyone.
+    #[arg(long, env = "MOTGIFT_DEV_ISSUER_ON_ANY_ADDRESS")]
+    pub dev_issuer_on_any_address: bool,
 
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "MOTGIFT_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
@@ -68,15 +85,16 @@ pub struct ServeArgs {
 /// What the HTTP application needs, independent of how it was configured.
 #[derive(Debug, Clone)]
 pub struct AppConfig {
-    pub dev_auth: bool,
     pub max_body_bytes: usize,
+    /// Who may call: the trusted issuers.
+    pub auth: Arc<Authenticator>,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
         Self {
-            dev_auth: false,
             max_body_bytes: 256 * 1024,
+            auth: Arc::new(Authenticator::default()),
         }
     }
 }

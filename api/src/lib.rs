@@ -2,9 +2,9 @@
 //! binary. Tests build the same application in-process with [`app::router`].
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod database;
-pub mod dev_auth;
 mod routes;
 pub mod telemetry;

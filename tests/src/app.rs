@@ -3,7 +3,11 @@
 use std::sync::Arc;
 
 use motgift_api::app::{AppState, router};
+use motgift_api::auth::Authenticator;
+use motgift_api::auth::dev_issuer::DevIssuer;
+use motgift_api::auth::settings::AuthSettings;
 use motgift_api::config::AppConfig;
+use motgift_schema::Role;
 use motgift_schema::Store;
 use motgift_schema::domain::{Kommunenummer, SiteKind};
 use motgift_schema::graphql::GlobalId;
@@ -19,8 +23,10 @@ pub struct TestApp {
     pub db: Arc<TestDb>,
     pub base_url: String,
     pub client: reqwest::Client,
-    /// The development caller sent with every request (`1506:coordinator`), if any.
-    caller: Option<String>,
+    /// The development issuer the application trusts, to mint callers' tokens.
+    pub dev_issuer: Arc<DevIssuer>,
+    /// The `Authorization` header sent with every request, if any.
+    authorization: Option<String>,
     /// Held, not read: the server stops when the last clone is dropped.
     _server: Arc<Server>,
 }
@@ -43,12 +49,21 @@ impl TestApp {
     }
 
     /// Serves the given database through its own store (for example one whose pool goes
-    /// through a proxy).
+    /// through a proxy), trusting the development issuer only.
     pub async fn serve(db: TestDb, store: Store) -> Self {
+        Self::serve_with(db, store, &AuthSettings::default()).await
+    }
+
+    /// Serves the given database trusting the given issuers besides the development issuer.
+    pub async fn serve_with(db: TestDb, store: Store, settings: &AuthSettings) -> Self {
+        let key =
+            std::env::temp_dir().join(format!("motgift-dev-key-{}.pem", uuid::Uuid::new_v4()));
+        let dev_issuer = Arc::new(DevIssuer::load_or_create(&key).expect("development key"));
+        let _ = std::fs::remove_file(&key);
         let state = AppState::new(
             store,
             AppConfig {
-                dev_auth: true,
+                auth: Arc::new(Authenticator::new(settings, Some(&dev_issuer))),
                 ..AppConfig::default()
             },
         );
@@ -62,14 +77,38 @@ impl TestApp {
             db: Arc::new(db),
             base_url: format!("http://{address}"),
             client: reqwest::Client::new(),
-            caller: None,
+            dev_issuer,
+            authorization: None,
             _server: Arc::new(Server(server)),
         }
     }
 
-    /// Sends later requests as the given development caller, such as `1506:coordinator`.
-    pub fn with_caller(mut self, caller: &str) -> Self {
-        self.caller = Some(caller.to_owned());
+    /// Sends later requests with a development token for a caller written
+    /// `municipalities:roles`, such as `1506:coordinator`, `1505,1506:registrar` or `:analyst`.
+    pub fn with_caller(self, caller: &str) -> Self {
+        let (municipalities, roles) = caller.split_once(':').expect("municipalities:roles");
+        let municipalities: Vec<Kommunenummer> = municipalities
+            .split(',')
+            .filter(|m| !m.is_empty())
+            .map(|m| m.parse().expect("kommunenummer"))
+            .collect();
+        let roles: Vec<Role> = roles
+            .split(',')
+            .map(|r| Role::from_code(r).expect("role"))
+            .collect();
+        let token = self.dev_issuer.token(&municipalities, &roles, 1);
+        self.with_bearer(&token)
+    }
+
+    /// Sends later requests with this bearer token.
+    pub fn with_bearer(mut self, token: &str) -> Self {
+        self.authorization = Some(format!("Bearer {token}"));
+        self
+    }
+
+    /// Sends later requests without credentials.
+    pub fn anonymous(mut self) -> Self {
+        self.authorization = None;
         self
     }
 
@@ -81,22 +120,24 @@ impl TestApp {
             .expect("GET")
     }
 
-    /// Posts a GraphQL request and returns the whole response body.
-    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+    /// Posts a GraphQL request and returns the HTTP status and the whole response body.
+    pub async fn graphql_with_status(&self, query: &str, variables: Value) -> (u16, Value) {
         let mut request = self
             .client
             .post(format!("{}/graphql", self.base_url))
             .json(&json!({ "query": query, "variables": variables }));
-        if let Some(caller) = &self.caller {
-            request = request.header(motgift_api::dev_auth::HEADER, caller);
+        if let Some(authorization) = &self.authorization {
+            request = request.header("authorization", authorization);
         }
         let response = request.send().await.expect("POST /graphql");
-        assert!(
-            response.status().is_success(),
-            "POST /graphql answered {}",
-            response.status()
-        );
-        response.json().await.expect("GraphQL response is JSON")
+        let status = response.status().as_u16();
+        let body = response.json().await.expect("GraphQL response is JSON");
+        (status, body)
+    }
+
+    /// Posts a GraphQL request and returns the whole response body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.graphql_with_status(query, variables).await.1
     }
 
     /// Posts a GraphQL request that must succeed and returns its `data`.

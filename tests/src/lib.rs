@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod db;
+pub mod oidc;
 pub mod proxy;
 
 pub use app::{TestApp, error_code, first_error};

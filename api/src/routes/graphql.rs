@@ -3,13 +3,14 @@
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse};
+use axum::http::header::WWW_AUTHENTICATE;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
 use motgift_schema::RequestContext;
 use motgift_schema::graphql::prepare_request;
 
 use crate::app::{AppState, request_id};
-use crate::dev_auth;
+use crate::auth::AuthError;
 
 pub async fn graphiql() -> impl IntoResponse {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
@@ -19,12 +20,11 @@ pub async fn execute(
     State(state): State<AppState>,
     headers: HeaderMap,
     request: GraphQLRequest,
-) -> GraphQLResponse {
+) -> Response {
     let request_id = request_id(&headers).to_owned();
-    let caller = if state.config.dev_auth {
-        dev_auth::caller_from_headers(&headers)
-    } else {
-        None
+    let caller = match state.config.auth.caller(&headers).await {
+        Ok(caller) => caller,
+        Err(err) => return refused(&err),
     };
     let ctx = RequestContext { request_id, caller };
     let request = request.into_inner();
@@ -32,5 +32,39 @@ pub async fn execute(
         tracing::Span::current().record("operation", operation);
     }
     let request = prepare_request(request, &state.store, ctx);
-    state.schema.execute(request).await.into()
+    let response = state.schema.execute(request).await;
+    // A field that needed a caller the request did not have: 401, so clients sign in.
+    let unauthenticated = response.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| *c == async_graphql::Value::from("UNAUTHENTICATED"))
+    });
+    let mut http = GraphQLResponse::from(response).into_response();
+    if unauthenticated {
+        *http.status_mut() = StatusCode::UNAUTHORIZED;
+        http.headers_mut()
+            .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    http
+}
+
+/// The answer to bad credentials: nothing is executed, the error says why in GraphQL's shape.
+fn refused(err: &AuthError) -> Response {
+    let (status, code) = match err {
+        AuthError::Invalid(_) => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
+        AuthError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+    };
+    let body = serde_json::json!({
+        "data": null,
+        "errors": [{ "message": err.to_string(), "extensions": { "code": code } }],
+    });
+    let mut response = (status, axum::Json(body)).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+    }
+    response
 }

@@ -4,6 +4,7 @@ mod audit;
 mod batching;
 mod cli;
 mod foundation;
+mod identity_provider;
 mod outage;
 mod recording;
 mod row_security;

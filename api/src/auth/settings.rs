@@ -1,0 +1,108 @@
+//! Which identity providers the service trusts and how their claims map to a caller. Read from
+//! a TOML file (`--auth-config`); `deploy/auth/` has worked examples for Keycloak, Microsoft
+//! Entra ID and HelseID.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    #[serde(default, rename = "issuer")]
+    pub issuers: Vec<IssuerSettings>,
+}
+
+impl AuthSettings {
+    pub fn from_file(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+}
+
+/// One trusted OpenID Connect issuer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuerSettings {
+    /// The exact `iss` of its tokens.
+    pub issuer: String,
+    /// A short name used in callers' subjects and logs (default: the issuer URL).
+    pub name: Option<String>,
+    /// Accepted `aud` values: at least one must be in the token.
+    pub audiences: Vec<String>,
+    /// Where discovery is (default: `{issuer}/.well-known/openid-configuration`).
+    pub discovery_url: Option<String>,
+    /// Seconds of clock difference accepted on `exp` and `nbf`.
+    #[serde(default = "default_leeway")]
+    pub leeway_seconds: u64,
+    /// An unknown key id makes the service fetch the issuer's keys again, at most this often.
+    #[serde(default = "default_refetch")]
+    pub jwks_min_refetch_seconds: u64,
+    #[serde(default)]
+    pub claims: ClaimMapping,
+    /// For opaque (non-JWT) access tokens: RFC 7662 introspection with these client
+    /// credentials.
+    pub introspection: Option<IntrospectionSettings>,
+}
+
+fn default_leeway() -> u64 {
+    30
+}
+
+fn default_refetch() -> u64 {
+    10
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntrospectionSettings {
+    /// Default: the discovery document's `introspection_endpoint`.
+    pub endpoint: Option<String>,
+    pub client_id: String,
+    pub client_secret: String,
+    /// How long an answer is reused.
+    #[serde(default = "default_introspection_cache")]
+    pub cache_seconds: u64,
+}
+
+fn default_introspection_cache() -> u64 {
+    30
+}
+
+/// Where in a token the caller's subject, municipalities and roles are. Paths are claim names,
+/// with dots for nesting (`realm_access.roles`); a claim may hold a string or a list.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClaimMapping {
+    pub subject: String,
+    /// Claim holding kommunenummer values.
+    pub municipalities: Option<String>,
+    /// Claim holding organisation numbers, mapped to kommunenummer by `organisation_map`
+    /// (HelseID names organisations, not municipalities).
+    pub organisation: Option<String>,
+    pub organisation_map: BTreeMap<String, String>,
+    pub roles: String,
+    /// The identity provider's role names mapped to Motgift's (`coordinator`, `registrar`,
+    /// `analyst`, `plan_admin`); names not listed are taken as they are.
+    pub role_map: BTreeMap<String, String>,
+    /// Claim with the sign-in's security level, and the lowest level accepted.
+    pub security_level: Option<String>,
+    pub min_security_level: Option<u32>,
+}
+
+impl Default for ClaimMapping {
+    fn default() -> Self {
+        Self {
+            subject: "sub".to_owned(),
+            municipalities: Some("kommunenummer".to_owned()),
+            organisation: None,
+            organisation_map: BTreeMap::new(),
+            roles: "roles".to_owned(),
+            role_map: BTreeMap::new(),
+            security_level: None,
+            min_security_level: None,
+        }
+    }
+}
