@@ -8,3 +8,4 @@ mod identity_provider;
 mod outage;
 mod recording;
 mod row_security;
+mod sign_in;
