@@ -16,6 +16,7 @@ mod m20261123_000005_create_naloxone;
 mod m20261123_000006_create_audit_events;
 mod m20261124_000007_add_recording_support;
 mod m20261124_000008_row_level_security;
+mod m20261124_000009_create_access_log;
 
 pub use m20261124_000008_row_level_security::SERVICE_GROUP;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_create_audit_events::Migration),
             Box::new(m20261124_000007_add_recording_support::Migration),
             Box::new(m20261124_000008_row_level_security::Migration),
+            Box::new(m20261124_000009_create_access_log::Migration),
         ]
     }
 }

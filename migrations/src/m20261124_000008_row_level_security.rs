@@ -66,13 +66,7 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         for (table, privileges) in TENANT_TABLES {
-            db.execute_unprepared(&format!(
-                "GRANT {privileges} ON {table} TO {SERVICE_GROUP}; \
-                 ALTER TABLE {table} ENABLE ROW LEVEL SECURITY; \
-                 ALTER TABLE {table} FORCE ROW LEVEL SECURITY; \
-                 CREATE POLICY tenant_scope ON {table} USING ({SCOPE}) WITH CHECK ({SCOPE})"
-            ))
-            .await?;
+            enable_tenant_security(manager, table, privileges).await?;
         }
         Ok(())
     }
@@ -83,13 +77,7 @@ impl MigrationTrait for Migration {
         }
         let db = manager.get_connection();
         for (table, privileges) in TENANT_TABLES {
-            db.execute_unprepared(&format!(
-                "DROP POLICY IF EXISTS tenant_scope ON {table}; \
-                 ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY; \
-                 ALTER TABLE {table} DISABLE ROW LEVEL SECURITY; \
-                 REVOKE {privileges} ON {table} FROM {SERVICE_GROUP}"
-            ))
-            .await?;
+            disable_tenant_security(manager, table, privileges).await?;
         }
         for table in REFERENCE_TABLES {
             db.execute_unprepared(&format!("REVOKE SELECT ON {table} FROM {SERVICE_GROUP}"))
@@ -101,4 +89,46 @@ impl MigrationTrait for Migration {
         .await?;
         Ok(())
     }
+}
+
+/// Grants the service `privileges` on a tenant table and lets it see only the rows of the
+/// transaction's municipalities. Every later tenant table goes through this too.
+pub(crate) async fn enable_tenant_security(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    privileges: &str,
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    manager
+        .get_connection()
+        .execute_unprepared(&format!(
+            "GRANT {privileges} ON {table} TO {SERVICE_GROUP}; \
+             ALTER TABLE {table} ENABLE ROW LEVEL SECURITY; \
+             ALTER TABLE {table} FORCE ROW LEVEL SECURITY; \
+             CREATE POLICY tenant_scope ON {table} USING ({SCOPE}) WITH CHECK ({SCOPE})"
+        ))
+        .await
+        .map(|_| ())
+}
+
+pub(crate) async fn disable_tenant_security(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    privileges: &str,
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    manager
+        .get_connection()
+        .execute_unprepared(&format!(
+            "DROP POLICY IF EXISTS tenant_scope ON {table}; \
+             ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY; \
+             ALTER TABLE {table} DISABLE ROW LEVEL SECURITY; \
+             REVOKE {privileges} ON {table} FROM {SERVICE_GROUP}"
+        ))
+        .await
+        .map(|_| ())
 }

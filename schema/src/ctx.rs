@@ -109,4 +109,6 @@ pub struct RequestContext {
     pub request_id: String,
     /// `None` for an anonymous request, which sees reference data only.
     pub caller: Option<Caller>,
+    /// The client's name for the operation (GraphQL `operationName`), if it gave one.
+    pub operation: Option<String>,
 }

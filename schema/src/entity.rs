@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table. Private to the crate: everything outside goes through
 //! `store`, which adds the tenant condition.
 
+pub mod access_log;
 pub mod action;
 pub mod action_note;
 pub mod audit_event;

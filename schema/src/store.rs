@@ -4,6 +4,7 @@
 //! A municipality's records are reached only through a [`TenantDb`], which is built from the
 //! request context and adds the municipality condition to every query it builds.
 
+mod access_log;
 mod actions;
 mod audit;
 mod bulk;
@@ -18,6 +19,7 @@ mod tenant;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
+pub use access_log::AccessLogFilter;
 pub use actions::{ActionFilter, ActionOrder};
 pub use audit::{AuditFilter, AuditOperation, AuditVerification, ChainStatus};
 pub use connect::{DbConfig, connect};
@@ -85,6 +87,7 @@ impl Store {
                 subject: caller.subject.clone(),
                 role: role.code().to_owned(),
                 request_id: ctx.request_id.clone(),
+                operation: ctx.operation.clone(),
             },
         ))
     }

@@ -26,11 +26,16 @@ pub async fn execute(
         Ok(caller) => caller,
         Err(err) => return refused(&err),
     };
-    let ctx = RequestContext { request_id, caller };
     let request = request.into_inner();
-    if let Some(operation) = request.operation_name.as_deref() {
+    let operation = operation_name(&request);
+    if let Some(operation) = operation.as_deref() {
         tracing::Span::current().record("operation", operation);
     }
+    let ctx = RequestContext {
+        request_id,
+        caller,
+        operation,
+    };
     let request = prepare_request(request, &state.store, ctx);
     let response = state.schema.execute(request).await;
     // A field that needed a caller the request did not have: 401, so clients sign in.
@@ -47,6 +52,22 @@ pub async fn execute(
             .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     http
+}
+
+/// The operation's name: the one the client chose to run, or the name of the document's only
+/// operation. Logs and the access log carry it.
+fn operation_name(request: &async_graphql::Request) -> Option<String> {
+    if let Some(name) = &request.operation_name {
+        return Some(name.clone());
+    }
+    match async_graphql::parser::parse_query(&request.query).ok()?.operations {
+        async_graphql::parser::types::DocumentOperations::Multiple(operations)
+            if operations.len() == 1 =>
+        {
+            operations.keys().next().map(|name| name.to_string())
+        }
+        _ => None,
+    }
 }
 
 /// The answer to bad credentials: nothing is executed, the error says why in GraphQL's shape.

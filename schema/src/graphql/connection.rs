@@ -7,7 +7,8 @@ use async_graphql::{Context, Object, OutputType, ResultExt};
 use crate::ctx::{Access, RequestContext};
 use crate::error::Error;
 use crate::store::{
-    ActionFilter, AuditFilter, IncidentFilter, NaloxoneFilter, Page, PageRequest, Store,
+    AccessLogFilter, ActionFilter, AuditFilter, IncidentFilter, NaloxoneFilter, Page, PageRequest,
+    Store,
 };
 
 /// A connection of `N` with opaque cursors and `totalCount`.
@@ -57,6 +58,7 @@ pub enum CountQuery {
     Incidents(IncidentFilter),
     Naloxone(NaloxoneFilter),
     Audit(AuditFilter),
+    AccessLog(AccessLogFilter),
 }
 
 pub struct TotalCount(CountQuery);
@@ -94,6 +96,13 @@ impl TotalCount {
                     .tenant(request, Access::ReadAudit)
                     .extend()?
                     .count_audit_events(f)
+                    .await
+            }
+            CountQuery::AccessLog(f) => {
+                store
+                    .tenant(request, Access::ReadAudit)
+                    .extend()?
+                    .count_access_log(f)
                     .await
             }
         };

@@ -22,6 +22,7 @@ const TYPE_NAMES: &[&str] = &[
     "NaloxoneDistribution",
     "DistributionSite",
     "AuditEvent",
+    "AccessLogEntry",
 ];
 
 impl GlobalId {

@@ -13,4 +13,5 @@ pub struct Query(
     reference::ReferenceQuery,
     code_lists::CodeListQuery,
     records::RecordQuery,
+    records::AccessLogQuery,
 );

@@ -1,5 +1,6 @@
 //! GraphQL object types, one file per area.
 
+mod access_log;
 pub(crate) mod action;
 mod audit;
 mod incident;
@@ -7,6 +8,7 @@ mod municipality;
 mod naloxone;
 mod plan;
 
+pub use access_log::AccessLogEntryNode;
 pub use action::ActionNode;
 pub use audit::AuditEventNode;
 pub use incident::IncidentNode;

@@ -112,8 +112,14 @@ impl TenantDb<'_> {
         page: &PageRequest,
     ) -> Result<Page<incident::Model>> {
         let select = self.incident_select(filter)?;
-        self.read(async |txn| paging::fetch(txn, select, &order.ordering(), page).await)
-            .await
+        self.read(async |txn| {
+            let page = paging::fetch(txn, select, &order.ordering(), page).await?;
+            let rows = page.rows.iter().map(|(_, r)| r.kommunenummer.as_str());
+            self.log_access(txn, "list", incident::Entity::TYPE_NAME, rows)
+                .await?;
+            Ok(page)
+        })
+        .await
     }
 
     pub async fn count_incidents(&self, filter: &IncidentFilter) -> Result<u64> {
@@ -122,8 +128,14 @@ impl TenantDb<'_> {
     }
 
     pub async fn incident(&self, id: Uuid) -> Result<Option<incident::Model>> {
-        self.read(async |txn| self.find_record::<incident::Entity, _>(txn, id).await)
-            .await
+        self.read(async |txn| {
+            let found = self.find_record::<incident::Entity, _>(txn, id).await?;
+            let rows = found.iter().map(|r| r.kommunenummer.as_str());
+            self.log_access(txn, "read", incident::Entity::TYPE_NAME, rows)
+                .await?;
+            Ok(found)
+        })
+        .await
     }
 
     /// The suspected substances of the given incidents, as (incident, substance) pairs.

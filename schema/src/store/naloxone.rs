@@ -103,8 +103,14 @@ impl TenantDb<'_> {
         page: &PageRequest,
     ) -> Result<Page<naloxone_distribution::Model>> {
         let select = self.naloxone_select(filter)?;
-        self.read(async |txn| paging::fetch(txn, select, &order.ordering(), page).await)
-            .await
+        self.read(async |txn| {
+            let page = paging::fetch(txn, select, &order.ordering(), page).await?;
+            let rows = page.rows.iter().map(|(_, r)| r.kommunenummer.as_str());
+            self.log_access(txn, "list", naloxone_distribution::Entity::TYPE_NAME, rows)
+                .await?;
+            Ok(page)
+        })
+        .await
     }
 
     pub async fn count_naloxone_distributions(&self, filter: &NaloxoneFilter) -> Result<u64> {
@@ -117,8 +123,13 @@ impl TenantDb<'_> {
         id: Uuid,
     ) -> Result<Option<naloxone_distribution::Model>> {
         self.read(async |txn| {
-            self.find_record::<naloxone_distribution::Entity, _>(txn, id)
-                .await
+            let found = self
+                .find_record::<naloxone_distribution::Entity, _>(txn, id)
+                .await?;
+            let rows = found.iter().map(|r| r.kommunenummer.as_str());
+            let record_type = naloxone_distribution::Entity::TYPE_NAME;
+            self.log_access(txn, "read", record_type, rows).await?;
+            Ok(found)
         })
         .await
     }

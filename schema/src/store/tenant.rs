@@ -42,6 +42,8 @@ pub struct Actor {
     /// The role the caller acted in.
     pub role: String,
     pub request_id: String,
+    /// The client's name for the operation (GraphQL `operationName`), for the access log.
+    pub operation: Option<String>,
 }
 
 impl Actor {
@@ -50,6 +52,7 @@ impl Actor {
             subject: "system".to_owned(),
             role: "system".to_owned(),
             request_id: request_id.into(),
+            operation: None,
         }
     }
 }
@@ -71,6 +74,7 @@ macro_rules! tenant_owned {
 }
 
 tenant_owned!(
+    access_log,
     action,
     action_note,
     audit_event,

@@ -1,5 +1,6 @@
 //! The change audit: every mutation leaves an event with before and after, the hash chain
-//! verifies, and editing or removing an event is detected.
+//! verifies, and editing or removing an event is detected. And the access log: every read of
+//! detail rows is recorded with its row count.
 
 use clap::Parser;
 use motgift_api::cli::Cli;
@@ -10,6 +11,7 @@ use serde_json::json;
 on_both_databases!(
     every_change_is_audited_and_the_chain_detects_tampering,
     concurrent_writers_keep_one_unbroken_chain,
+    reads_of_detail_rows_are_in_the_access_log,
 );
 
 async fn audit_verify(app: &TestApp) -> anyhow::Result<()> {
@@ -159,4 +161,60 @@ async fn concurrent_writers_keep_one_unbroken_chain(backend: Backend) {
         .collect();
     assert_eq!(seqs, (1..=12).rev().collect::<Vec<_>>());
     audit_verify(&app).await.expect("one unbroken chain");
+}
+
+async fn reads_of_detail_rows_are_in_the_access_log(backend: Backend) {
+    let app = TestApp::spawn(backend)
+        .await
+        .with_caller("1506:coordinator");
+    let site = app.add_site("1506", "Lavterskel").await;
+    for day in ["2025-03-01", "2025-03-02", "2025-03-03"] {
+        app.query(
+            "mutation($input: CreateNaloxoneDistributionInput!) {
+               createNaloxoneDistribution(input: $input) { id } }",
+            json!({ "input": {
+                "distributedOn": day, "siteId": site, "kits": 1,
+                "recipientCategory": "STAFF", "firstTime": true, "trainingGiven": false } }),
+        )
+        .await;
+    }
+    let registrar = app.clone().with_caller("1506:registrar");
+    let (status, body) = registrar
+        .graphql_with_status(
+            "query Utdelinger { naloxoneDistributions(first: 2) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // Aggregates and reference data are not logged; nor is a list that returned nothing.
+    registrar
+        .query("{ municipalities { name } plan { name } }", json!({}))
+        .await;
+    registrar
+        .query("{ overdoseIncidents { totalCount } }", json!({}))
+        .await;
+
+    let log = app
+        .query(
+            "{ accessLog { totalCount nodes { kommunenummer actor role operation access
+               recordType rowCount requestId } } }",
+            json!({}),
+        )
+        .await["accessLog"]
+        .clone();
+    assert_eq!(log["totalCount"], 1, "{log:#}");
+    let entry = &log["nodes"][0];
+    assert_eq!(entry["kommunenummer"], "1506");
+    assert_eq!(entry["role"], "registrar");
+    assert_eq!(entry["operation"], "Utdelinger");
+    assert_eq!(entry["access"], "list");
+    assert_eq!(entry["recordType"], "NaloxoneDistribution");
+    assert_eq!(entry["rowCount"], 2);
+    assert!(entry["actor"].as_str().unwrap().starts_with("dev|"));
+    assert!(!entry["requestId"].as_str().unwrap().is_empty());
+
+    let forbidden = registrar
+        .graphql("{ accessLog { totalCount } }", json!({}))
+        .await;
+    assert_eq!(motgift_tests::error_code(&forbidden), "FORBIDDEN");
 }

@@ -30,8 +30,8 @@ const TABLES: [(&str, &str); 12] = [
     ("naloxone_distributions", "kommunenummer, id"),
 ];
 
-/// Tables the seed leaves empty: the audit trail only grows through changes.
-const AUDIT_TABLES: [&str; 2] = ["audit_events", "audit_heads"];
+/// Tables the seed leaves empty: the logs only grow through use.
+const AUDIT_TABLES: [&str; 3] = ["access_log", "audit_events", "audit_heads"];
 
 async fn motgift(db: &TestDb, args: &[&str]) {
     let mut argv = vec!["motgift", "--database-url", db.url.as_str()];

@@ -12,8 +12,8 @@ use crate::graphql::node::{self, Node};
 use crate::graphql::scalars::Date;
 use crate::graphql::types::*;
 use crate::store::{
-    ActionFilter, ActionOrder, AuditFilter, IncidentFilter, IncidentOrder, NaloxoneFilter,
-    NaloxoneOrder, RecordState, Store,
+    AccessLogFilter, ActionFilter, ActionOrder, AuditFilter, IncidentFilter, IncidentOrder,
+    NaloxoneFilter, NaloxoneOrder, RecordState, Store,
 };
 
 /// Which actions to list. Every condition given must hold.
@@ -58,6 +58,13 @@ pub struct NaloxoneFilterInput {
     site_ids: Option<Vec<ID>>,
     #[graphql(default)]
     state: RecordState,
+}
+
+/// Which access-log entries to list.
+#[derive(InputObject, Default)]
+#[graphql(name = "AccessLogFilter")]
+pub struct AccessLogFilterInput {
+    municipalities: Option<Vec<String>>,
 }
 
 /// Which audit events to list.
@@ -265,6 +272,39 @@ impl RecordQuery {
             rows,
             AuditEventNode,
             CountQuery::Audit(filter),
+        ))
+    }
+}
+
+#[derive(Default)]
+pub struct AccessLogQuery;
+
+#[Object]
+impl AccessLogQuery {
+    /// Who read the detail rows of the municipalities the caller acts for, newest first.
+    /// Needs the coordinator role.
+    #[graphql(complexity = "connection::complexity(first, last, child_complexity)")]
+    async fn access_log(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AccessLogFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<RecordConnection<AccessLogEntryNode>> {
+        let page = page_request(first, after, last, before).extend()?;
+        let filter = AccessLogFilter {
+            municipalities: filter.unwrap_or_default().municipalities,
+        };
+        let rows = tenant(ctx, Access::ReadAudit)?
+            .access_log(&filter, &page)
+            .await
+            .extend()?;
+        Ok(connection::connection(
+            rows,
+            AccessLogEntryNode,
+            CountQuery::AccessLog(filter),
         ))
     }
 }
