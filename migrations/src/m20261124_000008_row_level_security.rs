@@ -53,9 +53,13 @@ impl MigrationTrait for Migration {
             return Ok(());
         }
         let db = manager.get_connection();
-        // Roles belong to the cluster; another database may have created it already.
+        // Roles belong to the cluster: a DBA may have created it (then the owner needs no
+        // CREATEROLE), or another database's migration may be creating it right now.
         db.execute_unprepared(&format!(
-            "DO $$ BEGIN CREATE ROLE {SERVICE_GROUP} NOLOGIN; \
+            "DO $$ BEGIN \
+               IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{SERVICE_GROUP}') THEN \
+                 CREATE ROLE {SERVICE_GROUP} NOLOGIN; \
+               END IF; \
              EXCEPTION WHEN duplicate_object THEN NULL; END $$"
         ))
         .await?;

@@ -143,3 +143,33 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::write(path, bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Authenticator;
+    use crate::auth::settings::AuthSettings;
+
+    /// What `motgift dev-token` prints is accepted by a service started with the same key
+    /// file, and by no other.
+    #[tokio::test]
+    async fn tokens_are_valid_for_services_sharing_the_key_file() {
+        let dir = std::env::temp_dir().join(format!("motgift-dev-{}", uuid::Uuid::new_v4()));
+        let path = dir.join("key.pem");
+        let cli = DevIssuer::load_or_create(&path).unwrap();
+        let service = DevIssuer::load_or_create(&path).unwrap();
+        let other = DevIssuer::load_or_create(&dir.join("other.pem")).unwrap();
+        let molde: Kommunenummer = "1506".parse().unwrap();
+        let token = cli.token(&[molde], &[Role::Coordinator], 1);
+
+        let trusting = Authenticator::new(&AuthSettings::default(), Some(&service));
+        let caller = trusting.verify(&token).await.unwrap();
+        assert_eq!(caller.municipalities.len(), 1);
+        assert!(caller.has_role(Role::Coordinator));
+        let stranger = Authenticator::new(&AuthSettings::default(), Some(&other));
+        assert!(stranger.verify(&token).await.is_err());
+        let expired = cli.token(&[], &[Role::Analyst], -1);
+        assert!(trusting.verify(&expired).await.is_err());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -42,9 +42,6 @@ pub struct IssuerSettings {
     pub jwks_min_refetch_seconds: u64,
     #[serde(default)]
     pub claims: ClaimMapping,
-    /// For opaque (non-JWT) access tokens: RFC 7662 introspection with these client
-    /// credentials.
-    pub introspection: Option<IntrospectionSettings>,
 }
 
 fn default_leeway() -> u64 {
@@ -53,22 +50,6 @@ fn default_leeway() -> u64 {
 
 fn default_refetch() -> u64 {
     10
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IntrospectionSettings {
-    /// Default: the discovery document's `introspection_endpoint`.
-    pub endpoint: Option<String>,
-    pub client_id: String,
-    pub client_secret: String,
-    /// How long an answer is reused.
-    #[serde(default = "default_introspection_cache")]
-    pub cache_seconds: u64,
-}
-
-fn default_introspection_cache() -> u64 {
-    30
 }
 
 /// Where in a token the caller's subject, municipalities and roles are. Paths are claim names,
@@ -104,5 +85,23 @@ impl Default for ClaimMapping {
             security_level: None,
             min_security_level: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The worked examples in `deploy/auth/` stay loadable.
+    #[test]
+    fn the_deploy_examples_parse() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/auth");
+        for name in ["keycloak.toml", "entra-id.toml", "helseid.toml"] {
+            let settings = AuthSettings::from_file(&dir.join(name)).unwrap();
+            assert_eq!(settings.issuers.len(), 1, "{name}");
+            assert!(!settings.issuers[0].claims.role_map.is_empty(), "{name}");
+        }
+        let helseid = AuthSettings::from_file(&dir.join("helseid.toml")).unwrap();
+        assert_eq!(helseid.issuers[0].claims.min_security_level, Some(4));
     }
 }

@@ -28,7 +28,6 @@ async fn app_trusting(idp: &OidcProvider) -> TestApp {
             // Rotation is tested right after the first fetch.
             jwks_min_refetch_seconds: 0,
             claims: ClaimMapping::default(),
-            introspection: None,
         }],
     };
     TestApp::serve_with(db, store, &settings).await
