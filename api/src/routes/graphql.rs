@@ -60,7 +60,10 @@ fn operation_name(request: &async_graphql::Request) -> Option<String> {
     if let Some(name) = &request.operation_name {
         return Some(name.clone());
     }
-    match async_graphql::parser::parse_query(&request.query).ok()?.operations {
+    match async_graphql::parser::parse_query(&request.query)
+        .ok()?
+        .operations
+    {
         async_graphql::parser::types::DocumentOperations::Multiple(operations)
             if operations.len() == 1 =>
         {
