@@ -52,6 +52,12 @@ pub fn router(state: AppState) -> Router {
             "/graphql",
             get(routes::graphql::graphiql).post(routes::graphql::execute),
         )
+        .route("/auth/login", get(routes::auth::login))
+        .route("/auth/callback", get(routes::auth::callback))
+        .route(
+            "/auth/logout",
+            get(routes::auth::logout).post(routes::auth::logout),
+        )
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .with_state(state)

@@ -6,6 +6,7 @@
 //! key of the token's issuer (by `kid`), the signature, `iss`, `aud`, `exp` and `nbf` (with a
 //! small leeway), and the claims the issuer's mapping needs.
 
+pub mod browser;
 mod claims;
 pub mod dev_issuer;
 mod jwks;
@@ -22,6 +23,7 @@ use jsonwebtoken::{Algorithm, Validation};
 use motgift_schema::Caller;
 use serde_json::Value;
 
+use self::browser::BrowserSignIn;
 use self::dev_issuer::DevIssuer;
 use self::jwks::{Jwks, VerificationKey};
 use self::settings::{AuthSettings, ClaimMapping, IssuerSettings};
@@ -35,6 +37,9 @@ pub enum AuthError {
     /// The identity provider could not be reached to check the token (HTTP 503).
     #[error("the identity provider cannot be reached; try again shortly")]
     Unavailable,
+    /// A cookie-borne request without the matching CSRF header (HTTP 403).
+    #[error("send the x-csrf-token header with the value of the motgift_csrf cookie")]
+    CrossSite,
 }
 
 impl AuthError {
@@ -75,6 +80,7 @@ struct TrustedIssuer {
 #[derive(Default)]
 pub struct Authenticator {
     issuers: Vec<TrustedIssuer>,
+    browser: Option<BrowserSignIn>,
 }
 
 impl fmt::Debug for Authenticator {
@@ -108,17 +114,38 @@ impl Authenticator {
                 keys: Keys::Fixed(dev.verification_key()),
             });
         }
-        Self { issuers }
+        Self {
+            issuers,
+            browser: settings.browser.clone().map(BrowserSignIn::new),
+        }
+    }
+
+    /// Browser sign-in, when configured.
+    pub fn browser(&self) -> Option<&BrowserSignIn> {
+        self.browser.as_ref()
     }
 
     pub fn trusts_any(&self) -> bool {
         !self.issuers.is_empty()
     }
 
-    /// The caller of a request: `None` without credentials, an error for bad ones.
+    /// The caller of a request: `None` without credentials, an error for bad ones. A bearer
+    /// token wins over a session cookie; a session cookie needs the CSRF header too.
     pub async fn caller(&self, headers: &HeaderMap) -> Result<Option<Caller>, AuthError> {
         let Some(value) = headers.get(AUTHORIZATION) else {
-            return Ok(None);
+            let Some(session) =
+                browser::cookie_value(headers, browser::SESSION_COOKIE).filter(|s| !s.is_empty())
+            else {
+                return Ok(None);
+            };
+            let csrf = browser::cookie_value(headers, browser::CSRF_COOKIE);
+            let sent = headers
+                .get(browser::CSRF_HEADER)
+                .and_then(|v| v.to_str().ok());
+            if csrf.is_none() || csrf != sent {
+                return Err(AuthError::CrossSite);
+            }
+            return self.verify(session).await.map(Some);
         };
         let token = value
             .to_str()

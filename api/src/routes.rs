@@ -1,4 +1,5 @@
 //! HTTP endpoints.
 
+pub mod auth;
 pub mod graphql;
 pub mod health;

@@ -56,6 +56,18 @@ impl TestApp {
 
     /// Serves the given database trusting the given issuers besides the development issuer.
     pub async fn serve_with(db: TestDb, store: Store, settings: &AuthSettings) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Self::serve_on(listener, db, store, settings).await
+    }
+
+    /// As `serve_with`, on a listener bound beforehand (so an identity provider can be told
+    /// the callback address first).
+    pub async fn serve_on(
+        listener: TcpListener,
+        db: TestDb,
+        store: Store,
+        settings: &AuthSettings,
+    ) -> Self {
         let key =
             std::env::temp_dir().join(format!("motgift-dev-key-{}.pem", uuid::Uuid::new_v4()));
         let dev_issuer = Arc::new(DevIssuer::load_or_create(&key).expect("development key"));
@@ -67,7 +79,6 @@ impl TestApp {
                 ..AppConfig::default()
             },
         );
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
         let server = tokio::spawn(async move {
             axum::serve(listener, router(state)).await.expect("serve");

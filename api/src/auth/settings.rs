@@ -12,6 +12,30 @@ use serde::Deserialize;
 pub struct AuthSettings {
     #[serde(default, rename = "issuer")]
     pub issuers: Vec<IssuerSettings>,
+    /// Browser sign-in (authorization code with PKCE), if offered.
+    pub browser: Option<BrowserSettings>,
+}
+
+/// The client the service is for browsers: `/auth/login` sends people to the issuer's sign-in
+/// page, `/auth/callback` takes them back.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrowserSettings {
+    /// One of the trusted issuers' `issuer`.
+    pub issuer: String,
+    pub client_id: String,
+    /// For a confidential client; a public client relies on PKCE alone.
+    pub client_secret: Option<String>,
+    /// This service's `/auth/callback`, as registered with the issuer.
+    pub redirect_url: String,
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+    /// RFC 8707 resource indicator, for issuers that need one to put the API in `aud`.
+    pub resource: Option<String>,
+}
+
+fn default_scopes() -> Vec<String> {
+    vec!["openid".to_owned()]
 }
 
 impl AuthSettings {

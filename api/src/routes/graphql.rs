@@ -11,9 +11,19 @@ use motgift_schema::graphql::prepare_request;
 
 use crate::app::{AppState, request_id};
 use crate::auth::AuthError;
+use crate::auth::browser::{CSRF_COOKIE, CSRF_HEADER, cookie_value};
 
-pub async fn graphiql() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+/// GraphiQL. For a browser signed in with a session, it sends the CSRF header the session
+/// needs with every request.
+pub async fn graphiql(headers: HeaderMap) -> impl IntoResponse {
+    let csrf = cookie_value(&headers, CSRF_COOKIE).filter(|c| !c.is_empty());
+    let mut source = GraphiQLSource::build()
+        .endpoint("/graphql")
+        .title("Motgift GraphiQL");
+    if let Some(csrf) = csrf {
+        source = source.header(CSRF_HEADER, csrf);
+    }
+    Html(source.finish())
 }
 
 pub async fn execute(
@@ -74,10 +84,11 @@ fn operation_name(request: &async_graphql::Request) -> Option<String> {
 }
 
 /// The answer to bad credentials: nothing is executed, the error says why in GraphQL's shape.
-fn refused(err: &AuthError) -> Response {
+pub(crate) fn refused(err: &AuthError) -> Response {
     let (status, code) = match err {
         AuthError::Invalid(_) => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
         AuthError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+        AuthError::CrossSite => (StatusCode::FORBIDDEN, "FORBIDDEN"),
     };
     let body = serde_json::json!({
         "data": null,

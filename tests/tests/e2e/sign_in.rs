@@ -4,10 +4,14 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use motgift_api::auth::settings::{AuthSettings, ClaimMapping, IssuerSettings};
+use std::collections::HashMap;
+
+use motgift_api::auth::settings::{AuthSettings, BrowserSettings, ClaimMapping, IssuerSettings};
 use motgift_tests::oidc::OidcProvider;
 use motgift_tests::{Backend, TestApp, TestDb, error_code};
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
+use tokio::net::TcpListener;
 
 const AUDIENCE: &str = "urn:motgift:api";
 const REDIRECT_URI: &str = "http://127.0.0.1:9/auth/callback";
@@ -15,10 +19,8 @@ const REDIRECT_URI: &str = "http://127.0.0.1:9/auth/callback";
 const INCIDENTS: &str =
     "{ overdoseIncidents { totalCount nodes { municipality { kommunenummer } } } }";
 
-async fn app_trusting(idp: &OidcProvider) -> TestApp {
-    let db = TestDb::new(Backend::Postgres).await;
-    let store = db.store();
-    let settings = AuthSettings {
+fn trusting(idp: &OidcProvider) -> AuthSettings {
+    AuthSettings {
         issuers: vec![IssuerSettings {
             issuer: idp.issuer.clone(),
             name: Some("test-idp".to_owned()),
@@ -29,8 +31,14 @@ async fn app_trusting(idp: &OidcProvider) -> TestApp {
             jwks_min_refetch_seconds: 0,
             claims: ClaimMapping::default(),
         }],
-    };
-    TestApp::serve_with(db, store, &settings).await
+        browser: None,
+    }
+}
+
+async fn app_trusting(idp: &OidcProvider) -> TestApp {
+    let db = TestDb::new(Backend::Postgres).await;
+    let store = db.store();
+    TestApp::serve_with(db, store, &trusting(idp)).await
 }
 
 fn now() -> i64 {
@@ -219,4 +227,144 @@ async fn a_rotated_key_is_picked_up_without_a_restart() {
         .with_bearer(&before)
         .query(INCIDENTS, json!({}))
         .await;
+}
+
+/// The cookies a response sets, by name (value without attributes).
+fn set_cookies(response: &reqwest::Response) -> HashMap<String, String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next()?.split_once('='))
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .collect()
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()[LOCATION].to_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_sign_in_with_pkce_ends_in_a_working_session() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let callback = format!("{base}/auth/callback");
+    let idp = OidcProvider::start(AUDIENCE, &callback).await;
+    let mut settings = trusting(&idp);
+    settings.browser = Some(BrowserSettings {
+        issuer: idp.issuer.clone(),
+        client_id: "motgift-web".to_owned(),
+        client_secret: None,
+        redirect_url: callback,
+        scopes: vec!["openid".to_owned()],
+        resource: Some(AUDIENCE.to_owned()),
+    });
+    let db = TestDb::new(Backend::Postgres).await;
+    let store = db.store();
+    let app = TestApp::serve_on(listener, db, store, &settings).await;
+    record_incidents(&app).await;
+    // Our cookies are `Secure`; a browser keeps them for 127.0.0.1, reqwest's jar does not,
+    // so the test carries them by hand. The provider's own cookies live in the jar.
+    let service = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let login = service
+        .get(format!("{base}/auth/login?return_to=/graphql"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    let authorize = location(&login);
+    assert!(
+        authorize.contains("code_challenge_method=S256"),
+        "{authorize}"
+    );
+    let pending = set_cookies(&login)["motgift_login"].clone();
+    let back = idp.sign_in(&browser, &authorize, "molde-coordinator").await;
+
+    // A callback without the pending sign-in cookie (another browser) is refused.
+    let stranger = service.get(&back).send().await.unwrap();
+    assert_eq!(stranger.status(), 401);
+
+    let done = service
+        .get(&back)
+        .header(COOKIE, format!("motgift_login={pending}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 303);
+    assert_eq!(location(&done), "/graphql");
+    let set = done
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    let session_cookie = set
+        .iter()
+        .find(|c| c.starts_with("motgift_session="))
+        .unwrap();
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict"] {
+        assert!(session_cookie.contains(attribute), "{session_cookie}");
+    }
+    let cookies = set_cookies(&done);
+    let jar = format!(
+        "motgift_session={}; motgift_csrf={}",
+        cookies["motgift_session"], cookies["motgift_csrf"]
+    );
+
+    let post = |csrf: Option<&str>| {
+        let mut request = service
+            .post(format!("{base}/graphql"))
+            .header(COOKIE, &jar)
+            .json(&json!({ "query": INCIDENTS }));
+        if let Some(csrf) = csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        request.send()
+    };
+    let signed_in = post(Some(&cookies["motgift_csrf"])).await.unwrap();
+    assert_eq!(signed_in.status(), 200);
+    let body: Value = signed_in.json().await.unwrap();
+    assert_eq!(body["data"]["overdoseIncidents"]["totalCount"], 1, "{body}");
+    assert_eq!(
+        body["data"]["overdoseIncidents"]["nodes"][0]["municipality"]["kommunenummer"],
+        "1506"
+    );
+    // The cookie alone, as a forged cross-site request would carry it, is not enough.
+    for forged in [None, Some("guessed")] {
+        let refused = post(forged).await.unwrap();
+        assert_eq!(refused.status(), 403);
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(error_code(&body), "FORBIDDEN");
+        assert_eq!(body["data"], Value::Null);
+    }
+    // GraphiQL works for the signed-in person: it sends the CSRF header itself.
+    let page = service
+        .get(format!("{base}/graphql"))
+        .header(COOKIE, &jar)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(cookies["motgift_csrf"].as_str()));
+
+    let logout = service
+        .get(format!("{base}/auth/logout"))
+        .header(COOKIE, &jar)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 303);
+    assert_eq!(set_cookies(&logout)["motgift_session"], "");
 }
