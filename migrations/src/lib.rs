@@ -17,6 +17,7 @@ mod m20261123_000006_create_audit_events;
 mod m20261124_000007_add_recording_support;
 mod m20261124_000008_row_level_security;
 mod m20261124_000009_create_access_log;
+mod m20261124_000010_plan_admin_grants;
 
 pub use m20261124_000008_row_level_security::SERVICE_GROUP;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_add_recording_support::Migration),
             Box::new(m20261124_000008_row_level_security::Migration),
             Box::new(m20261124_000009_create_access_log::Migration),
+            Box::new(m20261124_000010_plan_admin_grants::Migration),
         ]
     }
 }

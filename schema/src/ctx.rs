@@ -78,8 +78,10 @@ pub enum Access {
     ReadCases,
     /// Create, correct and retract incident and naloxone records.
     WriteCases,
-    /// Read the municipality's audit trail.
+    /// Read the municipality's audit trail and access log.
     ReadAudit,
+    /// Change the shared plan's focus areas and measures.
+    EditPlan,
 }
 
 impl Access {
@@ -87,6 +89,7 @@ impl Access {
         match self {
             Access::ReadActions | Access::WriteActions | Access::ReadAudit => &[Role::Coordinator],
             Access::ReadCases | Access::WriteCases => &[Role::Coordinator, Role::Registrar],
+            Access::EditPlan => &[Role::PlanAdmin],
         }
     }
 
@@ -98,6 +101,7 @@ impl Access {
             Access::ReadCases => "reading incident and naloxone records",
             Access::WriteCases => "changing incident and naloxone records",
             Access::ReadAudit => "reading the audit trail",
+            Access::EditPlan => "changing the plan",
         }
     }
 }

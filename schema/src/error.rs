@@ -70,6 +70,11 @@ fn summarise(errors: &[FieldError]) -> String {
 
 impl From<DbErr> for Error {
     fn from(err: DbErr) -> Self {
+        if let Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
+            return Error::Conflict(
+                "something with the same code or key already exists".to_owned(),
+            );
+        }
         match err {
             // A pool that cannot hand out a connection means the database is down or
             // saturated: the client may retry, it is not a bug.

@@ -13,6 +13,7 @@ mod incidents;
 mod lifecycle;
 mod naloxone;
 mod paging;
+mod plan_editor;
 mod records;
 mod reference;
 mod tenant;
@@ -27,6 +28,7 @@ pub use incidents::{IncidentFilter, IncidentOrder};
 pub use lifecycle::Retraction;
 pub use naloxone::{NaloxoneFilter, NaloxoneOrder};
 pub use paging::{Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest};
+pub use plan_editor::{PLAN_CHAIN, PlanEditor};
 pub use records::{
     NewAction, NewIncident, NewNaloxoneDistribution, NewSite, RecordMeta, RecordState,
 };
@@ -83,6 +85,23 @@ impl Store {
         Ok(TenantDb::new(
             &self.db,
             TenantScope::new(caller.municipalities.iter().cloned()),
+            Actor {
+                subject: caller.subject.clone(),
+                role: role.code().to_owned(),
+                request_id: ctx.request_id.clone(),
+                operation: ctx.operation.clone(),
+            },
+        ))
+    }
+
+    /// Changes to the shared plan, for a caller with the plan administrator role.
+    pub fn plan_editor(&self, ctx: &RequestContext) -> Result<PlanEditor<'_>> {
+        let caller = ctx.caller.as_ref().ok_or(Error::Unauthenticated)?;
+        let role = caller.acting_role(Access::EditPlan).ok_or_else(|| {
+            Error::Forbidden("changing the plan needs the role plan_admin".to_owned())
+        })?;
+        Ok(PlanEditor::new(
+            &self.db,
             Actor {
                 subject: caller.subject.clone(),
                 role: role.code().to_owned(),

@@ -4,6 +4,7 @@
 mod actions;
 mod incidents;
 mod naloxone;
+mod plan;
 
 use async_graphql::{ID, InputObject, MaybeUndefined, MergedObject};
 use chrono::{SubsecRound, Utc};
@@ -19,6 +20,7 @@ pub struct Mutation(
     actions::ActionMutation,
     incidents::IncidentMutation,
     naloxone::NaloxoneMutation,
+    plan::PlanMutation,
 );
 
 /// Retracts a record: it stays in the history with the reason, and leaves the statistics.

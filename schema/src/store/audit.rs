@@ -210,8 +210,12 @@ const VERIFY_BATCH: u64 = 1_000;
 /// works under row-level security too.
 pub(crate) async fn verify(db: &DatabaseConnection) -> Result<AuditVerification> {
     let mut chains = Vec::new();
-    for municipality in Reference::new(db).municipalities().await? {
-        let kommunenummer = municipality.kommunenummer;
+    let municipalities = Reference::new(db).municipalities().await?;
+    let numbers = municipalities
+        .into_iter()
+        .map(|m| m.kommunenummer)
+        .chain([super::plan_editor::PLAN_CHAIN.to_owned()]);
+    for kommunenummer in numbers {
         let tenant = TenantDb::new(
             db,
             TenantScope::new([Kommunenummer::from_trusted(&kommunenummer)]),

@@ -28,7 +28,7 @@ pub struct Population {
     pub estimated: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Plan {
     pub id: Uuid,
     pub code: String,
@@ -39,7 +39,7 @@ pub struct Plan {
     pub draft: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FocusArea {
     pub id: Uuid,
     pub plan_id: Uuid,
@@ -48,7 +48,7 @@ pub struct FocusArea {
     pub name_en: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Measure {
     pub id: Uuid,
     pub focus_area_id: Uuid,
@@ -69,7 +69,7 @@ pub struct NewMunicipality {
     pub synthetic: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct NewFocusArea {
     pub id: Uuid,
     pub plan_id: Uuid,
@@ -78,7 +78,7 @@ pub struct NewFocusArea {
     pub name_en: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct NewMeasure {
     pub id: Uuid,
     pub focus_area_id: Uuid,
@@ -315,6 +315,59 @@ impl From<measure::Model> for Measure {
             name: m.name,
             name_en: m.name_en,
             description: m.description,
+        }
+    }
+}
+
+impl From<NewFocusArea> for FocusArea {
+    fn from(n: NewFocusArea) -> Self {
+        Self {
+            id: n.id,
+            plan_id: n.plan_id,
+            position: n.position,
+            name: n.name,
+            name_en: n.name_en,
+        }
+    }
+}
+
+impl From<FocusArea> for NewFocusArea {
+    fn from(f: FocusArea) -> Self {
+        Self {
+            id: f.id,
+            plan_id: f.plan_id,
+            position: f.position,
+            name: f.name,
+            name_en: f.name_en,
+        }
+    }
+}
+
+impl From<NewMeasure> for Measure {
+    fn from(n: NewMeasure) -> Self {
+        Self {
+            id: n.id,
+            focus_area_id: n.focus_area_id,
+            position: n.position,
+            code: n.code,
+            name: n.name,
+            name_en: n.name_en,
+            description: n.description,
+        }
+    }
+}
+
+impl NewMeasure {
+    pub(crate) fn from_row(m: Measure, responsible: Vec<Kommunenummer>) -> Self {
+        Self {
+            id: m.id,
+            focus_area_id: m.focus_area_id,
+            position: m.position,
+            code: m.code,
+            name: m.name,
+            name_en: m.name_en,
+            description: m.description,
+            responsible,
         }
     }
 }
