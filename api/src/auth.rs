@@ -9,6 +9,7 @@
 pub mod browser;
 mod claims;
 pub mod dev_issuer;
+mod introspection;
 mod jwks;
 pub mod settings;
 
@@ -25,6 +26,7 @@ use serde_json::Value;
 
 use self::browser::BrowserSignIn;
 use self::dev_issuer::DevIssuer;
+use self::introspection::Introspection;
 use self::jwks::{Jwks, VerificationKey};
 use self::settings::{AuthSettings, ClaimMapping, IssuerSettings};
 
@@ -74,6 +76,7 @@ struct TrustedIssuer {
     leeway: u64,
     mapping: ClaimMapping,
     keys: Keys,
+    introspection: Option<Introspection>,
 }
 
 /// Turns a request's credentials into a caller.
@@ -112,6 +115,7 @@ impl Authenticator {
                 leeway: 30,
                 mapping: ClaimMapping::default(),
                 keys: Keys::Fixed(dev.verification_key()),
+                introspection: None,
             });
         }
         Self {
@@ -158,6 +162,9 @@ impl Authenticator {
 
     /// Verifies a bearer token and returns its caller.
     pub async fn verify(&self, token: &str) -> Result<Caller, AuthError> {
+        if token.split('.').count() != 3 {
+            return self.introspect(token).await;
+        }
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| AuthError::invalid("the access token is not a signed JWT"))?;
         if !ASYMMETRIC.contains(&header.alg) {
@@ -212,6 +219,45 @@ impl Authenticator {
     }
 }
 
+impl Authenticator {
+    /// An opaque token: the issuers that introspect are asked in turn; the first that knows
+    /// it as active describes the caller.
+    async fn introspect(&self, token: &str) -> Result<Caller, AuthError> {
+        for issuer in &self.issuers {
+            let Some(introspection) = &issuer.introspection else {
+                continue;
+            };
+            let Some(claims) = introspection.claims(token).await? else {
+                continue;
+            };
+            if claims
+                .get("iss")
+                .is_some_and(|iss| iss.as_str() != Some(issuer.issuer.as_str()))
+            {
+                return Err(AuthError::invalid("the token's issuer is not trusted"));
+            }
+            let audiences = match claims.get("aud") {
+                Some(Value::String(aud)) => vec![aud.clone()],
+                Some(Value::Array(list)) => list
+                    .iter()
+                    .filter_map(|a| a.as_str().map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if !audiences.iter().any(|a| issuer.audiences.contains(a)) {
+                return Err(AuthError::invalid(
+                    "the access token is for another audience",
+                ));
+            }
+            return issuer
+                .mapping
+                .caller(&issuer.name, &claims)
+                .map_err(AuthError::Invalid);
+        }
+        Err(AuthError::invalid("the access token is not valid"))
+    }
+}
+
 impl TrustedIssuer {
     fn oidc(settings: &IssuerSettings, http: reqwest::Client) -> Self {
         let discovery = settings.discovery_url.clone().unwrap_or_else(|| {
@@ -231,9 +277,14 @@ impl TrustedIssuer {
             mapping: settings.claims.clone(),
             keys: Keys::Published(Jwks::new(
                 discovery,
-                http,
+                http.clone(),
                 Duration::from_secs(settings.jwks_min_refetch_seconds),
             )),
+            introspection: settings.introspection.as_ref().and_then(|s| {
+                Introspection::new(s, http)
+                    .inspect_err(|e| tracing::error!(issuer = %settings.issuer, error = %e, "introspection not set up"))
+                    .ok()
+            }),
         }
     }
 }

@@ -68,9 +68,16 @@ const CLIENT_CLAIMS = {
   dashboard: { roles: ['analyst'] },
   'molde-coordinator-app': { kommunenummer: ['1506'], roles: ['coordinator'] },
   'kristiansund-registrar-app': { kommunenummer: ['1505'], roles: ['registrar'] },
+  'molde-opaque-app': { kommunenummer: ['1506'], roles: ['coordinator'] },
 };
 
+/** This client's tokens are opaque: only introspection tells what they are. */
+const OPAQUE_CLIENTS = ['molde-opaque-app'];
+
 const CLIENT_SECRETS = {
+  // The API itself, to call the introspection endpoint.
+  'motgift-api': 'api-secret',
+  'molde-opaque-app': 'opaque-secret',
   dashboard: 'dashboard-secret',
   'molde-coordinator-app': 'molde-secret',
   'kristiansund-registrar-app': 'kristiansund-secret',
@@ -130,6 +137,8 @@ function buildProvider(issuer) {
       // Login and consent as plain HTML forms, so tests drive them with form posts.
       devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
+      // RFC 7662, for the opaque tokens.
+      introspection: { enabled: true },
       // JWT access tokens only exist for a resource server. Every token is for the API: the
       // default resource is the audience, and a code issued for it keeps it at the token
       // endpoint (useGrantedResource) even though `openid` is requested too.
@@ -142,14 +151,14 @@ function buildProvider(issuer) {
         useGrantedResource() {
           return true;
         },
-        getResourceServerInfo(_ctx, resourceIndicator) {
+        getResourceServerInfo(_ctx, resourceIndicator, client) {
           if (resourceIndicator !== AUDIENCE) {
             throw new errors.InvalidTarget();
           }
           return {
             scope: 'openid profile api',
             audience: AUDIENCE,
-            accessTokenFormat: 'jwt',
+            accessTokenFormat: OPAQUE_CLIENTS.includes(client.clientId) ? 'opaque' : 'jwt',
             accessTokenTTL: 60 * 60,
             jwt: { sign: { alg: 'RS256' } },
           };

@@ -66,6 +66,24 @@ pub struct IssuerSettings {
     pub jwks_min_refetch_seconds: u64,
     #[serde(default)]
     pub claims: ClaimMapping,
+    /// For opaque (non-JWT) access tokens: RFC 7662 introspection with these credentials.
+    pub introspection: Option<IntrospectionSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntrospectionSettings {
+    /// The introspection endpoint (for example `{issuer}/token/introspection`).
+    pub endpoint: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// How long an answer is reused, at most; never past the token's expiry.
+    #[serde(default = "default_introspection_cache")]
+    pub cache_seconds: u64,
+}
+
+fn default_introspection_cache() -> u64 {
+    30
 }
 
 fn default_leeway() -> u64 {

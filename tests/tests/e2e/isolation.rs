@@ -219,14 +219,9 @@ async fn kristiansund_records(app: &TestApp) -> Kristiansund {
     let plan = k
         .query("{ plan { focusAreas { id measures { id } } } }", json!({}))
         .await;
-    let focus_area = plan["plan"]["focusAreas"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let measure = plan["plan"]["focusAreas"][0]["measures"][0]["id"]
-        .as_str()
-        .unwrap();
-    let measure = measure.to_owned();
+    let area = &plan["plan"]["focusAreas"][0];
+    let focus_area = area["id"].as_str().unwrap().to_owned();
+    let measure = area["measures"][0]["id"].as_str().unwrap().to_owned();
 
     // Replayed by Molde, so without the marker: Molde may hold this content too.
     let key = |kind: &str| format!("{kind}-{}", uuid::Uuid::new_v4());
@@ -242,13 +237,8 @@ async fn kristiansund_records(app: &TestApp) -> Kristiansund {
     let note = json!({ "actionId": a["id"], "version": 2, "notedOn": "2025-11-01",
         "text": format!("{marker} notat") });
     record(&k, "addActionNote", note).await;
-    let title = format!("{marker} avlyst");
-    let b = record(
-        &k,
-        "createAction",
-        json!({ "measureId": measure, "title": title }),
-    )
-    .await;
+    let b = json!({ "measureId": measure, "title": format!("{marker} avlyst") });
+    let b = record(&k, "createAction", b).await;
     let retract = json!({ "id": b["id"], "version": 1, "reason": marker });
     record(&k, "retractAction", retract).await;
 
@@ -278,12 +268,7 @@ async fn kristiansund_records(app: &TestApp) -> Kristiansund {
             .collect()
     };
     let ids = Vec::from_iter(strings_under(&snapshot, &["id", "recordId"]));
-    let uuid = |id: &String| {
-        GlobalId::decode(id, "id")
-            .expect("a global id")
-            .id
-            .to_string()
-    };
+    let uuid = |id: &String| GlobalId::decode(id, "id").unwrap().id.to_string();
     let mut secrets: Vec<String> = ids.iter().map(uuid).chain(ids.iter().cloned()).collect();
     secrets.extend(strings_under(&snapshot, &["hash"]));
     secrets.push(marker);

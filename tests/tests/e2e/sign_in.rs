@@ -6,7 +6,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::collections::HashMap;
 
-use motgift_api::auth::settings::{AuthSettings, BrowserSettings, ClaimMapping, IssuerSettings};
+use motgift_api::auth::settings::{
+    AuthSettings, BrowserSettings, ClaimMapping, IntrospectionSettings, IssuerSettings,
+};
 use motgift_tests::oidc::OidcProvider;
 use motgift_tests::{Backend, TestApp, TestDb, error_code};
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
@@ -30,6 +32,7 @@ fn trusting(idp: &OidcProvider) -> AuthSettings {
             // Rotation is tested right after the first fetch.
             jwks_min_refetch_seconds: 0,
             claims: ClaimMapping::default(),
+            introspection: None,
         }],
         browser: None,
     }
@@ -367,4 +370,56 @@ async fn browser_sign_in_with_pkce_ends_in_a_working_session() {
         .unwrap();
     assert_eq!(logout.status(), 303);
     assert_eq!(set_cookies(&logout)["motgift_session"], "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opaque_tokens_are_introspected() {
+    let idp = OidcProvider::start(AUDIENCE, REDIRECT_URI).await;
+    let endpoint = idp.discovery().await["introspection_endpoint"]
+        .as_str()
+        .expect("the provider introspects")
+        .to_owned();
+    let mut settings = trusting(&idp);
+    settings.issuers[0].introspection = Some(IntrospectionSettings {
+        endpoint,
+        client_id: "motgift-api".to_owned(),
+        client_secret: "api-secret".to_owned(),
+        cache_seconds: 30,
+    });
+    let db = TestDb::new(Backend::Postgres).await;
+    let store = db.store();
+    let app = TestApp::serve_with(db, store, &settings).await;
+    record_incidents(&app).await;
+
+    let opaque = idp
+        .client_credentials("molde-opaque-app", "opaque-secret")
+        .await;
+    assert_ne!(opaque.split('.').count(), 3, "an opaque token: {opaque}");
+    for _ in 0..2 {
+        // The second time from the cache.
+        let data = app
+            .clone()
+            .with_bearer(&opaque)
+            .query(INCIDENTS, json!({}))
+            .await;
+        assert_eq!(data["overdoseIncidents"]["totalCount"], 1);
+        assert_eq!(
+            data["overdoseIncidents"]["nodes"][0]["municipality"]["kommunenummer"],
+            "1506"
+        );
+    }
+    let (status, body) = app
+        .clone()
+        .with_bearer("made-up-opaque-token")
+        .graphql_with_status(INCIDENTS, json!({}))
+        .await;
+    assert_eq!(status, 401, "{body}");
+
+    // A service that does not introspect cannot use opaque tokens.
+    let plain = app_trusting(&idp).await;
+    let (status, _) = plain
+        .with_bearer(&opaque)
+        .graphql_with_status(INCIDENTS, json!({}))
+        .await;
+    assert_eq!(status, 401);
 }
