@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{SubsecRound, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
 use uuid::Uuid;
 
 use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
@@ -20,10 +20,12 @@ pub struct AccessLogFilter {
 }
 
 impl TenantDb<'_> {
-    /// Logs that `rows` (their kommunenummer) of `record_type` were returned by `access`.
-    pub(crate) async fn log_access<'k, C: ConnectionTrait>(
+    /// Logs that `rows` (their kommunenummer) of `record_type` were returned by `access`,
+    /// before they are handed out. The entries get a write transaction of their own: a read
+    /// transaction that turned into a write would fail on SQLite when another connection
+    /// wrote in between, where a transaction that starts with its write waits its turn.
+    pub(crate) async fn log_access<'k>(
         &self,
-        conn: &C,
         access: &'static str,
         record_type: &'static str,
         rows: impl IntoIterator<Item = &'k str>,
@@ -51,9 +53,11 @@ impl TenantDb<'_> {
                 row_count,
             })
         });
+        let txn = self.begin().await?;
         access_log::Entity::insert_many(entries)
-            .exec_without_returning(conn)
+            .exec_without_returning(&txn)
             .await?;
+        txn.commit().await?;
         Ok(())
     }
 

@@ -98,14 +98,13 @@ impl TenantDb<'_> {
         page: &PageRequest,
     ) -> Result<Page<action::Model>> {
         let select = self.action_select(filter)?;
-        self.read(async |txn| {
-            let page = paging::fetch(txn, select, &order.ordering(), page).await?;
-            let rows = page.rows.iter().map(|(_, r)| r.kommunenummer.as_str());
-            self.log_access(txn, "list", action::Entity::TYPE_NAME, rows)
-                .await?;
-            Ok(page)
-        })
-        .await
+        let page = self
+            .read(async |txn| Ok(paging::fetch(txn, select, &order.ordering(), page).await?))
+            .await?;
+        let rows = page.rows.iter().map(|(_, r)| r.kommunenummer.as_str());
+        self.log_access("list", action::Entity::TYPE_NAME, rows)
+            .await?;
+        Ok(page)
     }
 
     pub async fn count_actions(&self, filter: &ActionFilter) -> Result<u64> {
@@ -114,14 +113,13 @@ impl TenantDb<'_> {
     }
 
     pub async fn action(&self, id: Uuid) -> Result<Option<action::Model>> {
-        self.read(async |txn| {
-            let found = self.find_record::<action::Entity, _>(txn, id).await?;
-            let rows = found.iter().map(|r| r.kommunenummer.as_str());
-            self.log_access(txn, "read", action::Entity::TYPE_NAME, rows)
-                .await?;
-            Ok(found)
-        })
-        .await
+        let found = self
+            .read(async |txn| Ok(self.find_record::<action::Entity, _>(txn, id).await?))
+            .await?;
+        let rows = found.iter().map(|r| r.kommunenummer.as_str());
+        self.log_access("read", action::Entity::TYPE_NAME, rows)
+            .await?;
+        Ok(found)
     }
 
     /// The notes of the given actions, oldest first.
@@ -144,14 +142,11 @@ impl TenantDb<'_> {
     pub async fn actions_of_measures(&self, measure_ids: &[Uuid]) -> Result<Vec<action::Model>> {
         let select = with_state(self.select::<action::Entity>(), RecordState::Active)
             .filter(action::Column::MeasureId.is_in(measure_ids.iter().copied()));
-        self.read(async |txn| {
-            let found = select.all(txn).await?;
-            let rows = found.iter().map(|r| r.kommunenummer.as_str());
-            self.log_access(txn, "by measure", action::Entity::TYPE_NAME, rows)
-                .await?;
-            Ok(found)
-        })
-        .await
+        let found = self.read(async |txn| Ok(select.all(txn).await?)).await?;
+        let rows = found.iter().map(|r| r.kommunenummer.as_str());
+        self.log_access("by measure", action::Entity::TYPE_NAME, rows)
+            .await?;
+        Ok(found)
     }
 
     pub async fn create_action(&self, mut new: NewAction) -> Result<action::Model> {

@@ -112,14 +112,13 @@ impl TenantDb<'_> {
         page: &PageRequest,
     ) -> Result<Page<incident::Model>> {
         let select = self.incident_select(filter)?;
-        self.read(async |txn| {
-            let page = paging::fetch(txn, select, &order.ordering(), page).await?;
-            let rows = page.rows.iter().map(|(_, r)| r.kommunenummer.as_str());
-            self.log_access(txn, "list", incident::Entity::TYPE_NAME, rows)
-                .await?;
-            Ok(page)
-        })
-        .await
+        let page = self
+            .read(async |txn| Ok(paging::fetch(txn, select, &order.ordering(), page).await?))
+            .await?;
+        let rows = page.rows.iter().map(|(_, r)| r.kommunenummer.as_str());
+        self.log_access("list", incident::Entity::TYPE_NAME, rows)
+            .await?;
+        Ok(page)
     }
 
     pub async fn count_incidents(&self, filter: &IncidentFilter) -> Result<u64> {
@@ -128,14 +127,13 @@ impl TenantDb<'_> {
     }
 
     pub async fn incident(&self, id: Uuid) -> Result<Option<incident::Model>> {
-        self.read(async |txn| {
-            let found = self.find_record::<incident::Entity, _>(txn, id).await?;
-            let rows = found.iter().map(|r| r.kommunenummer.as_str());
-            self.log_access(txn, "read", incident::Entity::TYPE_NAME, rows)
-                .await?;
-            Ok(found)
-        })
-        .await
+        let found = self
+            .read(async |txn| Ok(self.find_record::<incident::Entity, _>(txn, id).await?))
+            .await?;
+        let rows = found.iter().map(|r| r.kommunenummer.as_str());
+        self.log_access("read", incident::Entity::TYPE_NAME, rows)
+            .await?;
+        Ok(found)
     }
 
     /// The suspected substances of the given incidents, as (incident, substance) pairs.

@@ -103,14 +103,13 @@ impl TenantDb<'_> {
         page: &PageRequest,
     ) -> Result<Page<naloxone_distribution::Model>> {
         let select = self.naloxone_select(filter)?;
-        self.read(async |txn| {
-            let page = paging::fetch(txn, select, &order.ordering(), page).await?;
-            let rows = page.rows.iter().map(|(_, r)| r.kommunenummer.as_str());
-            self.log_access(txn, "list", naloxone_distribution::Entity::TYPE_NAME, rows)
-                .await?;
-            Ok(page)
-        })
-        .await
+        let page = self
+            .read(async |txn| Ok(paging::fetch(txn, select, &order.ordering(), page).await?))
+            .await?;
+        let rows = page.rows.iter().map(|(_, r)| r.kommunenummer.as_str());
+        self.log_access("list", naloxone_distribution::Entity::TYPE_NAME, rows)
+            .await?;
+        Ok(page)
     }
 
     pub async fn count_naloxone_distributions(&self, filter: &NaloxoneFilter) -> Result<u64> {
@@ -122,16 +121,17 @@ impl TenantDb<'_> {
         &self,
         id: Uuid,
     ) -> Result<Option<naloxone_distribution::Model>> {
-        self.read(async |txn| {
-            let found = self
-                .find_record::<naloxone_distribution::Entity, _>(txn, id)
-                .await?;
-            let rows = found.iter().map(|r| r.kommunenummer.as_str());
-            let record_type = naloxone_distribution::Entity::TYPE_NAME;
-            self.log_access(txn, "read", record_type, rows).await?;
-            Ok(found)
-        })
-        .await
+        let found = self
+            .read(async |txn| {
+                Ok(self
+                    .find_record::<naloxone_distribution::Entity, _>(txn, id)
+                    .await?)
+            })
+            .await?;
+        let rows = found.iter().map(|r| r.kommunenummer.as_str());
+        let record_type = naloxone_distribution::Entity::TYPE_NAME;
+        self.log_access("read", record_type, rows).await?;
+        Ok(found)
     }
 
     /// The distribution sites of the municipalities in scope, by name.

@@ -12,6 +12,7 @@ on_both_databases!(
     every_change_is_audited_and_the_chain_detects_tampering,
     concurrent_writers_keep_one_unbroken_chain,
     reads_of_detail_rows_are_in_the_access_log,
+    lists_read_side_by_side_are_each_logged,
 );
 
 async fn audit_verify(app: &TestApp) -> anyhow::Result<()> {
@@ -217,4 +218,35 @@ async fn reads_of_detail_rows_are_in_the_access_log(backend: Backend) {
         .graphql("{ accessLog { totalCount } }", json!({}))
         .await;
     assert_eq!(motgift_tests::error_code(&forbidden), "FORBIDDEN");
+}
+
+async fn lists_read_side_by_side_are_each_logged(backend: Backend) {
+    let app = TestApp::spawn(backend)
+        .await
+        .with_caller("1505:coordinator");
+    let site = app.add_site("1505", "Legevakten").await;
+    app.query(
+        "mutation($d: CreateNaloxoneDistributionInput!, $i: CreateOverdoseIncidentInput!) {
+           createNaloxoneDistribution(input: $d) { id }
+           createOverdoseIncident(input: $i) { id } }",
+        json!({
+            "d": { "distributedOn": "2025-03-01", "siteId": site, "kits": 1,
+                   "recipientCategory": "STAFF", "firstTime": true, "trainingGiven": false },
+            "i": { "occurredOn": "2025-03-01", "placeType": "SHELTER", "outcome": "NON_FATAL",
+                   "suspectedSubstances": ["UNKNOWN"], "naloxoneGiven": "NO",
+                   "disposition": "OBSERVED_2H_PLUS", "ageBand": "UNKNOWN", "sex": "UNKNOWN",
+                   "followUpOffered": "NO", "source": "SELF_REPORT" },
+        }),
+    )
+    .await;
+    // Two lists in one request read in parallel; each writes its access-log entry.
+    for _ in 0..5 {
+        app.query(
+            "{ overdoseIncidents { nodes { id } } naloxoneDistributions { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    }
+    let log = app.query("{ accessLog { totalCount } }", json!({})).await;
+    assert_eq!(log["accessLog"]["totalCount"], 10);
 }

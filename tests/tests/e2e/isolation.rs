@@ -116,9 +116,8 @@ const SITES: &str = "query($municipalities: [String!]) {
 const PLAN: &str = "{ plan { id code name periodStart periodEnd focusAreas { id name
     measures { id code name responsibleMunicipalities { kommunenummer name } } } } }";
 
-/// Everything Kristiansund's coordinator sees, which the attacks must leave as it is. One
-/// list per request: on SQLite, two lists read in one request currently collide on the
-/// access-log write (`database is locked`), which is not what this suite is about.
+/// Everything Kristiansund's coordinator sees, which the attacks must leave as it is, one list
+/// per request so a difference points at its list.
 const SNAPSHOT: &[&str] = &[
     "{ actions(filter: { state: ALL }, first: 100) { totalCount nodes {
        id version title description status notes { notedOn text } retractedAt
