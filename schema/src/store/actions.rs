@@ -99,7 +99,7 @@ impl TenantDb<'_> {
     ) -> Result<Page<action::Model>> {
         let select = self.action_select(filter)?;
         let page = self
-            .read(async |txn| Ok(paging::fetch(txn, select, &order.ordering(), page).await?))
+            .read(async |txn| paging::fetch(txn, select, &order.ordering(), page).await)
             .await?;
         let rows = page.rows.iter().map(|(_, r)| r.kommunenummer.as_str());
         self.log_access("list", action::Entity::TYPE_NAME, rows)
@@ -114,7 +114,7 @@ impl TenantDb<'_> {
 
     pub async fn action(&self, id: Uuid) -> Result<Option<action::Model>> {
         let found = self
-            .read(async |txn| Ok(self.find_record::<action::Entity, _>(txn, id).await?))
+            .read(async |txn| self.find_record::<action::Entity, _>(txn, id).await)
             .await?;
         let rows = found.iter().map(|r| r.kommunenummer.as_str());
         self.log_access("read", action::Entity::TYPE_NAME, rows)

@@ -113,7 +113,7 @@ impl TenantDb<'_> {
     ) -> Result<Page<incident::Model>> {
         let select = self.incident_select(filter)?;
         let page = self
-            .read(async |txn| Ok(paging::fetch(txn, select, &order.ordering(), page).await?))
+            .read(async |txn| paging::fetch(txn, select, &order.ordering(), page).await)
             .await?;
         let rows = page.rows.iter().map(|(_, r)| r.kommunenummer.as_str());
         self.log_access("list", incident::Entity::TYPE_NAME, rows)
@@ -128,7 +128,7 @@ impl TenantDb<'_> {
 
     pub async fn incident(&self, id: Uuid) -> Result<Option<incident::Model>> {
         let found = self
-            .read(async |txn| Ok(self.find_record::<incident::Entity, _>(txn, id).await?))
+            .read(async |txn| self.find_record::<incident::Entity, _>(txn, id).await)
             .await?;
         let rows = found.iter().map(|r| r.kommunenummer.as_str());
         self.log_access("read", incident::Entity::TYPE_NAME, rows)

@@ -104,7 +104,7 @@ impl TenantDb<'_> {
     ) -> Result<Page<naloxone_distribution::Model>> {
         let select = self.naloxone_select(filter)?;
         let page = self
-            .read(async |txn| Ok(paging::fetch(txn, select, &order.ordering(), page).await?))
+            .read(async |txn| paging::fetch(txn, select, &order.ordering(), page).await)
             .await?;
         let rows = page.rows.iter().map(|(_, r)| r.kommunenummer.as_str());
         self.log_access("list", naloxone_distribution::Entity::TYPE_NAME, rows)
@@ -123,9 +123,8 @@ impl TenantDb<'_> {
     ) -> Result<Option<naloxone_distribution::Model>> {
         let found = self
             .read(async |txn| {
-                Ok(self
-                    .find_record::<naloxone_distribution::Entity, _>(txn, id)
-                    .await?)
+                self.find_record::<naloxone_distribution::Entity, _>(txn, id)
+                    .await
             })
             .await?;
         let rows = found.iter().map(|r| r.kommunenummer.as_str());
