@@ -18,6 +18,7 @@ mod m20261124_000007_add_recording_support;
 mod m20261124_000008_row_level_security;
 mod m20261124_000009_create_access_log;
 mod m20261124_000010_plan_admin_grants;
+mod m20261124_000011_create_monthly_counts;
 
 pub use m20261124_000008_row_level_security::SERVICE_GROUP;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_row_level_security::Migration),
             Box::new(m20261124_000009_create_access_log::Migration),
             Box::new(m20261124_000010_plan_admin_grants::Migration),
+            Box::new(m20261124_000011_create_monthly_counts::Migration),
         ]
     }
 }

@@ -43,7 +43,8 @@ const REFERENCE_TABLES: [&str; 6] = [
     "measure_responsibilities",
 ];
 
-const SCOPE: &str = "kommunenummer = ANY (string_to_array(\
+/// The policy condition: the row's municipality is in the transaction's scope.
+pub(crate) const SCOPE: &str = "kommunenummer = ANY (string_to_array(\
     NULLIF(current_setting('app.municipalities', true), ''), ','))";
 
 #[async_trait::async_trait]

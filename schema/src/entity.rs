@@ -12,6 +12,7 @@ pub mod incident;
 pub mod incident_substance;
 pub mod measure;
 pub mod measure_responsibility;
+pub mod monthly_count;
 pub mod municipality;
 pub mod naloxone_distribution;
 pub mod plan;

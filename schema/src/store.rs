@@ -6,6 +6,7 @@
 
 mod access_log;
 mod actions;
+mod aggregates;
 mod audit;
 mod bulk;
 mod connect;
@@ -22,6 +23,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 pub use access_log::AccessLogFilter;
 pub use actions::{ActionFilter, ActionOrder};
+pub use aggregates::{ALL as ALL_CATEGORIES, metric};
 pub use audit::{AuditFilter, AuditOperation, AuditVerification, ChainStatus};
 pub use connect::{DbConfig, connect};
 pub use incidents::{IncidentFilter, IncidentOrder};

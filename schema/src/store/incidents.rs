@@ -10,6 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::actions::with_state;
+use super::aggregates::{self, incident_deltas, negated};
 use super::audit::{AuditOperation, Change};
 use super::lifecycle::{RecordEntity, Retraction};
 use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
@@ -178,6 +179,12 @@ impl TenantDb<'_> {
             .find_record::<incident::Entity, _>(&w.txn, new.meta.id)
             .await?
             .ok_or_else(|| Error::Internal("a created incident vanished".to_owned()))?;
+        aggregates::apply(
+            &w.txn,
+            &kommunenummer,
+            incident_deltas(&created, &new.substances),
+        )
+        .await?;
         w.audit(Change {
             record_type: incident::Entity::TYPE_NAME,
             record_id: created.id,
@@ -222,6 +229,10 @@ impl TenantDb<'_> {
         if content.substances != old_substances {
             replace_substances(&w.txn, &before.kommunenummer, id, &content.substances).await?;
         }
+        let changed = negated(incident_deltas(&before, &old_substances))
+            .into_iter()
+            .chain(incident_deltas(&after, &content.substances));
+        aggregates::apply(&w.txn, &before.kommunenummer, changed).await?;
         w.audit(Change {
             record_type: incident::Entity::TYPE_NAME,
             record_id: id,

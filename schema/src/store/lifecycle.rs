@@ -8,6 +8,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::aggregates::{self, Aggregated, negated};
 use super::audit::{AuditChain, AuditOperation, Change};
 use super::reference::Reference;
 use super::tenant::{TenantDb, TenantOwned};
@@ -118,7 +119,7 @@ impl<'a> TenantDb<'a> {
     }
 
     /// Retracts a record from the version the client saw, with a reason.
-    pub(crate) async fn retract_record<E: RecordEntity>(
+    pub(crate) async fn retract_record<E: Aggregated>(
         &self,
         retraction: Retraction,
     ) -> Result<E::Model>
@@ -137,6 +138,8 @@ impl<'a> TenantDb<'a> {
         let mut w = self.write_for::<E>(retraction.id).await?;
         let before = w.current::<E>(retraction.id, retraction.version).await?;
         let after = w.retract::<E>(&before, &retraction.reason).await?;
+        let taken_back = negated(E::deltas(&w.txn, &before).await?);
+        aggregates::apply(&w.txn, E::kommunenummer(&before), taken_back).await?;
         w.audit(Change {
             record_type: E::TYPE_NAME,
             record_id: retraction.id,

@@ -11,6 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::actions::with_state;
+use super::aggregates::{self, naloxone_deltas, negated};
 use super::audit::{AuditOperation, Change};
 use super::lifecycle::{RecordEntity, Retraction};
 use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
@@ -246,6 +247,7 @@ impl TenantDb<'_> {
                 .find_record::<naloxone_distribution::Entity, _>(&w.txn, new.meta.id)
                 .await?
                 .ok_or_else(|| Error::Internal("a created distribution vanished".to_owned()))?;
+            aggregates::apply(&w.txn, &kommunenummer, naloxone_deltas(&stored)).await?;
             w.audit(Change {
                 record_type: naloxone_distribution::Entity::TYPE_NAME,
                 record_id: stored.id,
@@ -291,6 +293,10 @@ impl TenantDb<'_> {
         let after = w
             .save::<naloxone_distribution::Entity>(&before, content.content())
             .await?;
+        let changed = negated(naloxone_deltas(&before))
+            .into_iter()
+            .chain(naloxone_deltas(&after));
+        aggregates::apply(&w.txn, &before.kommunenummer, changed).await?;
         w.audit(Change {
             record_type: naloxone_distribution::Entity::TYPE_NAME,
             record_id: id,

@@ -12,7 +12,7 @@ on_both_databases!(
     demo_seed_is_the_same_on_two_runs,
 );
 
-const TABLES: [(&str, &str); 12] = [
+const TABLES: [(&str, &str); 13] = [
     ("municipalities", "kommunenummer"),
     ("municipality_populations", "kommunenummer, year"),
     ("plans", "id"),
@@ -28,6 +28,7 @@ const TABLES: [(&str, &str); 12] = [
     ),
     ("distribution_sites", "kommunenummer, id"),
     ("naloxone_distributions", "kommunenummer, id"),
+    ("monthly_counts", "kommunenummer, metric, month, category"),
 ];
 
 /// Tables the seed leaves empty: the logs only grow through use.

@@ -1,5 +1,6 @@
 //! End-to-end tests: the service over real HTTP, on PostgreSQL and on SQLite.
 
+mod aggregates;
 mod audit;
 mod batching;
 mod cli;

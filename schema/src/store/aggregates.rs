@@ -1,0 +1,269 @@
+//! Monthly counts per municipality, metric and category, kept exact by every write: a record
+//! in force contributes its deltas; a correction takes the old ones back and adds the new; a
+//! retraction takes them back. Dashboards read these, never detail rows.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::lifecycle::RecordEntity;
+use super::tenant::TenantDb;
+use crate::domain::{Coded, Outcome, Substance};
+use crate::entity::{action, incident, incident_substance, monthly_count, naloxone_distribution};
+use crate::error::Result;
+
+/// The metrics kept, each counted per month and category.
+pub mod metric {
+    pub const INCIDENTS: &str = "incidents";
+    pub const INCIDENTS_BY_OUTCOME: &str = "incidents_by_outcome";
+    pub const INCIDENTS_BY_PLACE: &str = "incidents_by_place_type";
+    pub const INCIDENTS_BY_SUBSTANCE: &str = "incidents_by_substance";
+    pub const INCIDENTS_BY_NALOXONE_GIVEN: &str = "incidents_by_naloxone_given";
+    pub const INCIDENTS_BY_NALOXONE_GIVEN_BY: &str = "incidents_by_naloxone_given_by";
+    pub const INCIDENTS_BY_DISPOSITION: &str = "incidents_by_disposition";
+    pub const NON_FATAL_BY_FOLLOW_UP_OFFERED: &str = "non_fatal_by_follow_up_offered";
+    pub const DISTRIBUTIONS: &str = "naloxone_distributions";
+    pub const KITS: &str = "naloxone_kits";
+    pub const KITS_BY_RECIPIENT: &str = "naloxone_kits_by_recipient";
+    pub const KITS_BY_FIRST_TIME: &str = "naloxone_kits_by_first_time";
+    pub const REFILLS_BY_REASON: &str = "naloxone_refills_by_reason";
+    pub const PEOPLE_TRAINED: &str = "naloxone_people_trained";
+}
+
+/// The category of a metric without categories.
+pub const ALL: &str = "ALL";
+
+/// One contribution to one monthly count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Delta {
+    pub month: NaiveDate,
+    pub metric: &'static str,
+    pub category: String,
+    pub value: i64,
+}
+
+fn first_of_month(date: NaiveDate) -> NaiveDate {
+    date.with_day(1).unwrap_or(date)
+}
+
+/// What an incident in force contributes.
+pub(crate) fn incident_deltas(row: &incident::Model, substances: &[Substance]) -> Vec<Delta> {
+    let month = first_of_month(row.occurred_on);
+    let one = |metric, category: &str| Delta {
+        month,
+        metric,
+        category: category.to_owned(),
+        value: 1,
+    };
+    let mut deltas = vec![
+        one(metric::INCIDENTS, ALL),
+        one(metric::INCIDENTS_BY_OUTCOME, row.outcome.code()),
+        one(metric::INCIDENTS_BY_PLACE, row.place_type.code()),
+        one(
+            metric::INCIDENTS_BY_NALOXONE_GIVEN,
+            row.naloxone_given.code(),
+        ),
+        one(metric::INCIDENTS_BY_DISPOSITION, row.disposition.code()),
+    ];
+    deltas.extend(
+        substances
+            .iter()
+            .map(|s| one(metric::INCIDENTS_BY_SUBSTANCE, s.code())),
+    );
+    if let Some(by) = row.naloxone_given_by {
+        deltas.push(one(metric::INCIDENTS_BY_NALOXONE_GIVEN_BY, by.code()));
+    }
+    if row.outcome == Outcome::NonFatal {
+        deltas.push(one(
+            metric::NON_FATAL_BY_FOLLOW_UP_OFFERED,
+            row.follow_up_offered.code(),
+        ));
+    }
+    deltas
+}
+
+/// What a naloxone distribution in force contributes.
+pub(crate) fn naloxone_deltas(row: &naloxone_distribution::Model) -> Vec<Delta> {
+    let month = first_of_month(row.distributed_on);
+    let kits = i64::from(row.kits);
+    let delta = |metric, category: &str, value| Delta {
+        month,
+        metric,
+        category: category.to_owned(),
+        value,
+    };
+    let mut deltas = vec![
+        delta(metric::DISTRIBUTIONS, ALL, 1),
+        delta(metric::KITS, ALL, kits),
+        delta(
+            metric::KITS_BY_RECIPIENT,
+            row.recipient_category.code(),
+            kits,
+        ),
+        delta(
+            metric::KITS_BY_FIRST_TIME,
+            if row.first_time {
+                "FIRST_TIME"
+            } else {
+                "REFILL"
+            },
+            kits,
+        ),
+    ];
+    if let Some(reason) = row.refill_reason {
+        deltas.push(delta(metric::REFILLS_BY_REASON, reason.code(), 1));
+    }
+    if row.training_given {
+        deltas.push(delta(metric::PEOPLE_TRAINED, ALL, 1));
+    }
+    deltas
+}
+
+/// The deltas taken back.
+pub(crate) fn negated(deltas: Vec<Delta>) -> Vec<Delta> {
+    deltas
+        .into_iter()
+        .map(|d| Delta {
+            value: -d.value,
+            ..d
+        })
+        .collect()
+}
+
+/// Adds deltas to a municipality's counts, in the caller's transaction. Deltas on the same
+/// count are summed first (one statement may touch a row once) and zero sums are skipped.
+pub(crate) async fn apply<C: ConnectionTrait>(
+    conn: &C,
+    kommunenummer: &str,
+    deltas: impl IntoIterator<Item = Delta>,
+) -> Result<()> {
+    let mut sums: BTreeMap<(&'static str, NaiveDate, String), i64> = BTreeMap::new();
+    for d in deltas {
+        *sums.entry((d.metric, d.month, d.category)).or_default() += d.value;
+    }
+    let rows: Vec<monthly_count::ActiveModel> = sums
+        .into_iter()
+        .filter(|(_, value)| *value != 0)
+        .map(
+            |((metric, month, category), value)| monthly_count::ActiveModel {
+                kommunenummer: Set(kommunenummer.to_owned()),
+                metric: Set(metric.to_owned()),
+                month: Set(month),
+                category: Set(category),
+                value: Set(value),
+            },
+        )
+        .collect();
+    // SQLite allows 32,766 bound values per statement; five per row.
+    for chunk in rows.chunks(5_000) {
+        monthly_count::Entity::insert_many(chunk.iter().cloned())
+            .on_conflict(
+                OnConflict::columns([
+                    monthly_count::Column::Kommunenummer,
+                    monthly_count::Column::Metric,
+                    monthly_count::Column::Month,
+                    monthly_count::Column::Category,
+                ])
+                .value(
+                    monthly_count::Column::Value,
+                    Expr::cust("monthly_counts.value + excluded.value"),
+                )
+                .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+impl TenantDb<'_> {
+    /// Recounts a municipality's monthly counts from its detail rows, replacing what was
+    /// there. For bulk loads, which skip rows that exist and so cannot count as they go.
+    pub async fn rebuild_aggregates(&self, kommunenummer: &str) -> Result<()> {
+        let txn = self.begin().await?;
+        monthly_count::Entity::delete_many()
+            .filter(monthly_count::Column::Kommunenummer.eq(kommunenummer))
+            .exec(&txn)
+            .await?;
+        let incidents = self
+            .select::<incident::Entity>()
+            .filter(incident::Column::Kommunenummer.eq(kommunenummer))
+            .filter(incident::Column::RetractedAt.is_null())
+            .all(&txn)
+            .await?;
+        let mut substances: BTreeMap<uuid::Uuid, Vec<Substance>> = BTreeMap::new();
+        for row in self
+            .select::<incident_substance::Entity>()
+            .filter(incident_substance::Column::Kommunenummer.eq(kommunenummer))
+            .order_by_asc(incident_substance::Column::IncidentId)
+            .all(&txn)
+            .await?
+        {
+            substances
+                .entry(row.incident_id)
+                .or_default()
+                .push(row.substance);
+        }
+        let distributions = self
+            .select::<naloxone_distribution::Entity>()
+            .filter(naloxone_distribution::Column::Kommunenummer.eq(kommunenummer))
+            .filter(naloxone_distribution::Column::RetractedAt.is_null())
+            .all(&txn)
+            .await?;
+        let deltas = incidents
+            .iter()
+            .flat_map(|i| incident_deltas(i, substances.get(&i.id).map_or(&[][..], Vec::as_slice)))
+            .chain(distributions.iter().flat_map(naloxone_deltas));
+        apply(&txn, kommunenummer, deltas).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// A record type whose rows in force are counted.
+pub(crate) trait Aggregated: RecordEntity
+where
+    Self::Model: Sync,
+{
+    /// What a row in force contributes; reads its child rows through `conn` if it needs them.
+    fn deltas<C: ConnectionTrait + Sync>(
+        conn: &C,
+        row: &Self::Model,
+    ) -> impl Future<Output = Result<Vec<Delta>>> + Send;
+}
+
+impl Aggregated for action::Entity {
+    /// Plan progress is read from the actions themselves: there are few.
+    async fn deltas<C: ConnectionTrait + Sync>(_: &C, _: &action::Model) -> Result<Vec<Delta>> {
+        Ok(Vec::new())
+    }
+}
+
+impl Aggregated for incident::Entity {
+    async fn deltas<C: ConnectionTrait + Sync>(
+        conn: &C,
+        row: &incident::Model,
+    ) -> Result<Vec<Delta>> {
+        let substances: Vec<Substance> = incident_substance::Entity::find()
+            .filter(incident_substance::Column::Kommunenummer.eq(&row.kommunenummer))
+            .filter(incident_substance::Column::IncidentId.eq(row.id))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|s| s.substance)
+            .collect();
+        Ok(incident_deltas(row, &substances))
+    }
+}
+
+impl Aggregated for naloxone_distribution::Entity {
+    async fn deltas<C: ConnectionTrait + Sync>(
+        _: &C,
+        row: &naloxone_distribution::Model,
+    ) -> Result<Vec<Delta>> {
+        Ok(naloxone_deltas(row))
+    }
+}
