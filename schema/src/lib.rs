@@ -5,6 +5,7 @@
 //! each request with that request's [`ctx::RequestContext`] attached.
 
 pub mod ctx;
+pub mod disclosure;
 pub mod domain;
 mod entity;
 pub mod error;

@@ -1,0 +1,409 @@
+//! Disclosure control for tables of counts (domain.md §4): a caller sees exact figures for the
+//! municipalities it acts for; in every other municipality's cells, and in everything an
+//! analyst sees, counts from 1 to the threshold are suppressed. Complementary suppression then
+//! makes sure no suppressed figure can be worked out from a published total and the other
+//! figures of its row or column, counting the caller's own figures as known.
+//!
+//! A table has one row per municipality and one column per category or period; it is
+//! published with row totals, column totals (the joint figures) and a grand total.
+
+use std::collections::BTreeSet;
+
+/// The default threshold: counts 1–4 are suppressed.
+pub const DEFAULT_THRESHOLD: u64 = 4;
+
+/// Who looks, and from which count a figure is safe to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    /// The municipalities whose exact figures the viewer may see (its own).
+    pub own: BTreeSet<String>,
+    pub threshold: u64,
+}
+
+/// A table of counts: `cells[row][column]`, one row per municipality.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub rows: Vec<String>,
+    pub cells: Vec<Vec<u64>>,
+}
+
+/// The table as published: `None` is a suppressed figure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub cells: Vec<Vec<Option<u64>>>,
+    pub row_totals: Vec<Option<u64>>,
+    pub column_totals: Vec<Option<u64>>,
+    pub total: Option<u64>,
+}
+
+impl Table {
+    fn columns(&self) -> usize {
+        self.cells.first().map_or(0, Vec::len)
+    }
+}
+
+/// Suppresses what the viewer may not see, and whatever would let it be worked out.
+pub fn publish(table: &Table, viewer: &Viewer) -> Published {
+    let rows = table.rows.len();
+    let columns = table.columns();
+    let own: Vec<bool> = table.rows.iter().map(|r| viewer.own.contains(r)).collect();
+    let small = |n: u64| (1..=viewer.threshold).contains(&n);
+
+    let row_total: Vec<u64> = table.cells.iter().map(|r| r.iter().sum()).collect();
+    let column_total: Vec<u64> = (0..columns)
+        .map(|c| table.cells.iter().map(|r| r[c]).sum())
+        .collect();
+    let total: u64 = row_total.iter().sum();
+    let own_in_column = |c: usize| -> u64 {
+        (0..rows)
+            .filter(|r| own[*r])
+            .map(|r| table.cells[r][c])
+            .sum()
+    };
+    let own_total: u64 = (0..rows).filter(|r| own[*r]).map(|r| row_total[r]).sum();
+
+    // Primary suppression: small figures the viewer does not own. A joint figure is judged by
+    // the part of it that is not the viewer's own.
+    let mut cell_hidden: Vec<Vec<bool>> = (0..rows)
+        .map(|r| {
+            (0..columns)
+                .map(|c| !own[r] && small(table.cells[r][c]))
+                .collect()
+        })
+        .collect();
+    let mut row_hidden: Vec<bool> = (0..rows).map(|r| !own[r] && small(row_total[r])).collect();
+    let mut column_hidden: Vec<bool> = (0..columns)
+        .map(|c| small(column_total[c] - own_in_column(c)))
+        .collect();
+    let mut total_hidden = small(total - own_total);
+
+    // Complementary suppression. The published figures are the terms of linear equations
+    // (each row and column adds up to its total, the totals to the grand total). Work out
+    // everything the viewer can derive: whenever an equation has one unknown term left, that
+    // term is known. If a hidden figure turns out derivable, hide one more term of the
+    // equation that gave it away (the smallest the viewer does not own), and start over.
+    let index = Index { rows, columns };
+    // Hidden figures the viewer can work out from its own data alone: nothing protects them.
+    let mut conceded = vec![false; index.len()];
+    loop {
+        let mut hidden = vec![false; index.len()];
+        for r in 0..rows {
+            for c in 0..columns {
+                hidden[index.cell(r, c)] = cell_hidden[r][c];
+            }
+            hidden[index.row(r)] = row_hidden[r];
+        }
+        for c in 0..columns {
+            hidden[index.column(c)] = column_hidden[c];
+        }
+        hidden[index.total()] = total_hidden;
+        // The viewer knows its own figures whatever is published.
+        let owned = |v: usize| index.owned_row(v).is_some_and(|r| own[r]);
+        let known_from_start: Vec<bool> =
+            (0..index.len()).map(|v| !hidden[v] || owned(v)).collect();
+        let Some((derived, giveaway)) = first_giveaway(&index, &known_from_start, &hidden) else {
+            break;
+        };
+        let value = |v: usize| index.value(v, &table.cells, &row_total, &column_total, total);
+        let candidates = giveaway.into_iter().filter(|v| !hidden[*v] && !owned(*v));
+        let Some(next) = smallest(candidates, value) else {
+            conceded[derived] = true;
+            continue;
+        };
+        match index.kind(next) {
+            Var::Cell(r, c) => cell_hidden[r][c] = true,
+            Var::Row(r) => row_hidden[r] = true,
+            Var::Column(c) => column_hidden[c] = true,
+            Var::Total => total_hidden = true,
+        }
+    }
+
+    let show = |hidden: bool, value: u64| (!hidden).then_some(value);
+    Published {
+        cells: (0..rows)
+            .map(|r| {
+                (0..columns)
+                    .map(|c| show(cell_hidden[r][c], table.cells[r][c]))
+                    .collect()
+            })
+            .collect(),
+        row_totals: (0..rows)
+            .map(|r| show(row_hidden[r], row_total[r]))
+            .collect(),
+        column_totals: (0..columns)
+            .map(|c| show(column_hidden[c], column_total[c]))
+            .collect(),
+        total: show(total_hidden, total),
+    }
+}
+
+/// The figures of a published table, numbered: cells, then row totals, column totals and the
+/// grand total.
+struct Index {
+    rows: usize,
+    columns: usize,
+}
+
+enum Var {
+    Cell(usize, usize),
+    Row(usize),
+    Column(usize),
+    Total,
+}
+
+impl Index {
+    fn len(&self) -> usize {
+        self.rows * self.columns + self.rows + self.columns + 1
+    }
+    fn cell(&self, r: usize, c: usize) -> usize {
+        r * self.columns + c
+    }
+    fn row(&self, r: usize) -> usize {
+        self.rows * self.columns + r
+    }
+    fn column(&self, c: usize) -> usize {
+        self.rows * self.columns + self.rows + c
+    }
+    fn total(&self) -> usize {
+        self.len() - 1
+    }
+    fn kind(&self, v: usize) -> Var {
+        let cells = self.rows * self.columns;
+        if v < cells {
+            Var::Cell(v / self.columns, v % self.columns)
+        } else if v < cells + self.rows {
+            Var::Row(v - cells)
+        } else if v < cells + self.rows + self.columns {
+            Var::Column(v - cells - self.rows)
+        } else {
+            Var::Total
+        }
+    }
+    /// The municipality (row) a cell or row total belongs to, for telling the viewer's own.
+    fn owned_row(&self, v: usize) -> Option<usize> {
+        match self.kind(v) {
+            Var::Cell(r, _) | Var::Row(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn value(
+        &self,
+        v: usize,
+        cells: &[Vec<u64>],
+        rows: &[u64],
+        columns: &[u64],
+        total: u64,
+    ) -> u64 {
+        match self.kind(v) {
+            Var::Cell(r, c) => cells[r][c],
+            Var::Row(r) => rows[r],
+            Var::Column(c) => columns[c],
+            Var::Total => total,
+        }
+    }
+    /// Every equation, as the figures that sum to zero with signs left out: each is a list
+    /// of terms whose last one is the sum of the others.
+    fn equations(&self) -> Vec<Vec<usize>> {
+        let mut equations = Vec::new();
+        for r in 0..self.rows {
+            let mut terms: Vec<usize> = (0..self.columns).map(|c| self.cell(r, c)).collect();
+            terms.push(self.row(r));
+            equations.push(terms);
+        }
+        for c in 0..self.columns {
+            let mut terms: Vec<usize> = (0..self.rows).map(|r| self.cell(r, c)).collect();
+            terms.push(self.column(c));
+            equations.push(terms);
+        }
+        let mut by_rows: Vec<usize> = (0..self.rows).map(|r| self.row(r)).collect();
+        by_rows.push(self.total());
+        equations.push(by_rows);
+        let mut by_columns: Vec<usize> = (0..self.columns).map(|c| self.column(c)).collect();
+        by_columns.push(self.total());
+        equations.push(by_columns);
+        equations
+    }
+}
+
+/// The first hidden figure the viewer can derive, with the terms of the equation that gives it
+/// away, if any.
+fn first_giveaway(
+    index: &Index,
+    known_from_start: &[bool],
+    hidden: &[bool],
+) -> Option<(usize, Vec<usize>)> {
+    let equations = index.equations();
+    let mut known = known_from_start.to_vec();
+    loop {
+        let mut progressed = false;
+        for terms in &equations {
+            let unknown: Vec<usize> = terms.iter().copied().filter(|v| !known[*v]).collect();
+            if let [only] = unknown.as_slice() {
+                if hidden[*only] {
+                    return Some((*only, terms.clone()));
+                }
+                known[*only] = true;
+                progressed = true;
+            }
+        }
+        if !progressed {
+            return None;
+        }
+    }
+}
+
+/// The candidate with the smallest value, preferring non-zero ones (hiding a zero protects
+/// as well, but a non-zero neighbour is the usual choice and keeps zeros readable).
+fn smallest(
+    candidates: impl Iterator<Item = usize>,
+    value: impl Fn(usize) -> u64,
+) -> Option<usize> {
+    candidates.min_by_key(|i| (value(*i) == 0, value(*i)))
+}
+
+/// A rate per 10,000 inhabitants, suppressed with its count.
+pub fn rate_per_10k(count: Option<u64>, population: Option<u64>) -> Option<f64> {
+    match (count, population) {
+        (Some(count), Some(population)) if population > 0 => {
+            Some(count as f64 * 10_000.0 / population as f64)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn viewer(own: &[&str]) -> Viewer {
+        Viewer {
+            own: own.iter().map(|s| s.to_string()).collect(),
+            threshold: DEFAULT_THRESHOLD,
+        }
+    }
+
+    fn table(cells: &[&[u64]]) -> Table {
+        Table {
+            rows: ["1505", "1506", "1508"][..cells.len()]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            cells: cells.iter().map(|r| r.to_vec()).collect(),
+        }
+    }
+
+    #[test]
+    fn own_figures_are_exact_and_others_small_ones_are_hidden() {
+        // Kristiansund, Molde, Ålesund; fatal and non-fatal.
+        let t = table(&[&[2, 20], &[3, 30], &[7, 50]]);
+        let molde = publish(&t, &viewer(&["1506"]));
+        assert_eq!(molde.cells[1], vec![Some(3), Some(30)]);
+        assert_eq!(molde.cells[0][0], None);
+        let kristiansund = publish(&t, &viewer(&["1505"]));
+        assert_eq!(
+            kristiansund.cells[1][0], None,
+            "Molde's 3 is hidden from Kristiansund"
+        );
+        assert_eq!(kristiansund.cells[0][0], Some(2), "its own 2 is not");
+    }
+
+    #[test]
+    fn zeros_and_large_counts_are_shown() {
+        let t = table(&[&[0, 12], &[5, 40]]);
+        let analyst = publish(&t, &viewer(&[]));
+        assert_eq!(
+            analyst.cells,
+            vec![vec![Some(0), Some(12)], vec![Some(5), Some(40)]]
+        );
+        assert_eq!(analyst.total, Some(57));
+    }
+
+    #[test]
+    fn a_lone_hidden_cell_takes_a_neighbour_with_it() {
+        // Only Molde's 3 is small: its row and column would give it away.
+        let t = table(&[&[10, 20], &[3, 30], &[7, 50]]);
+        let analyst = publish(&t, &viewer(&[]));
+        let hidden_in_row = analyst.cells[1].iter().filter(|c| c.is_none()).count();
+        let hidden_in_column = analyst.cells.iter().filter(|r| r[0].is_none()).count();
+        assert!(hidden_in_row != 1 || analyst.row_totals[1].is_none());
+        assert!(hidden_in_column != 1 || analyst.column_totals[0].is_none());
+    }
+
+    #[test]
+    fn the_joint_total_does_not_give_away_the_third_municipality() {
+        // Molde sees its own 10 and Ålesund's 12; Kristiansund's 2 must not follow from the
+        // joint 24.
+        let t = table(&[&[2], &[10], &[12]]);
+        let molde = publish(&t, &viewer(&["1506"]));
+        assert_eq!(molde.cells[0][0], None);
+        assert!(molde.cells[2][0].is_none() || molde.column_totals[0].is_none());
+    }
+
+    #[test]
+    fn rates_of_hidden_counts_are_hidden() {
+        assert_eq!(rate_per_10k(None, Some(32_800)), None);
+        assert_eq!(
+            rate_per_10k(Some(41), Some(32_800)).map(|r| (r * 10.0).round()),
+            Some(125.0)
+        );
+    }
+
+    /// Every hidden cell has at least two values consistent with everything published and
+    /// the viewer's own figures, found by brute force on small random tables.
+    #[test]
+    fn no_hidden_cell_can_be_worked_out() {
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) % n
+        };
+        for _ in 0..300 {
+            let cells: Vec<Vec<u64>> = (0..3)
+                .map(|_| (0..2).map(|_| next(4) * next(3)).collect())
+                .collect();
+            let t = Table {
+                rows: vec!["1505".into(), "1506".into(), "1508".into()],
+                cells,
+            };
+            let own = if next(2) == 0 { vec![] } else { vec!["1506"] };
+            let v = viewer(&own);
+            let p = publish(&t, &v);
+            let hidden: Vec<(usize, usize)> = (0..3)
+                .flat_map(|r| (0..2).map(move |c| (r, c)))
+                .filter(|(r, c)| p.cells[*r][*c].is_none())
+                .collect();
+            if hidden.is_empty() {
+                continue;
+            }
+            let mut seen: Vec<BTreeSet<u64>> = vec![BTreeSet::new(); hidden.len()];
+            let range = 0..=10u64;
+            let combos = (range.end() + 1).pow(hidden.len() as u32);
+            for combo in 0..combos {
+                let mut guess = t.cells.clone();
+                let mut rest = combo;
+                for (r, c) in &hidden {
+                    guess[*r][*c] = rest % (range.end() + 1);
+                    rest /= range.end() + 1;
+                }
+                let row = |r: usize| guess[r].iter().sum::<u64>();
+                let column = |c: usize| (0..3).map(|r| guess[r][c]).sum::<u64>();
+                let consistent = (0..3).all(|r| p.row_totals[r].is_none_or(|s| s == row(r)))
+                    && (0..2).all(|c| p.column_totals[c].is_none_or(|s| s == column(c)))
+                    && p.total.is_none_or(|s| s == (0..3).map(row).sum::<u64>());
+                if consistent {
+                    for (i, (r, c)) in hidden.iter().enumerate() {
+                        seen[i].insert(guess[*r][*c]);
+                    }
+                }
+            }
+            for (i, (r, c)) in hidden.iter().enumerate() {
+                assert!(
+                    seen[i].len() >= 2,
+                    "cell {r},{c} of {:?} is determined for {:?}: {p:?}",
+                    t.cells,
+                    v.own
+                );
+            }
+        }
+    }
+}
