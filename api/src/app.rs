@@ -4,16 +4,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::http::StatusCode;
 use axum::http::{HeaderName, Request};
+use axum::middleware::map_response;
 use axum::routing::get;
 use motgift_schema::Store;
 use motgift_schema::graphql::{MotgiftSchema, build_schema};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::config::AppConfig;
-use crate::routes;
+use crate::{limits, routes};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -47,6 +50,7 @@ impl AppState {
 /// `x-request-id` when it sends one), a tracing span carrying it, and the id in the response.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
+    let timeout = state.config.request_timeout;
     Router::new()
         .route(
             "/graphql",
@@ -62,6 +66,13 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(routes::health::readyz))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(map_response(move |response| {
+            limits::explain(response, max_body, timeout)
+        }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
         .layer(
             TraceLayer::new_for_http()

@@ -168,6 +168,7 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
         Store::new(opened.db),
         AppConfig {
             max_body_bytes: args.max_body_bytes,
+            request_timeout: std::time::Duration::from_secs(args.request_timeout_seconds),
             auth: Arc::new(auth),
         },
     );

@@ -80,12 +80,17 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "MOTGIFT_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
     pub max_body_bytes: usize,
+
+    /// Longest a request may take, in seconds, before it is cut with an error.
+    #[arg(long, env = "MOTGIFT_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub request_timeout_seconds: u64,
 }
 
 /// What the HTTP application needs, independent of how it was configured.
 #[derive(Debug, Clone)]
 pub struct AppConfig {
     pub max_body_bytes: usize,
+    pub request_timeout: std::time::Duration,
     /// Who may call: the trusted issuers.
     pub auth: Arc<Authenticator>,
 }
@@ -94,6 +99,7 @@ impl Default for AppConfig {
     fn default() -> Self {
         Self {
             max_body_bytes: 256 * 1024,
+            request_timeout: std::time::Duration::from_secs(30),
             auth: Arc::new(Authenticator::default()),
         }
     }

@@ -6,5 +6,6 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod database;
+pub mod limits;
 mod routes;
 pub mod telemetry;

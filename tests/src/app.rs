@@ -68,17 +68,27 @@ impl TestApp {
         store: Store,
         settings: &AuthSettings,
     ) -> Self {
+        Self::serve_configured(listener, db, store, settings, |_| {}).await
+    }
+
+    /// As `serve_on`, with the application's configuration adjusted by `configure`.
+    pub async fn serve_configured(
+        listener: TcpListener,
+        db: TestDb,
+        store: Store,
+        settings: &AuthSettings,
+        configure: impl FnOnce(&mut AppConfig),
+    ) -> Self {
         let key =
             std::env::temp_dir().join(format!("motgift-dev-key-{}.pem", uuid::Uuid::new_v4()));
         let dev_issuer = Arc::new(DevIssuer::load_or_create(&key).expect("development key"));
         let _ = std::fs::remove_file(&key);
-        let state = AppState::new(
-            store,
-            AppConfig {
-                auth: Arc::new(Authenticator::new(settings, Some(&dev_issuer))),
-                ..AppConfig::default()
-            },
-        );
+        let mut config = AppConfig {
+            auth: Arc::new(Authenticator::new(settings, Some(&dev_issuer))),
+            ..AppConfig::default()
+        };
+        configure(&mut config);
+        let state = AppState::new(store, config);
         let address = listener.local_addr().expect("address");
         let server = tokio::spawn(async move {
             axum::serve(listener, router(state)).await.expect("serve");

@@ -7,6 +7,7 @@ mod cli;
 mod foundation;
 mod identity_provider;
 mod isolation;
+mod limits;
 mod outage;
 mod plan_admin;
 mod recording;
