@@ -44,7 +44,7 @@ const REFERENCE_TABLES: [&str; 6] = [
 ];
 
 /// The policy condition: the row's municipality is in the transaction's scope.
-pub(crate) const SCOPE: &str = "kommunenummer = ANY (string_to_array(\
+const SCOPE: &str = "kommunenummer = ANY (string_to_array(\
     NULLIF(current_setting('app.municipalities', true), ''), ','))";
 
 #[async_trait::async_trait]

@@ -10,7 +10,7 @@ use sea_orm_migration::schema::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
 use crate::columns::kommunenummer;
-use crate::m20261124_000008_row_level_security::{SCOPE, SERVICE_GROUP};
+use crate::m20261124_000008_row_level_security::enable_tenant_security;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -57,16 +57,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        enable_tenant_security(manager, "monthly_counts", "SELECT, INSERT, UPDATE, DELETE").await?;
+        // Permissive policies add up: counts are readable in every scope.
         if manager.get_database_backend() == DbBackend::Postgres {
             manager
                 .get_connection()
-                .execute_unprepared(&format!(
-                    "GRANT SELECT, INSERT, UPDATE, DELETE ON monthly_counts TO {SERVICE_GROUP}; \
-                     ALTER TABLE monthly_counts ENABLE ROW LEVEL SECURITY; \
-                     ALTER TABLE monthly_counts FORCE ROW LEVEL SECURITY; \
-                     CREATE POLICY counts_readable ON monthly_counts FOR SELECT USING (true); \
-                     CREATE POLICY tenant_scope ON monthly_counts USING ({SCOPE}) WITH CHECK ({SCOPE})"
-                ))
+                .execute_unprepared(
+                    "CREATE POLICY counts_readable ON monthly_counts FOR SELECT USING (true)",
+                )
                 .await?;
         }
         Ok(())

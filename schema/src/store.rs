@@ -40,8 +40,29 @@ pub use reference::{
 };
 pub use tenant::{Actor, TenantDb, TenantScope};
 
-use crate::ctx::{Access, RequestContext};
+use crate::ctx::{Access, Caller, RequestContext};
 use crate::error::{Error, Result};
+
+/// The request's caller, and the actor it is for the audit, if one of its roles grants
+/// `access`: `UNAUTHENTICATED` for an anonymous request, `FORBIDDEN` without such a role.
+fn authorise(ctx: &RequestContext, access: Access) -> Result<(&Caller, Actor)> {
+    let caller = ctx.caller.as_ref().ok_or(Error::Unauthenticated)?;
+    let role = caller.acting_role(access).ok_or_else(|| {
+        let roles: Vec<&str> = access.roles().iter().map(|r| r.code()).collect();
+        Error::Forbidden(format!(
+            "{} needs the role {}",
+            access.describe(),
+            roles.join(" or ")
+        ))
+    })?;
+    let actor = Actor {
+        subject: caller.subject.clone(),
+        role: role.code().to_owned(),
+        request_id: ctx.request_id.clone(),
+        operation: ctx.operation.clone(),
+    };
+    Ok((caller, actor))
+}
 
 /// The database behind the schema. Cheap to clone (a pool handle).
 #[derive(Clone, Debug)]
@@ -75,42 +96,18 @@ impl Store {
     /// The caller's municipality data, for what `access` needs. Anonymous requests get
     /// `UNAUTHENTICATED`; a caller without a role that grants `access` gets `FORBIDDEN`.
     pub fn tenant(&self, ctx: &RequestContext, access: Access) -> Result<TenantDb<'_>> {
-        let caller = ctx.caller.as_ref().ok_or(Error::Unauthenticated)?;
-        let role = caller.acting_role(access).ok_or_else(|| {
-            let roles: Vec<&str> = access.roles().iter().map(|r| r.code()).collect();
-            Error::Forbidden(format!(
-                "{} needs the role {}",
-                access.describe(),
-                roles.join(" or ")
-            ))
-        })?;
+        let (caller, actor) = authorise(ctx, access)?;
         Ok(TenantDb::new(
             &self.db,
             TenantScope::new(caller.municipalities.iter().cloned()),
-            Actor {
-                subject: caller.subject.clone(),
-                role: role.code().to_owned(),
-                request_id: ctx.request_id.clone(),
-                operation: ctx.operation.clone(),
-            },
+            actor,
         ))
     }
 
     /// Changes to the shared plan, for a caller with the plan administrator role.
     pub fn plan_editor(&self, ctx: &RequestContext) -> Result<PlanEditor<'_>> {
-        let caller = ctx.caller.as_ref().ok_or(Error::Unauthenticated)?;
-        let role = caller.acting_role(Access::EditPlan).ok_or_else(|| {
-            Error::Forbidden("changing the plan needs the role plan_admin".to_owned())
-        })?;
-        Ok(PlanEditor::new(
-            &self.db,
-            Actor {
-                subject: caller.subject.clone(),
-                role: role.code().to_owned(),
-                request_id: ctx.request_id.clone(),
-                operation: ctx.operation.clone(),
-            },
-        ))
+        let (_, actor) = authorise(ctx, Access::EditPlan)?;
+        Ok(PlanEditor::new(&self.db, actor))
     }
 
     /// Checks every municipality's audit chain from its first event to its head.

@@ -7,7 +7,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::audit::{AuditOperation, Change};
-use super::lifecycle::{RecordEntity, Retraction};
+use super::lifecycle::{RecordEntity, Retraction, with_state};
 use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
 use super::records::{NewAction, RecordState, fingerprint};
 use super::tenant::TenantDb;
@@ -62,18 +62,6 @@ impl ActionOrder {
             descending,
             cursor_of,
         }
-    }
-}
-
-/// Applies the record-state choice to any record select.
-pub(crate) fn with_state<E: RecordEntity>(select: Select<E>, state: RecordState) -> Select<E>
-where
-    E::Model: Sync,
-{
-    match state {
-        RecordState::Active => select.filter(E::retracted_at_column().is_null()),
-        RecordState::Retracted => select.filter(E::retracted_at_column().is_not_null()),
-        RecordState::All => select,
     }
 }
 

@@ -4,12 +4,13 @@
 use chrono::{SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, QueryFilter,
-    QuerySelect, Value,
+    QuerySelect, Select, Value,
 };
 use uuid::Uuid;
 
 use super::aggregates::{self, Aggregated, negated};
 use super::audit::{AuditChain, AuditOperation, Change};
+use super::records::RecordState;
 use super::reference::Reference;
 use super::tenant::{TenantDb, TenantOwned};
 use crate::entity::{action, incident, naloxone_distribution};
@@ -87,6 +88,18 @@ record_entity!(
     "NaloxoneDistribution",
     "naloxone distribution"
 );
+
+/// Applies the record-state choice to any record select.
+pub(crate) fn with_state<E: RecordEntity>(select: Select<E>, state: RecordState) -> Select<E>
+where
+    E::Model: Sync,
+{
+    match state {
+        RecordState::Active => select.filter(E::retracted_at_column().is_null()),
+        RecordState::Retracted => select.filter(E::retracted_at_column().is_not_null()),
+        RecordState::All => select,
+    }
+}
 
 /// How a retraction is asked for: from the version the client saw, with a reason.
 #[derive(Debug, Clone)]

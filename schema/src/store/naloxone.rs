@@ -10,10 +10,9 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::actions::with_state;
 use super::aggregates::{self, naloxone_deltas, negated};
 use super::audit::{AuditOperation, Change};
-use super::lifecycle::{RecordEntity, Retraction};
+use super::lifecycle::{RecordEntity, Retraction, with_state};
 use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
 use super::records::{NewNaloxoneDistribution, RecordState, fingerprint};
 use super::tenant::TenantDb;
