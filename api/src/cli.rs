@@ -165,7 +165,7 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
     }
 
     let state = AppState::new(
-        Store::new(opened.db),
+        Store::new(opened.db).with_disclosure_threshold(args.disclosure_threshold),
         AppConfig {
             max_body_bytes: args.max_body_bytes,
             request_timeout: std::time::Duration::from_secs(args.request_timeout_seconds),

@@ -84,6 +84,10 @@ pub struct ServeArgs {
     /// Longest a request may take, in seconds, before it is cut with an error.
     #[arg(long, env = "MOTGIFT_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
     pub request_timeout_seconds: u64,
+
+    /// Dashboards suppress other municipalities' counts from 1 up to this number.
+    #[arg(long, env = "MOTGIFT_DISCLOSURE_THRESHOLD", default_value_t = motgift_schema::disclosure::DEFAULT_THRESHOLD)]
+    pub disclosure_threshold: u64,
 }
 
 /// What the HTTP application needs, independent of how it was configured.

@@ -19,6 +19,8 @@ mod m20261124_000008_row_level_security;
 mod m20261124_000009_create_access_log;
 mod m20261124_000010_plan_admin_grants;
 mod m20261124_000011_create_monthly_counts;
+mod m20261125_000012_create_count_versions;
+mod m20261125_000013_create_indicators;
 
 pub use m20261124_000008_row_level_security::SERVICE_GROUP;
 
@@ -40,6 +42,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000009_create_access_log::Migration),
             Box::new(m20261124_000010_plan_admin_grants::Migration),
             Box::new(m20261124_000011_create_monthly_counts::Migration),
+            Box::new(m20261125_000012_create_count_versions::Migration),
+            Box::new(m20261125_000013_create_indicators::Migration),
         ]
     }
 }

@@ -82,6 +82,8 @@ pub enum Access {
     ReadAudit,
     /// Change the shared plan's focus areas and measures.
     EditPlan,
+    /// Read counts across municipalities, through disclosure control.
+    ReadAggregates,
 }
 
 impl Access {
@@ -90,6 +92,7 @@ impl Access {
             Access::ReadActions | Access::WriteActions | Access::ReadAudit => &[Role::Coordinator],
             Access::ReadCases | Access::WriteCases => &[Role::Coordinator, Role::Registrar],
             Access::EditPlan => &[Role::PlanAdmin],
+            Access::ReadAggregates => &Role::ALL,
         }
     }
 
@@ -102,6 +105,7 @@ impl Access {
             Access::WriteCases => "changing incident and naloxone records",
             Access::ReadAudit => "reading the audit trail",
             Access::EditPlan => "changing the plan",
+            Access::ReadAggregates => "reading dashboard figures",
         }
     }
 }

@@ -25,6 +25,9 @@ pub struct Viewer {
 pub struct Table {
     pub rows: Vec<String>,
     pub cells: Vec<Vec<u64>>,
+    /// Columns never shown for a municipality the viewer does not own, whatever the count
+    /// (deaths per municipality are shown only as multi-year sums).
+    pub withheld_columns: Vec<usize>,
 }
 
 /// The table as published: `None` is a suppressed figure.
@@ -64,16 +67,23 @@ pub fn publish(table: &Table, viewer: &Viewer) -> Published {
 
     // Primary suppression: small figures the viewer does not own. A joint figure is judged by
     // the part of it that is not the viewer's own.
+    let withheld = |c: usize| table.withheld_columns.contains(&c);
     let mut cell_hidden: Vec<Vec<bool>> = (0..rows)
         .map(|r| {
             (0..columns)
-                .map(|c| !own[r] && small(table.cells[r][c]))
+                .map(|c| !own[r] && (small(table.cells[r][c]) || withheld(c)))
                 .collect()
         })
         .collect();
     let mut row_hidden: Vec<bool> = (0..rows).map(|r| !own[r] && small(row_total[r])).collect();
+    let others_present = own.iter().any(|o| !o);
+    // A withheld column's joint figure is hidden at zero too: a published zero would show
+    // every hidden cell under it to be zero.
     let mut column_hidden: Vec<bool> = (0..columns)
-        .map(|c| small(column_total[c] - own_in_column(c)))
+        .map(|c| {
+            let foreign = column_total[c] - own_in_column(c);
+            small(foreign) || (withheld(c) && foreign == 0 && others_present)
+        })
         .collect();
     let mut total_hidden = small(total - own_total);
 
@@ -85,6 +95,7 @@ pub fn publish(table: &Table, viewer: &Viewer) -> Published {
     let index = Index { rows, columns };
     // Hidden figures the viewer can work out from its own data alone: nothing protects them.
     let mut conceded = vec![false; index.len()];
+    let value = |v: usize| index.value(v, &table.cells, &row_total, &column_total, total);
     loop {
         let mut hidden = vec![false; index.len()];
         for r in 0..rows {
@@ -99,12 +110,13 @@ pub fn publish(table: &Table, viewer: &Viewer) -> Published {
         hidden[index.total()] = total_hidden;
         // The viewer knows its own figures whatever is published.
         let owned = |v: usize| index.owned_row(v).is_some_and(|r| own[r]);
-        let known_from_start: Vec<bool> =
-            (0..index.len()).map(|v| !hidden[v] || owned(v)).collect();
-        let Some((derived, giveaway)) = first_giveaway(&index, &known_from_start, &hidden) else {
+        let known_from_start: Vec<bool> = (0..index.len())
+            .map(|v| !hidden[v] || owned(v) || conceded[v])
+            .collect();
+        let Some((derived, giveaway)) = first_giveaway(&index, &known_from_start, &hidden, value)
+        else {
             break;
         };
-        let value = |v: usize| index.value(v, &table.cells, &row_total, &column_total, total);
         let candidates = giveaway.into_iter().filter(|v| !hidden[*v] && !owned(*v));
         let Some(next) = smallest(candidates, value) else {
             conceded[derived] = true;
@@ -226,11 +238,13 @@ impl Index {
 }
 
 /// The first hidden figure the viewer can derive, with the terms of the equation that gives it
-/// away, if any.
+/// away, if any. Besides equations with one unknown term, counts are never negative: when what
+/// remains of a known sum is zero, every unknown term of it is zero.
 fn first_giveaway(
     index: &Index,
     known_from_start: &[bool],
     hidden: &[bool],
+    value: impl Fn(usize) -> u64,
 ) -> Option<(usize, Vec<usize>)> {
     let equations = index.equations();
     let mut known = known_from_start.to_vec();
@@ -238,13 +252,27 @@ fn first_giveaway(
         let mut progressed = false;
         for terms in &equations {
             let unknown: Vec<usize> = terms.iter().copied().filter(|v| !known[*v]).collect();
-            if let [only] = unknown.as_slice() {
-                if hidden[*only] {
-                    return Some((*only, terms.clone()));
-                }
-                known[*only] = true;
-                progressed = true;
+            let (sum, parts) = terms.split_last().expect("an equation has terms");
+            let rest_is_zero = known[*sum]
+                && parts
+                    .iter()
+                    .filter(|v| known[**v])
+                    .map(|v| value(*v))
+                    .sum::<u64>()
+                    == value(*sum);
+            let derived: Vec<usize> = match unknown.as_slice() {
+                [] => continue,
+                [only] => vec![*only],
+                _ if rest_is_zero => unknown,
+                _ => continue,
+            };
+            if let Some(giveaway) = derived.iter().find(|v| hidden[**v]) {
+                return Some((*giveaway, terms.clone()));
             }
+            for v in derived {
+                known[v] = true;
+            }
+            progressed = true;
         }
         if !progressed {
             return None;
@@ -289,6 +317,7 @@ mod tests {
                 .map(|s| s.to_string())
                 .collect(),
             cells: cells.iter().map(|r| r.to_vec()).collect(),
+            withheld_columns: Vec::new(),
         }
     }
 
@@ -357,6 +386,7 @@ mod tests {
             seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
             (seed >> 33) % n
         };
+        let mut checked = 0;
         for _ in 0..300 {
             let cells: Vec<Vec<u64>> = (0..3)
                 .map(|_| (0..2).map(|_| next(4) * next(3)).collect())
@@ -364,6 +394,7 @@ mod tests {
             let t = Table {
                 rows: vec!["1505".into(), "1506".into(), "1508".into()],
                 cells,
+                withheld_columns: if next(3) == 0 { vec![1] } else { vec![] },
             };
             let own = if next(2) == 0 { vec![] } else { vec!["1506"] };
             let v = viewer(&own);
@@ -372,11 +403,14 @@ mod tests {
                 .flat_map(|r| (0..2).map(move |c| (r, c)))
                 .filter(|(r, c)| p.cells[*r][*c].is_none())
                 .collect();
-            if hidden.is_empty() {
+            // Five or six hidden cells would take millions of guesses each.
+            if hidden.is_empty() || hidden.len() > 4 {
                 continue;
             }
+            checked += 1;
             let mut seen: Vec<BTreeSet<u64>> = vec![BTreeSet::new(); hidden.len()];
-            let range = 0..=10u64;
+            // Values are at most 6, so every alternative is at most 12.
+            let range = 0..=12u64;
             let combos = (range.end() + 1).pow(hidden.len() as u32);
             for combo in 0..combos {
                 let mut guess = t.cells.clone();
@@ -405,5 +439,19 @@ mod tests {
                 );
             }
         }
+        assert!(checked >= 100, "only {checked} tables were checked");
+    }
+
+    #[test]
+    fn a_withheld_column_is_hidden_for_others_whatever_its_count_and_stays_hidden() {
+        let mut t = table(&[&[40, 7], &[50, 9], &[60, 12]]);
+        t.withheld_columns = vec![1];
+        let p = publish(&t, &viewer(&["1506"]));
+        assert_eq!(p.cells[1], [Some(50), Some(9)], "own figures are exact");
+        assert_eq!(p.cells[0][1], None);
+        assert_eq!(p.cells[2][1], None);
+        // Neither foreign death count follows from what is published and the viewer's own.
+        let derivable = |r: usize| p.row_totals[r].is_some() && p.cells[r][0].is_some();
+        assert!(!derivable(0) && !derivable(2), "{p:?}");
     }
 }

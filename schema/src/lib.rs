@@ -5,6 +5,7 @@
 //! each request with that request's [`ctx::RequestContext`] attached.
 
 pub mod ctx;
+pub mod dashboard;
 pub mod disclosure;
 pub mod domain;
 mod entity;

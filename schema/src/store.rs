@@ -6,6 +6,7 @@
 
 mod access_log;
 mod actions;
+mod aggregate_reader;
 mod aggregates;
 mod audit;
 mod bulk;
@@ -19,10 +20,13 @@ mod records;
 mod reference;
 mod tenant;
 
+use std::collections::BTreeSet;
+
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 pub use access_log::AccessLogFilter;
 pub use actions::{ActionFilter, ActionOrder};
+pub use aggregate_reader::{ActionCount, AggregateReader, MonthlyCount};
 pub use aggregates::{ALL as ALL_CATEGORIES, metric};
 pub use audit::{AuditFilter, AuditOperation, AuditVerification, ChainStatus};
 pub use connect::{DbConfig, connect};
@@ -35,12 +39,13 @@ pub use records::{
     NewAction, NewIncident, NewNaloxoneDistribution, NewSite, RecordMeta, RecordState,
 };
 pub use reference::{
-    FocusArea, Measure, Municipality, NewFocusArea, NewMeasure, NewMunicipality, Plan, Population,
-    Reference,
+    FocusArea, Indicator, Measure, Municipality, NewFocusArea, NewIndicator, NewMeasure,
+    NewMunicipality, Plan, Population, Reference,
 };
 pub use tenant::{Actor, TenantDb, TenantScope};
 
 use crate::ctx::{Access, Caller, RequestContext};
+use crate::disclosure::{DEFAULT_THRESHOLD, Viewer};
 use crate::error::{Error, Result};
 
 /// The request's caller, and the actor it is for the audit, if one of its roles grants
@@ -68,11 +73,23 @@ fn authorise(ctx: &RequestContext, access: Access) -> Result<(&Caller, Actor)> {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    disclosure_threshold: u64,
 }
 
 impl Store {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self {
+            db,
+            disclosure_threshold: DEFAULT_THRESHOLD,
+        }
+    }
+
+    /// Suppresses others' counts from 1 up to `threshold` instead of the default.
+    pub fn with_disclosure_threshold(self, threshold: u64) -> Self {
+        Self {
+            disclosure_threshold: threshold,
+            ..self
+        }
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -101,6 +118,29 @@ impl Store {
             &self.db,
             TenantScope::new(caller.municipalities.iter().cloned()),
             actor,
+        ))
+    }
+
+    /// Counts across municipalities for any signed-in caller, who sees exact figures only for
+    /// the municipalities whose detail rows it may read.
+    pub fn aggregates(&self, ctx: &RequestContext) -> Result<AggregateReader<'_>> {
+        let (caller, _) = authorise(ctx, Access::ReadAggregates)?;
+        let own = if caller.acting_role(Access::ReadCases).is_some() {
+            caller
+                .municipalities
+                .iter()
+                .cloned()
+                .map(String::from)
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
+        Ok(AggregateReader::new(
+            &self.db,
+            Viewer {
+                own,
+                threshold: self.disclosure_threshold,
+            },
         ))
     }
 

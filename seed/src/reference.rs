@@ -1,10 +1,13 @@
 //! Reference data: the three municipalities with their SSB population figures, and the draft
 //! structure of the joint plan (focus areas and measures following the national advice for
-//! municipal overdose prevention, 2025). The plan's own text is not public; this is a draft.
+//! municipal overdose prevention, 2025, and indicators with draft targets). The plan's own text
+//! is not public; this is a draft.
 
 use chrono::NaiveDate;
-use motgift_schema::domain::Kommunenummer;
-use motgift_schema::store::{NewFocusArea, NewMeasure, NewMunicipality, Plan, Population, Store};
+use motgift_schema::domain::{IndicatorKind, Kommunenummer, TargetDirection};
+use motgift_schema::store::{
+    NewFocusArea, NewIndicator, NewMeasure, NewMunicipality, Plan, Population, Store,
+};
 use uuid::Uuid;
 
 use crate::SeedError;
@@ -226,6 +229,82 @@ pub const FOCUS_AREAS: [FocusAreaText; 10] = [
     ),
 ];
 
+/// A draft indicator: code, kind, the focus area it follows up (by position), bokmål and
+/// English name, the draft target and its direction, and a bokmål description.
+pub struct DraftIndicator {
+    pub code: &'static str,
+    pub kind: IndicatorKind,
+    pub focus_area: Option<i32>,
+    pub name: &'static str,
+    pub name_en: &'static str,
+    pub target: Option<f64>,
+    pub direction: TargetDirection,
+    pub description: &'static str,
+}
+
+/// One indicator per kind. The targets are proposals for the draft plan, not adopted ones.
+pub const INDICATORS: [DraftIndicator; 5] = [
+    DraftIndicator {
+        code: "I1",
+        kind: IndicatorKind::NaloxoneKitsPer10k,
+        focus_area: Some(3),
+        name: "Utdelte naloksonsett per 10 000 innbyggere",
+        name_en: "Naloxone kits handed out per 10,000 inhabitants",
+        target: Some(30.0),
+        direction: TargetDirection::AtLeast,
+        description: "Utkast til mål, ikke vedtatt: minst 30 utdelte naloksonsett per \
+                      10 000 innbyggere i løpet av året.",
+    },
+    DraftIndicator {
+        code: "I2",
+        kind: IndicatorKind::PeopleTrainedPer10k,
+        focus_area: Some(3),
+        name: "Personer med naloksonopplæring per 10 000 innbyggere",
+        name_en: "People given naloxone training per 10,000 inhabitants",
+        target: Some(15.0),
+        direction: TargetDirection::AtLeast,
+        description: "Utkast til mål, ikke vedtatt: minst 15 personer per 10 000 innbyggere \
+                      får opplæring i nalokson i løpet av året.",
+    },
+    DraftIndicator {
+        code: "I3",
+        kind: IndicatorKind::FollowUpOfferedPercent,
+        focus_area: Some(4),
+        name: "Andel ikke-dødelige overdoser der oppfølging ble tilbudt",
+        name_en: "Share of non-fatal overdoses where follow-up was offered",
+        target: Some(80.0),
+        direction: TargetDirection::AtLeast,
+        description: "Utkast til mål, ikke vedtatt: oppfølging tilbys etter minst 80 % av \
+                      de ikke-dødelige overdosene i året.",
+    },
+    DraftIndicator {
+        code: "I4",
+        kind: IndicatorKind::RefillsAfterUse,
+        focus_area: Some(3),
+        name: "Nye naloksonsett etter bruk ved overdose",
+        name_en: "Naloxone refills after use on an overdose",
+        target: None,
+        direction: TargetDirection::AtLeast,
+        description: "Utkast: følges uten mål. Et nytt sett fordi det forrige ble brukt ved en \
+                      overdose er programmets mål på reverserte overdoser.",
+    },
+    DraftIndicator {
+        code: "I5",
+        kind: IndicatorKind::MeasuresWithActionPercent,
+        focus_area: Some(10),
+        name: "Andel av kommunens tiltak med minst én aktivitet",
+        name_en: "Share of the municipality's measures with at least one action",
+        target: Some(90.0),
+        direction: TargetDirection::AtLeast,
+        description: "Utkast til mål, ikke vedtatt: minst 90 % av tiltakene kommunen er \
+                      ansvarlig for har minst én aktivitet.",
+    },
+];
+
+fn focus_area_id(position: i32) -> Uuid {
+    reference_id(&format!("focus-area:{position}"))
+}
+
 pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("a valid constant date")
 }
@@ -273,7 +352,7 @@ pub async fn load(store: &Store) -> Result<(), SeedError> {
         .collect();
     for (area_index, (name, name_en, measures)) in FOCUS_AREAS.iter().enumerate() {
         let area_position = area_index as i32 + 1;
-        let area_id = reference_id(&format!("focus-area:{area_position}"));
+        let area_id = focus_area_id(area_position);
         reference
             .add_focus_area(&NewFocusArea {
                 id: area_id,
@@ -299,6 +378,23 @@ pub async fn load(store: &Store) -> Result<(), SeedError> {
                 })
                 .await?;
         }
+    }
+    for (index, indicator) in INDICATORS.iter().enumerate() {
+        reference
+            .add_indicator(&NewIndicator {
+                id: reference_id(&format!("indicator:{}", indicator.code)),
+                plan_id: plan.id,
+                focus_area_id: indicator.focus_area.map(focus_area_id),
+                position: index as i32 + 1,
+                code: indicator.code.to_owned(),
+                kind: indicator.kind,
+                name: indicator.name.to_owned(),
+                name_en: indicator.name_en.to_owned(),
+                target: indicator.target,
+                direction: indicator.direction,
+                description: Some(indicator.description.to_owned()),
+            })
+            .await?;
     }
     Ok(())
 }

@@ -222,3 +222,29 @@ code_list! {
         Other = "OTHER" => "Annet",
     }
 }
+
+code_list! {
+    /// What a plan indicator measures. Each kind is a figure the dashboards compute for a
+    /// municipality (or the plan jointly) and a year; its target is plan data.
+    "IndicatorKind" pub enum IndicatorKind {
+        /// Kits handed out in the year per 10,000 inhabitants.
+        NaloxoneKitsPer10k = "NALOXONE_KITS_PER_10K" => "Utdelte naloksonsett per 10 000 innbyggere",
+        /// People given naloxone training in the year per 10,000 inhabitants.
+        PeopleTrainedPer10k = "PEOPLE_TRAINED_PER_10K" => "Personer med naloksonopplæring per 10 000 innbyggere",
+        /// Share of non-fatal overdoses where follow-up was offered, in percent.
+        FollowUpOfferedPercent = "FOLLOW_UP_OFFERED_PERCENT" => "Andel ikke-dødelige overdoser der oppfølging ble tilbudt (%)",
+        /// Refills because a kit was used on an overdose: the programme's proxy for reversals.
+        RefillsAfterUse = "REFILLS_AFTER_USE" => "Nye sett etter bruk ved overdose",
+        /// Share of the measures a municipality is responsible for that have at least one
+        /// action, in percent.
+        MeasuresWithActionPercent = "MEASURES_WITH_ACTION_PERCENT" => "Andel tiltak med minst én aktivitet (%)",
+    }
+}
+
+code_list! {
+    /// Whether an indicator's figure should reach its target or stay at or under it.
+    "TargetDirection" pub enum TargetDirection {
+        AtLeast = "AT_LEAST" => "Minst",
+        AtMost = "AT_MOST" => "Høyst",
+    }
+}

@@ -1,6 +1,7 @@
 //! The root query, merged from one object per area.
 
 mod code_lists;
+mod dashboard;
 mod records;
 mod reference;
 
@@ -14,4 +15,5 @@ pub struct Query(
     code_lists::CodeListQuery,
     records::RecordQuery,
     records::AccessLogQuery,
+    dashboard::DashboardQuery,
 );

@@ -10,7 +10,7 @@ use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::store::{FocusArea, Measure, Municipality, Population, Store};
+use crate::store::{FocusArea, Indicator, Measure, Municipality, Population, Store};
 
 pub struct ReferenceCache {
     store: Store,
@@ -19,6 +19,7 @@ pub struct ReferenceCache {
     focus_areas: OnceCell<Arc<Vec<FocusArea>>>,
     measures: OnceCell<Arc<Vec<Measure>>>,
     responsibilities: OnceCell<Arc<HashMap<Uuid, Vec<String>>>>,
+    indicators: OnceCell<Arc<Vec<Indicator>>>,
 }
 
 impl ReferenceCache {
@@ -30,6 +31,7 @@ impl ReferenceCache {
             focus_areas: OnceCell::new(),
             measures: OnceCell::new(),
             responsibilities: OnceCell::new(),
+            indicators: OnceCell::new(),
         }
     }
 
@@ -136,6 +138,21 @@ impl ReferenceCache {
             .into_iter()
             .flatten()
             .filter_map(|k| municipalities.get(k).cloned())
+            .collect())
+    }
+
+    /// A plan's indicators, in order.
+    pub async fn indicators_of(&self, plan_id: Uuid) -> Result<Vec<Indicator>> {
+        let all = self
+            .indicators
+            .get_or_try_init(async || {
+                Ok::<_, Error>(Arc::new(self.store.reference().all_indicators().await?))
+            })
+            .await?;
+        Ok(all
+            .iter()
+            .filter(|i| i.plan_id == plan_id)
+            .cloned()
             .collect())
     }
 }

@@ -3,6 +3,7 @@
 mod access_log;
 pub(crate) mod action;
 mod audit;
+mod dashboard;
 mod incident;
 mod municipality;
 mod naloxone;
@@ -11,7 +12,8 @@ mod plan;
 pub use access_log::AccessLogEntryNode;
 pub use action::ActionNode;
 pub use audit::AuditEventNode;
+pub use dashboard::Dashboard;
 pub use incident::IncidentNode;
 pub use municipality::MunicipalityNode;
 pub use naloxone::{NaloxoneNode, SiteNode};
-pub use plan::{FocusAreaNode, MeasureNode, PlanNode};
+pub use plan::{FocusAreaNode, IndicatorNode, MeasureNode, PlanNode};

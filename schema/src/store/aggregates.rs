@@ -12,7 +12,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use super::lifecycle::RecordEntity;
 use super::tenant::TenantDb;
 use crate::domain::{Coded, Outcome, Substance};
-use crate::entity::{action, incident, incident_substance, monthly_count, naloxone_distribution};
+use crate::entity::{
+    action, count_version, incident, incident_substance, monthly_count, naloxone_distribution,
+};
 use crate::error::Result;
 
 /// The metrics kept, each counted per month and category.
@@ -133,8 +135,9 @@ pub(crate) fn negated(deltas: Vec<Delta>) -> Vec<Delta> {
         .collect()
 }
 
-/// Adds deltas to a municipality's counts, in the caller's transaction. Deltas on the same
-/// count are summed first (one statement may touch a row once) and zero sums are skipped.
+/// Adds deltas to a municipality's counts, in the caller's transaction, and raises its count
+/// version when anything changed. Deltas on the same count are summed first (one statement
+/// may touch a row once) and zero sums are skipped.
 pub(crate) async fn apply<C: ConnectionTrait>(
     conn: &C,
     kommunenummer: &str,
@@ -176,6 +179,28 @@ pub(crate) async fn apply<C: ConnectionTrait>(
             .exec_without_returning(conn)
             .await?;
     }
+    if !rows.is_empty() {
+        raise_version(conn, kommunenummer).await?;
+    }
+    Ok(())
+}
+
+/// Marks a municipality's counts as changed, so published dashboards are computed afresh.
+async fn raise_version<C: ConnectionTrait>(conn: &C, kommunenummer: &str) -> Result<()> {
+    count_version::Entity::insert(count_version::ActiveModel {
+        kommunenummer: Set(kommunenummer.to_owned()),
+        version: Set(1),
+    })
+    .on_conflict(
+        OnConflict::column(count_version::Column::Kommunenummer)
+            .value(
+                count_version::Column::Version,
+                Expr::cust("count_versions.version + 1"),
+            )
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
     Ok(())
 }
 
@@ -218,6 +243,8 @@ impl TenantDb<'_> {
             .flat_map(|i| incident_deltas(i, substances.get(&i.id).map_or(&[][..], Vec::as_slice)))
             .chain(distributions.iter().flat_map(naloxone_deltas));
         apply(&txn, kommunenummer, deltas).await?;
+        // Even a recount to nothing changes what dashboards show.
+        raise_version(&txn, kommunenummer).await?;
         txn.commit().await?;
         Ok(())
     }

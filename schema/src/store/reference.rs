@@ -1,15 +1,20 @@
-//! Reference data: municipalities, their populations and the shared plan. Public to read;
-//! written by the seed and, later, by plan administrators.
+//! Reference data: municipalities, their populations and the shared plan (focus areas,
+//! measures and indicators with targets). Public to read; written by the seed and by plan
+//! administrators.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
 use uuid::Uuid;
 
-use crate::domain::Kommunenummer;
-use crate::entity::{focus_area, measure, measure_responsibility, municipality, plan, population};
-use crate::error::Result;
+use crate::domain::{IndicatorKind, Kommunenummer, TargetDirection};
+use crate::entity::{
+    focus_area, indicator, measure, measure_responsibility, municipality, plan, population,
+};
+use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Municipality {
@@ -59,6 +64,26 @@ pub struct Measure {
     pub description: Option<String>,
 }
 
+/// An indicator of the plan: a figure the dashboards compute (`kind`) and, when the plan sets
+/// one, the target it should reach (`AT_LEAST`) or stay within (`AT_MOST`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Indicator {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    /// The focus area the indicator follows up, if any.
+    pub focus_area_id: Option<Uuid>,
+    pub position: i32,
+    /// Unique within the plan.
+    pub code: String,
+    pub kind: IndicatorKind,
+    pub name: String,
+    pub name_en: String,
+    /// `None`: the figure is followed without a target.
+    pub target: Option<f64>,
+    pub direction: TargetDirection,
+    pub description: Option<String>,
+}
+
 /// A municipality to add; an existing one with the same number is left as it is.
 #[derive(Debug, Clone)]
 pub struct NewMunicipality {
@@ -88,6 +113,23 @@ pub struct NewMeasure {
     pub name_en: String,
     pub description: Option<String>,
     pub responsible: Vec<Kommunenummer>,
+}
+
+/// An indicator to add; an existing one with the same id, or the same code in the plan, is
+/// left as it is.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NewIndicator {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub focus_area_id: Option<Uuid>,
+    pub position: i32,
+    pub code: String,
+    pub kind: IndicatorKind,
+    pub name: String,
+    pub name_en: String,
+    pub target: Option<f64>,
+    pub direction: TargetDirection,
+    pub description: Option<String>,
 }
 
 /// Reads and idempotent writes of reference data.
@@ -170,6 +212,29 @@ impl<'a> Reference<'a> {
             .into_iter()
             .map(|r| (r.measure_id, r.kommunenummer))
             .collect())
+    }
+
+    /// A plan's indicators, in order.
+    pub async fn indicators(&self, plan_id: Uuid) -> Result<Vec<Indicator>> {
+        let rows = indicator::Entity::find()
+            .filter(indicator::Column::PlanId.eq(plan_id))
+            .order_by_asc(indicator::Column::Position)
+            .order_by_asc(indicator::Column::Code)
+            .all(self.db)
+            .await?;
+        Ok(rows.into_iter().map(Indicator::from).collect())
+    }
+
+    /// Every plan's indicators, in order within their plan: the whole table, for the
+    /// per-request cache.
+    pub(crate) async fn all_indicators(&self) -> Result<Vec<Indicator>> {
+        let rows = indicator::Entity::find()
+            .order_by_asc(indicator::Column::PlanId)
+            .order_by_asc(indicator::Column::Position)
+            .order_by_asc(indicator::Column::Code)
+            .all(self.db)
+            .await?;
+        Ok(rows.into_iter().map(Indicator::from).collect())
     }
 
     // --- idempotent writes: an existing row (by primary key) is left untouched ---
@@ -265,6 +330,33 @@ impl<'a> Reference<'a> {
             .await?;
         Ok(())
     }
+
+    pub async fn add_indicator(&self, new: &NewIndicator) -> Result<()> {
+        if new.target.is_some_and(|t| !t.is_finite()) {
+            return Err(Error::validation(
+                "target",
+                "the target must be a finite number",
+            ));
+        }
+        let row = indicator::ActiveModel {
+            id: Set(new.id),
+            plan_id: Set(new.plan_id),
+            focus_area_id: Set(new.focus_area_id),
+            position: Set(new.position),
+            code: Set(new.code.clone()),
+            kind: Set(new.kind),
+            name: Set(new.name.clone()),
+            name_en: Set(new.name_en.clone()),
+            target: Set(new.target),
+            direction: Set(new.direction),
+            description: Set(new.description.clone()),
+        };
+        indicator::Entity::insert(row)
+            .on_conflict_do_nothing()
+            .exec_without_returning(self.db)
+            .await?;
+        Ok(())
+    }
 }
 
 impl From<municipality::Model> for Municipality {
@@ -315,6 +407,42 @@ impl From<measure::Model> for Measure {
             name: m.name,
             name_en: m.name_en,
             description: m.description,
+        }
+    }
+}
+
+impl From<indicator::Model> for Indicator {
+    fn from(m: indicator::Model) -> Self {
+        Self {
+            id: m.id,
+            plan_id: m.plan_id,
+            focus_area_id: m.focus_area_id,
+            position: m.position,
+            code: m.code,
+            kind: m.kind,
+            name: m.name,
+            name_en: m.name_en,
+            target: m.target,
+            direction: m.direction,
+            description: m.description,
+        }
+    }
+}
+
+impl From<NewIndicator> for Indicator {
+    fn from(n: NewIndicator) -> Self {
+        Self {
+            id: n.id,
+            plan_id: n.plan_id,
+            focus_area_id: n.focus_area_id,
+            position: n.position,
+            code: n.code,
+            kind: n.kind,
+            name: n.name,
+            name_en: n.name_en,
+            target: n.target,
+            direction: n.direction,
+            description: n.description,
         }
     }
 }

@@ -84,6 +84,23 @@ tenant_owned!(
     naloxone_distribution
 );
 
+/// Opens a transaction whose row-level security scope is `municipalities`.
+pub(crate) async fn begin_in_scope(
+    db: &DatabaseConnection,
+    municipalities: &[String],
+) -> Result<DatabaseTransaction> {
+    let txn = db.begin().await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT set_config('app.municipalities', $1, true)",
+            [municipalities.join(",").into()],
+        ))
+        .await?;
+    }
+    Ok(txn)
+}
+
 /// Access to the records of the municipalities in scope, on behalf of one actor.
 #[derive(Debug, Clone)]
 pub struct TenantDb<'a> {
@@ -118,16 +135,7 @@ impl<'a> TenantDb<'a> {
     /// policies read it from the transaction-local `app.municipalities` setting, so a pooled
     /// connection never keeps it after the transaction ends.
     pub(crate) async fn begin(&self) -> Result<DatabaseTransaction> {
-        let txn = self.db.begin().await?;
-        if self.backend() == DbBackend::Postgres {
-            txn.execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT set_config('app.municipalities', $1, true)",
-                [self.scope.municipalities.join(",").into()],
-            ))
-            .await?;
-        }
-        Ok(txn)
+        begin_in_scope(self.db, &self.scope.municipalities).await
     }
 
     /// Runs reads in one scoped transaction.

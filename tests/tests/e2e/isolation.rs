@@ -36,6 +36,9 @@ enum Expect {
     OwnRows,
     /// A foreign site in the input is refused exactly like a site that never existed.
     UnknownSite,
+    /// Counts across municipalities for any signed-in caller, with Kristiansund's small
+    /// figures suppressed.
+    Aggregates,
 }
 
 /// One request on one root field, such as `Query.node` or `Mutation.createAction`.
@@ -113,6 +116,19 @@ const CODE_LISTS: &str = "{ codeLists { name values { code label } } }";
 const SITES: &str = "query($municipalities: [String!]) {
     distributionSites(municipalities: $municipalities) {
       id name municipality { kommunenummer } } }";
+const DASHBOARD_CELL: &str = "kommunenummer category value suppressed ratePer10k share";
+const DASHBOARD: &str = "query($municipalities: [String!]) {
+    dashboard(from: \"2025-01-01\", to: \"2025-12-31\", municipalities: $municipalities) {
+      municipalities
+      incidents { ...panel } incidentsByOutcome { ...panel } followUpOffered { ...panel }
+      naloxoneKits { ...panel } naloxoneKitsByFirstTime { ...panel }
+      previousYear { incidents { ...panel } }
+      planProgress { actionsByStatus { kommunenummer status count }
+        measuresWithoutAction { kommunenummer measure { code } } }
+      indicators { year values { kommunenummer value suppressed met } } } }
+    fragment panel on CountPanel { periods { cells { ...cell } municipalityTotals { ...cell }
+      categoryTotals { ...cell } total { ...cell } } }
+    fragment cell on CountCell { kommunenummer category value suppressed ratePer10k share }";
 const PLAN: &str = "{ plan { id code name periodStart periodEnd focusAreas { id name
     measures { id code name responsibleMunicipalities { kommunenummer name } } } } }";
 
@@ -332,6 +348,8 @@ fn cases(k: &Kristiansund, m: &Molde) -> Vec<Case> {
         query("Query.plans", Public, &PLAN.replacen("plan", "plans", 1), none()),
         query("Query.plan", Public, PLAN, none()),
         query("Query.codeLists", Public, CODE_LISTS, none()),
+        query("Query.dashboard", Aggregates, DASHBOARD, json!({ "municipalities": ["1505", "1506"] })),
+        query("Query.dashboard", Aggregates, DASHBOARD, none()),
         // Reference data with actions nested: the caller's own only.
         query("Query.plan", OwnRows, &nested, none()),
         query("Query.node", OwnRows, &node, json!({ "id": k.measure })),
@@ -511,6 +529,7 @@ async fn attack(app: &TestApp, who: &str, case: &Case, k: &Kristiansund) {
         _ if who == "anonymous" => assert_refused(&body, name, &["UNAUTHENTICATED"], &context),
         Expect::Refused => assert_refused(&body, name, &["FORBIDDEN", "NOT_FOUND"], &context),
         Expect::OwnRows => assert_own_rows(&body, who == "1506:coordinator", &context),
+        Expect::Aggregates => assert_kristiansund_suppressed(&body, &context),
         Expect::UnknownSite => {
             let codes = ["VALIDATION", "FORBIDDEN", "NOT_FOUND"];
             assert_refused(&body, name, &codes, &context);
@@ -523,6 +542,43 @@ async fn attack(app: &TestApp, who: &str, case: &Case, k: &Kristiansund) {
                 "{context}: a foreign site must be refused exactly like one that never existed"
             );
         }
+    }
+}
+
+/// An answer without errors in which no figure of Kristiansund's from 1 to 4 is shown:
+/// Kristiansund has one incident and two kits in force, so every figure of its is small.
+fn assert_kristiansund_suppressed(body: &Value, context: &str) {
+    assert!(body.get("errors").is_none(), "{context}: {body:#}");
+    let mut shown = Vec::new();
+    small_figures_of(&body["data"], "1505", &mut shown);
+    assert!(
+        shown.is_empty(),
+        "{context}: Kristiansund's small figures shown: {shown:?}"
+    );
+    let text = body.to_string();
+    assert!(
+        text.contains("\"1505\""),
+        "{context}: Kristiansund's row is there: {body:#}"
+    );
+}
+
+fn small_figures_of(value: &Value, kommunenummer: &str, out: &mut Vec<Value>) {
+    match value {
+        Value::Object(map) => {
+            let small = map
+                .get("value")
+                .and_then(Value::as_u64)
+                .is_some_and(|v| (1..=4).contains(&v));
+            if map.get("kommunenummer").and_then(Value::as_str) == Some(kommunenummer) && small {
+                out.push(value.clone());
+            }
+            map.values()
+                .for_each(|v| small_figures_of(v, kommunenummer, out));
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|v| small_figures_of(v, kommunenummer, out)),
+        _ => {}
     }
 }
 

@@ -4,6 +4,7 @@ mod aggregates;
 mod audit;
 mod batching;
 mod cli;
+mod dashboard;
 mod foundation;
 mod identity_provider;
 mod isolation;

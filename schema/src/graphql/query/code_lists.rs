@@ -60,6 +60,8 @@ impl CodeListQuery {
             list::<RecipientCategory>(),
             list::<RefillReason>(),
             list::<SiteKind>(),
+            list::<IndicatorKind>(),
+            list::<TargetDirection>(),
         ]
     }
 }

@@ -1,13 +1,14 @@
-//! The shared plan: its focus areas and measures.
+//! The shared plan: its focus areas, measures and indicators with targets.
 
 use crate::graphql::scalars::Date;
 use async_graphql::{Context, ErrorExtensions, ID, Object, ResultExt};
 
+use crate::domain::{IndicatorKind, TargetDirection};
 use crate::error::Error;
 use crate::graphql::global_id::GlobalId;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::types::{ActionNode, MunicipalityNode};
-use crate::store::{FocusArea, Measure, Plan};
+use crate::store::{FocusArea, Indicator, Measure, Plan};
 
 /// The joint action plan against overdoses.
 pub struct PlanNode(pub Plan);
@@ -53,6 +54,13 @@ impl PlanNode {
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders.reference.focus_areas_of(self.0.id).await.extend()?;
         Ok(rows.into_iter().map(FocusAreaNode).collect())
+    }
+
+    /// The plan's indicators with their targets, in order.
+    async fn indicators(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<IndicatorNode>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let rows = loaders.reference.indicators_of(self.0.id).await.extend()?;
+        Ok(rows.into_iter().map(IndicatorNode).collect())
     }
 }
 
@@ -161,5 +169,71 @@ impl MeasureNode {
             .await
             .extend()?;
         Ok(found.into_iter().map(MunicipalityNode).collect())
+    }
+}
+
+/// An indicator of the plan: a figure followed each year, with the target the plan sets for it.
+/// The figure itself is computed on the dashboards.
+pub struct IndicatorNode(pub Indicator);
+
+#[Object(name = "Indicator")]
+impl IndicatorNode {
+    pub async fn id(&self) -> ID {
+        GlobalId::encode("Indicator", self.0.id)
+    }
+
+    /// The indicator's code, unique within the plan.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// Position in the plan's list of indicators, from 1.
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+
+    /// What is measured, and so how the figure is computed.
+    async fn kind(&self) -> IndicatorKind {
+        self.0.kind
+    }
+
+    /// The indicator's name (bokmål).
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The indicator's name in English.
+    async fn name_en(&self) -> &str {
+        &self.0.name_en
+    }
+
+    /// The target the plan sets; null when the figure is followed without one.
+    async fn target(&self) -> Option<f64> {
+        self.0.target
+    }
+
+    /// Whether the figure should reach the target (`AT_LEAST`) or stay at or under it
+    /// (`AT_MOST`).
+    async fn direction(&self) -> TargetDirection {
+        self.0.direction
+    }
+
+    /// A longer description, such as how the target was set.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// The focus area the indicator follows up, if any.
+    async fn focus_area(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<FocusAreaNode>> {
+        let Some(id) = self.0.focus_area_id else {
+            return Ok(None);
+        };
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .reference
+            .focus_area(id)
+            .await
+            .extend()?
+            .map(FocusAreaNode))
     }
 }

@@ -1,0 +1,13 @@
+//! Dashboard figures: monthly counts summed into periods, one table per period with a row per
+//! municipality and a column per category, published through disclosure control, with rates
+//! per 10,000 inhabitants and shares. Published panels are kept while the counts behind them
+//! are unchanged.
+
+mod cache;
+mod panel;
+pub mod panels;
+mod period;
+
+pub use cache::{PanelCache, PanelKey, Versions};
+pub use panel::{Category, CountCell, Panel, PanelPeriod, PanelSpec, Populations, build_panel};
+pub use period::{Bucket, Period, Range};

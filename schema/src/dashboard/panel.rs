@@ -1,0 +1,280 @@
+//! One dashboard panel: a metric's counts over the periods of a range, a table per period with
+//! a row per municipality and a column per category, published through disclosure control.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+
+use super::period::{Period, Range};
+use crate::disclosure::{self, Published, Table, Viewer};
+use crate::domain::Coded;
+use crate::store::{MonthlyCount, Population};
+
+/// What a panel shows: a kept metric and its categories in display order.
+#[derive(Debug, Clone, Copy)]
+pub struct PanelSpec {
+    pub metric: &'static str,
+    pub categories: fn() -> Vec<Category>,
+    /// Categories never shown per municipality for a municipality the viewer does not own.
+    pub withheld: &'static [&'static str],
+}
+
+/// A column of a panel.
+#[derive(Debug, Clone, PartialEq, Eq, async_graphql::SimpleObject)]
+pub struct Category {
+    pub code: String,
+    /// The bokmål label.
+    pub label: String,
+}
+
+impl Category {
+    pub fn new(code: &str, label: &str) -> Self {
+        Self {
+            code: code.to_owned(),
+            label: label.to_owned(),
+        }
+    }
+
+    /// Every value of a code list.
+    pub fn all<T: Coded>() -> Vec<Category> {
+        T::ALL
+            .iter()
+            .map(|v| Category::new(v.code(), v.label_nb()))
+            .collect()
+    }
+}
+
+/// One published figure. `value` is null when it is suppressed; so are the rate and the share
+/// built on it.
+#[derive(Debug, Clone, PartialEq, async_graphql::SimpleObject)]
+pub struct CountCell {
+    /// The municipality, or null for the joint figure of all the panel's municipalities.
+    pub kommunenummer: Option<String>,
+    /// The category, or null for the total over categories.
+    pub category: Option<String>,
+    pub value: Option<u64>,
+    pub suppressed: bool,
+    /// Per 10,000 inhabitants in the period, by the population of the period's year.
+    #[graphql(name = "ratePer10k")]
+    pub rate_per_10k: Option<f64>,
+    /// The figure's share of its municipality's total (of the joint total for joint figures),
+    /// from 0 to 1; null for totals.
+    pub share: Option<f64>,
+}
+
+/// A published panel, kept compact (it is cached): figures become cells only when asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panel {
+    pub categories: Vec<Category>,
+    pub rows: Vec<String>,
+    pub periods: Vec<PanelPeriod>,
+}
+
+/// A panel's published figures for one period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelPeriod {
+    pub period: Period,
+    figures: Published,
+    populations: Vec<Option<u64>>,
+    joint_population: Option<u64>,
+}
+
+/// Inhabitants per municipality and year.
+#[derive(Debug, Clone, Default)]
+pub struct Populations(HashMap<(String, i32), u64>);
+
+impl Populations {
+    pub fn new<'a>(rows: impl IntoIterator<Item = &'a Population>) -> Self {
+        Self(
+            rows.into_iter()
+                .map(|p| {
+                    (
+                        (p.kommunenummer.clone(), p.year),
+                        u64::try_from(p.population).unwrap_or(0),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    fn of(&self, kommunenummer: &str, year: i32) -> Option<u64> {
+        self.0
+            .get(&(kommunenummer.to_owned(), year))
+            .copied()
+            .filter(|p| *p > 0)
+    }
+
+    /// The population of all the rows together, if every one is known.
+    fn joint(&self, rows: &[String], year: i32) -> Option<u64> {
+        rows.iter().map(|k| self.of(k, year)).sum()
+    }
+}
+
+fn rate_per_10k(value: Option<u64>, population: Option<u64>) -> Option<f64> {
+    let rate = disclosure::rate_per_10k(value, population)?;
+    Some((rate * 100.0).round() / 100.0)
+}
+
+fn share(value: Option<u64>, of: Option<u64>) -> Option<f64> {
+    match (value, of) {
+        (Some(v), Some(total)) if total > 0 => {
+            Some((v as f64 / total as f64 * 10_000.0).round() / 10_000.0)
+        }
+        _ => None,
+    }
+}
+
+fn cell(
+    kommunenummer: Option<&str>,
+    category: Option<&str>,
+    value: Option<u64>,
+    population: Option<u64>,
+    of: Option<Option<u64>>,
+) -> CountCell {
+    CountCell {
+        kommunenummer: kommunenummer.map(str::to_owned),
+        category: category.map(str::to_owned),
+        value,
+        suppressed: value.is_none(),
+        rate_per_10k: rate_per_10k(value, population),
+        share: of.and_then(|of| share(value, of)),
+    }
+}
+
+impl Panel {
+    /// How many figures the panel holds, for bounding the cache.
+    pub fn size(&self) -> usize {
+        self.periods.len() * (self.rows.len() + 1) * (self.categories.len() + 1)
+    }
+
+    /// One cell per municipality and category, municipality by municipality.
+    pub fn cells(&self, p: usize) -> Vec<CountCell> {
+        let period = &self.periods[p];
+        let mut cells = Vec::with_capacity(self.rows.len() * self.categories.len());
+        for (r, k) in self.rows.iter().enumerate() {
+            for (c, category) in self.categories.iter().enumerate() {
+                cells.push(cell(
+                    Some(k),
+                    Some(&category.code),
+                    period.figures.cells[r][c],
+                    period.populations[r],
+                    Some(period.figures.row_totals[r]),
+                ));
+            }
+        }
+        cells
+    }
+
+    /// Each municipality's total over the categories.
+    pub fn municipality_totals(&self, p: usize) -> Vec<CountCell> {
+        let period = &self.periods[p];
+        self.rows
+            .iter()
+            .enumerate()
+            .map(|(r, k)| {
+                let total = period.figures.row_totals[r];
+                cell(Some(k), None, total, period.populations[r], None)
+            })
+            .collect()
+    }
+
+    /// The joint figure of each category.
+    pub fn category_totals(&self, p: usize) -> Vec<CountCell> {
+        let period = &self.periods[p];
+        self.categories
+            .iter()
+            .enumerate()
+            .map(|(c, category)| {
+                cell(
+                    None,
+                    Some(&category.code),
+                    period.figures.column_totals[c],
+                    period.joint_population,
+                    Some(period.figures.total),
+                )
+            })
+            .collect()
+    }
+
+    /// The joint total.
+    pub fn total(&self, p: usize) -> CountCell {
+        let period = &self.periods[p];
+        cell(
+            None,
+            None,
+            period.figures.total,
+            period.joint_population,
+            None,
+        )
+    }
+}
+
+/// Sums the monthly counts of `rows` into the range's periods and publishes each period's
+/// table for the viewer. Counts of municipalities or categories outside the panel are ignored.
+pub fn build_panel(
+    spec: &PanelSpec,
+    rows: &[String],
+    range: &Range,
+    counts: &[MonthlyCount],
+    populations: &Populations,
+    viewer: &Viewer,
+) -> Panel {
+    let categories = (spec.categories)();
+    let periods = range.periods();
+    let row_index: HashMap<&str, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
+    let column_index: HashMap<&str, usize> = categories
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.code.as_str(), i))
+        .collect();
+    let period_of = |month: NaiveDate| periods.partition_point(|p| p.to.0 < month);
+
+    let empty = vec![vec![0u64; categories.len()]; rows.len()];
+    let mut tables: Vec<Vec<Vec<u64>>> = vec![empty; periods.len()];
+    for count in counts {
+        let (Some(r), Some(c)) = (
+            row_index.get(count.kommunenummer.as_str()),
+            column_index.get(count.category.as_str()),
+        ) else {
+            continue;
+        };
+        let p = period_of(count.month);
+        if p < periods.len() && count.month >= periods[p].from.0 {
+            // Counts are never negative; a negative one would be a bug, not a figure to show.
+            tables[p][*r][*c] += u64::try_from(count.value).unwrap_or(0);
+        }
+    }
+
+    let withheld_columns: Vec<usize> = spec
+        .withheld
+        .iter()
+        .filter_map(|code| column_index.get(code).copied())
+        .collect();
+    let periods = periods
+        .into_iter()
+        .zip(tables)
+        .map(|(period, cells)| {
+            let table = Table {
+                rows: rows.to_vec(),
+                cells,
+                withheld_columns: withheld_columns.clone(),
+            };
+            let year = period.from.0.year();
+            PanelPeriod {
+                figures: disclosure::publish(&table, viewer),
+                populations: rows.iter().map(|k| populations.of(k, year)).collect(),
+                joint_population: populations.joint(rows, year),
+                period,
+            }
+        })
+        .collect();
+    Panel {
+        categories,
+        rows: rows.to_vec(),
+        periods,
+    }
+}

@@ -1,0 +1,69 @@
+//! The panels dashboards offer: each a kept metric with its categories.
+
+use super::panel::{Category, PanelSpec};
+use crate::domain::{
+    Disposition, NaloxoneGivenBy, Outcome, PlaceType, RecipientCategory, RefillReason, Substance,
+    YesNoUnknown,
+};
+use crate::store::{ALL_CATEGORIES, metric};
+
+fn total() -> Vec<Category> {
+    vec![Category::new(ALL_CATEGORIES, "I alt")]
+}
+
+fn first_time_or_refill() -> Vec<Category> {
+    vec![
+        Category::new("FIRST_TIME", "Første gang"),
+        Category::new("REFILL", "Påfyll"),
+    ]
+}
+
+const fn panel(metric: &'static str, categories: fn() -> Vec<Category>) -> PanelSpec {
+    PanelSpec {
+        metric,
+        categories,
+        withheld: &[],
+    }
+}
+
+pub const INCIDENTS: PanelSpec = panel(metric::INCIDENTS, total);
+/// Deaths per municipality are shown only as multi-year sums (domain.md §4), so other
+/// municipalities' fatal overdoses are never shown per period.
+pub const INCIDENTS_BY_OUTCOME: PanelSpec = PanelSpec {
+    withheld: &["FATAL"],
+    ..panel(metric::INCIDENTS_BY_OUTCOME, Category::all::<Outcome>)
+};
+pub const INCIDENTS_BY_SUBSTANCE: PanelSpec =
+    panel(metric::INCIDENTS_BY_SUBSTANCE, Category::all::<Substance>);
+pub const INCIDENTS_BY_PLACE_TYPE: PanelSpec =
+    panel(metric::INCIDENTS_BY_PLACE, Category::all::<PlaceType>);
+pub const INCIDENTS_BY_NALOXONE_GIVEN: PanelSpec = panel(
+    metric::INCIDENTS_BY_NALOXONE_GIVEN,
+    Category::all::<YesNoUnknown>,
+);
+pub const INCIDENTS_BY_NALOXONE_GIVEN_BY: PanelSpec = panel(
+    metric::INCIDENTS_BY_NALOXONE_GIVEN_BY,
+    Category::all::<NaloxoneGivenBy>,
+);
+pub const INCIDENTS_BY_DISPOSITION: PanelSpec = PanelSpec {
+    withheld: &["DIED"],
+    ..panel(
+        metric::INCIDENTS_BY_DISPOSITION,
+        Category::all::<Disposition>,
+    )
+};
+pub const NON_FATAL_BY_FOLLOW_UP_OFFERED: PanelSpec = panel(
+    metric::NON_FATAL_BY_FOLLOW_UP_OFFERED,
+    Category::all::<YesNoUnknown>,
+);
+pub const NALOXONE_DISTRIBUTIONS: PanelSpec = panel(metric::DISTRIBUTIONS, total);
+pub const NALOXONE_KITS: PanelSpec = panel(metric::KITS, total);
+pub const NALOXONE_KITS_BY_RECIPIENT: PanelSpec = panel(
+    metric::KITS_BY_RECIPIENT,
+    Category::all::<RecipientCategory>,
+);
+pub const NALOXONE_KITS_BY_FIRST_TIME: PanelSpec =
+    panel(metric::KITS_BY_FIRST_TIME, first_time_or_refill);
+pub const NALOXONE_REFILLS_BY_REASON: PanelSpec =
+    panel(metric::REFILLS_BY_REASON, Category::all::<RefillReason>);
+pub const NALOXONE_PEOPLE_TRAINED: PanelSpec = panel(metric::PEOPLE_TRAINED, total);

@@ -1,0 +1,80 @@
+//! The dashboard root: figures across municipalities for any signed-in caller.
+
+use async_graphql::{Context, Object, ResultExt};
+
+use crate::ctx::RequestContext;
+use crate::dashboard::{Bucket, Range};
+use crate::error::{Error, FieldError, Result};
+use crate::graphql::scalars::Date;
+use crate::graphql::types::Dashboard;
+use crate::store::Store;
+
+#[derive(Default)]
+pub struct DashboardQuery;
+
+#[Object]
+impl DashboardQuery {
+    /// Counts over a range of whole months (from the first of a month to the last day of a
+    /// month), by period, for the given municipalities (kommunenummer) or all of them, with
+    /// joint totals. Exact for the municipalities whose records the caller may read; in every
+    /// other municipality's figures, counts from 1 to the disclosure threshold (default 4) are
+    /// suppressed, and so is whatever would let a suppressed figure be worked out.
+    async fn dashboard(
+        &self,
+        ctx: &Context<'_>,
+        from: Date,
+        to: Date,
+        #[graphql(default_with = "Bucket::Month")] bucket: Bucket,
+        municipalities: Option<Vec<String>>,
+    ) -> async_graphql::Result<Dashboard> {
+        open(ctx, from, to, bucket, municipalities).await.extend()
+    }
+}
+
+async fn open(
+    ctx: &Context<'_>,
+    from: Date,
+    to: Date,
+    bucket: Bucket,
+    municipalities: Option<Vec<String>>,
+) -> Result<Dashboard> {
+    let store = ctx.data_unchecked::<Store>();
+    let viewer = store
+        .aggregates(ctx.data_unchecked::<RequestContext>())?
+        .viewer()
+        .clone();
+    let range = Range::new(from.0, to.0, bucket)?;
+    let known: Vec<String> = store
+        .reference()
+        .municipalities()
+        .await?
+        .into_iter()
+        .map(|m| m.kommunenummer)
+        .collect();
+    let Some(wanted) = municipalities else {
+        return Ok(Dashboard::new(range, known, true, viewer));
+    };
+    let unknown: Vec<FieldError> = wanted
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| !known.contains(k))
+        .map(|(i, k)| FieldError {
+            field: format!("municipalities[{i}]"),
+            message: format!("there is no municipality {k}"),
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(Error::Validation(unknown));
+    }
+    if wanted.is_empty() {
+        return Err(Error::validation(
+            "municipalities",
+            "name at least one municipality, or leave the list out for all",
+        ));
+    }
+    let mut rows = wanted;
+    rows.sort();
+    rows.dedup();
+    let all = rows.len() == known.len();
+    Ok(Dashboard::new(range, rows, all, viewer))
+}

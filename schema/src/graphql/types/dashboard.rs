@@ -1,0 +1,622 @@
+//! Dashboards: panels of counts over a range of whole months, published through disclosure
+//! control, with the same range a year earlier, plan progress and the plan's indicators.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use async_graphql::{Context, Object, ResultExt, SimpleObject};
+use chrono::Datelike;
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+use crate::ctx::RequestContext;
+use crate::dashboard::{
+    Bucket, Category, CountCell, Panel, PanelCache, PanelKey, PanelSpec, Period, Populations,
+    Range, Versions, build_panel, panels,
+};
+use crate::disclosure::Viewer;
+use crate::domain::{ActionStatus, IndicatorKind, TargetDirection};
+use crate::error::Result;
+use crate::graphql::loaders::Loaders;
+use crate::graphql::scalars::Date;
+use crate::graphql::types::{FocusAreaNode, IndicatorNode, MeasureNode};
+use crate::store::{Indicator, Store};
+
+/// What every view of one dashboard request shares: its municipalities, its viewer and the
+/// count versions read once for the request.
+struct Scope {
+    rows: Arc<[String]>,
+    /// True when `rows` is every municipality, so counts are read without a list.
+    all: bool,
+    viewer: Viewer,
+    versions: OnceCell<Versions>,
+}
+
+/// Figures across municipalities over a range of whole months.
+pub struct Dashboard {
+    range: Range,
+    scope: Arc<Scope>,
+}
+
+impl Dashboard {
+    pub fn new(range: Range, rows: Vec<String>, all: bool, viewer: Viewer) -> Self {
+        Self {
+            range,
+            scope: Arc::new(Scope {
+                rows: rows.into(),
+                all,
+                viewer,
+                versions: OnceCell::new(),
+            }),
+        }
+    }
+
+    /// A panel over `range`, reused from the cache while the counts behind it are unchanged.
+    async fn panel_over(
+        &self,
+        ctx: &Context<'_>,
+        spec: &PanelSpec,
+        range: Range,
+    ) -> Result<Arc<Panel>> {
+        let store = ctx.data_unchecked::<Store>();
+        let reader = store.aggregates(ctx.data_unchecked::<RequestContext>())?;
+        let scope = &self.scope;
+        // Versions are read before the counts, so a kept panel is never older than the
+        // versions it is kept under.
+        let versions = scope
+            .versions
+            .get_or_try_init(|| reader.count_versions())
+            .await?
+            .of(&scope.rows);
+        let key = PanelKey {
+            metric: spec.metric,
+            rows: scope.rows.clone(),
+            range,
+            own: scope.viewer.own.iter().cloned().collect(),
+            threshold: scope.viewer.threshold,
+        };
+        let cache = ctx.data_unchecked::<PanelCache>();
+        if let Some(panel) = cache.get(&key, &versions) {
+            return Ok(panel);
+        }
+        let listed = (!scope.all).then_some(&scope.rows[..]);
+        let counts = reader
+            .monthly_counts(spec.metric, listed, range.from, range.to)
+            .await?;
+        let populations = store.reference().populations().await?;
+        let populations = Populations::new(populations.values().flatten());
+        let panel = Arc::new(build_panel(
+            spec,
+            &scope.rows,
+            &range,
+            &counts,
+            &populations,
+            &scope.viewer,
+        ));
+        cache.put(key, versions, panel.clone());
+        Ok(panel)
+    }
+
+    async fn panel(
+        &self,
+        ctx: &Context<'_>,
+        spec: &PanelSpec,
+    ) -> async_graphql::Result<CountPanel> {
+        Ok(CountPanel(
+            self.panel_over(ctx, spec, self.range).await.extend()?,
+        ))
+    }
+}
+
+#[Object]
+impl Dashboard {
+    /// First day of the range.
+    async fn from(&self) -> Date {
+        self.range.from.into()
+    }
+
+    /// Last day of the range.
+    async fn to(&self) -> Date {
+        self.range.to.into()
+    }
+
+    async fn bucket(&self) -> Bucket {
+        self.range.bucket
+    }
+
+    /// The municipalities (kommunenummer) the figures cover, in order: the rows of every panel.
+    async fn municipalities(&self) -> &[String] {
+        &self.scope.rows
+    }
+
+    /// The periods of the range, in order: the same in every panel.
+    async fn periods(&self) -> Vec<Period> {
+        self.range.periods()
+    }
+
+    /// Overdose incidents.
+    async fn incidents(&self, ctx: &Context<'_>) -> async_graphql::Result<CountPanel> {
+        self.panel(ctx, &panels::INCIDENTS).await
+    }
+
+    /// Incidents by outcome. Other municipalities' deaths are never shown per municipality.
+    async fn incidents_by_outcome(&self, ctx: &Context<'_>) -> async_graphql::Result<CountPanel> {
+        self.panel(ctx, &panels::INCIDENTS_BY_OUTCOME).await
+    }
+
+    /// Incidents by suspected substance. An incident with several counts under each, so the
+    /// totals count mentions.
+    async fn incidents_by_substance(&self, ctx: &Context<'_>) -> async_graphql::Result<CountPanel> {
+        self.panel(ctx, &panels::INCIDENTS_BY_SUBSTANCE).await
+    }
+
+    async fn incidents_by_place_type(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<CountPanel> {
+        self.panel(ctx, &panels::INCIDENTS_BY_PLACE_TYPE).await
+    }
+
+    /// Incidents by whether naloxone was given.
+    async fn incidents_by_naloxone_given(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<CountPanel> {
+        self.panel(ctx, &panels::INCIDENTS_BY_NALOXONE_GIVEN).await
+    }
+
+    /// Incidents where naloxone was given, by who gave it.
+    async fn incidents_by_naloxone_given_by(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<CountPanel> {
+        self.panel(ctx, &panels::INCIDENTS_BY_NALOXONE_GIVEN_BY)
+            .await
+    }
+
+    /// Incidents by disposition. Other municipalities' deaths are never shown per municipality.
+    async fn incidents_by_disposition(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<CountPanel> {
+        self.panel(ctx, &panels::INCIDENTS_BY_DISPOSITION).await
+    }
+
+    /// Non-fatal incidents by whether follow-up was offered; the `share` of `YES` is the share
+    /// of non-fatal incidents where it was.
+    async fn follow_up_offered(&self, ctx: &Context<'_>) -> async_graphql::Result<CountPanel> {
+        self.panel(ctx, &panels::NON_FATAL_BY_FOLLOW_UP_OFFERED)
+            .await
+    }
+
+    /// Naloxone distributions (hand-outs, each of one or more kits).
+    async fn naloxone_distributions(&self, ctx: &Context<'_>) -> async_graphql::Result<CountPanel> {
+        self.panel(ctx, &panels::NALOXONE_DISTRIBUTIONS).await
+    }
+
+    /// Naloxone kits handed out.
+    async fn naloxone_kits(&self, ctx: &Context<'_>) -> async_graphql::Result<CountPanel> {
+        self.panel(ctx, &panels::NALOXONE_KITS).await
+    }
+
+    async fn naloxone_kits_by_recipient(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<CountPanel> {
+        self.panel(ctx, &panels::NALOXONE_KITS_BY_RECIPIENT).await
+    }
+
+    /// Kits handed out for the first time and as refills.
+    async fn naloxone_kits_by_first_time(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<CountPanel> {
+        self.panel(ctx, &panels::NALOXONE_KITS_BY_FIRST_TIME).await
+    }
+
+    /// Refills by reason. Refills because a kit was used on an overdose (`USED_ON_OVERDOSE`)
+    /// are the programme's proxy for reversals.
+    async fn naloxone_refills_by_reason(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<CountPanel> {
+        self.panel(ctx, &panels::NALOXONE_REFILLS_BY_REASON).await
+    }
+
+    /// People given naloxone training.
+    async fn naloxone_people_trained(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<CountPanel> {
+        self.panel(ctx, &panels::NALOXONE_PEOPLE_TRAINED).await
+    }
+
+    /// The same dashboard for the same months a year earlier.
+    async fn previous_year(&self) -> Dashboard {
+        Dashboard {
+            range: self.range.year_earlier(),
+            scope: self.scope.clone(),
+        }
+    }
+
+    /// Where the current plan stands: actions by status, and measures a responsible
+    /// municipality has no action on. Counts of actions describe work, not people, so they are
+    /// not suppressed; they are the current state, whatever the range.
+    async fn plan_progress(&self, ctx: &Context<'_>) -> async_graphql::Result<PlanProgress> {
+        plan_progress(ctx, &self.scope.rows).await.extend()
+    }
+
+    /// The current plan's indicators for each year of the range, per municipality and jointly,
+    /// against their targets. Figures built on suppressed counts are suppressed.
+    async fn indicators(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<IndicatorResult>> {
+        self.indicator_results(ctx).await.extend()
+    }
+}
+
+/// A panel: its categories (the columns) and its figures for each period.
+pub struct CountPanel(Arc<Panel>);
+
+#[Object]
+impl CountPanel {
+    async fn categories(&self) -> &[Category] {
+        &self.0.categories
+    }
+
+    async fn periods(&self) -> Vec<PanelPeriod> {
+        (0..self.0.periods.len())
+            .map(|index| PanelPeriod {
+                panel: self.0.clone(),
+                index,
+            })
+            .collect()
+    }
+}
+
+/// A panel's figures for one period: a table with a row per municipality and a column per
+/// category, its totals, and the joint figures.
+pub struct PanelPeriod {
+    panel: Arc<Panel>,
+    index: usize,
+}
+
+#[Object]
+impl PanelPeriod {
+    async fn period(&self) -> &Period {
+        &self.panel.periods[self.index].period
+    }
+
+    /// One per municipality and category, municipality by municipality.
+    async fn cells(&self) -> Vec<CountCell> {
+        self.panel.cells(self.index)
+    }
+
+    /// Each municipality's total over the categories.
+    async fn municipality_totals(&self) -> Vec<CountCell> {
+        self.panel.municipality_totals(self.index)
+    }
+
+    /// The joint figure of each category over the dashboard's municipalities.
+    async fn category_totals(&self) -> Vec<CountCell> {
+        self.panel.category_totals(self.index)
+    }
+
+    /// The joint total.
+    async fn total(&self) -> CountCell {
+        self.panel.total(self.index)
+    }
+}
+
+/// Where the plan stands.
+#[derive(SimpleObject)]
+pub struct PlanProgress {
+    /// Actions in force per focus area, municipality and status; combinations without
+    /// actions are left out.
+    actions_by_status: Vec<ActionStatusCount>,
+    /// Measures a responsible municipality has no action in force on.
+    measures_without_action: Vec<MeasureGap>,
+}
+
+#[derive(SimpleObject)]
+pub struct ActionStatusCount {
+    focus_area: FocusAreaNode,
+    kommunenummer: String,
+    status: ActionStatus,
+    count: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct MeasureGap {
+    measure: MeasureNode,
+    kommunenummer: String,
+}
+
+/// The current plan's measures with the municipalities responsible for each, in plan order,
+/// kept to `rows`.
+async fn responsibilities(
+    ctx: &Context<'_>,
+    rows: &[String],
+) -> Result<Vec<(crate::store::FocusArea, crate::store::Measure, Vec<String>)>> {
+    let reference = &ctx.data_unchecked::<Loaders>().reference;
+    let Some(plan) = ctx
+        .data_unchecked::<Store>()
+        .reference()
+        .plans()
+        .await?
+        .into_iter()
+        .last()
+    else {
+        return Ok(Vec::new());
+    };
+    let wanted: BTreeSet<&str> = rows.iter().map(String::as_str).collect();
+    let mut out = Vec::new();
+    for area in reference.focus_areas_of(plan.id).await? {
+        for measure in reference.measures_of(area.id).await? {
+            let responsible = reference
+                .responsible_for(measure.id)
+                .await?
+                .into_iter()
+                .map(|m| m.kommunenummer)
+                .filter(|k| wanted.contains(k.as_str()))
+                .collect();
+            out.push((area.clone(), measure, responsible));
+        }
+    }
+    Ok(out)
+}
+
+async fn plan_progress(ctx: &Context<'_>, rows: &[String]) -> Result<PlanProgress> {
+    let store = ctx.data_unchecked::<Store>();
+    let counts = store
+        .aggregates(ctx.data_unchecked::<RequestContext>())?
+        .action_counts(rows)
+        .await?;
+    let plan = responsibilities(ctx, rows).await?;
+    let mut per_measure: HashMap<(Uuid, &str), i64> = HashMap::new();
+    for c in &counts {
+        *per_measure
+            .entry((c.measure_id, c.kommunenummer.as_str()))
+            .or_default() += c.count;
+    }
+    let mut by_area: BTreeMap<(i32, String, ActionStatus), i64> = BTreeMap::new();
+    let mut areas = HashMap::new();
+    let mut gaps = Vec::new();
+    for (area, measure, responsible) in &plan {
+        areas.insert(area.position, area.clone());
+        for c in counts.iter().filter(|c| c.measure_id == measure.id) {
+            *by_area
+                .entry((area.position, c.kommunenummer.clone(), c.status))
+                .or_default() += c.count;
+        }
+        for k in responsible {
+            if !per_measure.contains_key(&(measure.id, k.as_str())) {
+                gaps.push(MeasureGap {
+                    measure: MeasureNode(measure.clone()),
+                    kommunenummer: k.clone(),
+                });
+            }
+        }
+    }
+    Ok(PlanProgress {
+        actions_by_status: by_area
+            .into_iter()
+            .map(
+                |((position, kommunenummer, status), count)| ActionStatusCount {
+                    focus_area: FocusAreaNode(areas[&position].clone()),
+                    kommunenummer,
+                    status,
+                    count,
+                },
+            )
+            .collect(),
+        measures_without_action: gaps,
+    })
+}
+
+/// An indicator's figures for one year.
+#[derive(SimpleObject)]
+pub struct IndicatorResult {
+    indicator: IndicatorNode,
+    year: i32,
+    /// One per municipality, then the joint figure.
+    values: Vec<IndicatorValue>,
+}
+
+#[derive(Clone, SimpleObject)]
+pub struct IndicatorValue {
+    /// The municipality, or null for the joint figure.
+    kommunenummer: Option<String>,
+    value: Option<f64>,
+    /// True when the figure is built on a suppressed count.
+    suppressed: bool,
+    /// Whether the target is met; null without a target or a figure.
+    met: Option<bool>,
+}
+
+impl IndicatorValue {
+    fn new(
+        indicator: &Indicator,
+        kommunenummer: Option<&str>,
+        cell: &CountCell,
+        value: Option<f64>,
+    ) -> Self {
+        Self::of(indicator, kommunenummer, value, cell.suppressed)
+    }
+
+    fn of(
+        indicator: &Indicator,
+        kommunenummer: Option<&str>,
+        value: Option<f64>,
+        suppressed: bool,
+    ) -> Self {
+        let met = match (value, indicator.target) {
+            (Some(v), Some(target)) => Some(match indicator.direction {
+                TargetDirection::AtLeast => v >= target,
+                TargetDirection::AtMost => v <= target,
+            }),
+            _ => None,
+        };
+        Self {
+            kommunenummer: kommunenummer.map(str::to_owned),
+            value,
+            suppressed,
+            met,
+        }
+    }
+}
+
+impl Dashboard {
+    async fn indicator_results(&self, ctx: &Context<'_>) -> Result<Vec<IndicatorResult>> {
+        let store = ctx.data_unchecked::<Store>();
+        let Some(plan) = store.reference().plans().await?.into_iter().last() else {
+            return Ok(Vec::new());
+        };
+        let indicators = ctx
+            .data_unchecked::<Loaders>()
+            .reference
+            .indicators_of(plan.id)
+            .await?;
+        let years = Range {
+            bucket: Bucket::Year,
+            ..self.range
+        };
+        let mut results = Vec::new();
+        for indicator in indicators {
+            let per_year: Vec<(i32, Vec<IndicatorValue>)> = match indicator_source(indicator.kind) {
+                Some((spec, pick)) => {
+                    let panel = self.panel_over(ctx, spec, years).await?;
+                    (0..panel.periods.len())
+                        .map(|p| {
+                            let year = panel.periods[p].period.from.0.year();
+                            (year, pick.values(&panel, p, &indicator))
+                        })
+                        .collect()
+                }
+                // The current state of the plan, the same for every year.
+                None => {
+                    let values = self.measures_with_action(ctx, &indicator).await?;
+                    years
+                        .periods()
+                        .iter()
+                        .map(|p| (p.from.0.year(), values.clone()))
+                        .collect()
+                }
+            };
+            for (year, values) in per_year {
+                results.push(IndicatorResult {
+                    indicator: IndicatorNode(indicator.clone()),
+                    year,
+                    values,
+                });
+            }
+        }
+        Ok(results)
+    }
+
+    async fn measures_with_action(
+        &self,
+        ctx: &Context<'_>,
+        indicator: &Indicator,
+    ) -> Result<Vec<IndicatorValue>> {
+        let rows = &self.scope.rows;
+        let counts = ctx
+            .data_unchecked::<Store>()
+            .aggregates(ctx.data_unchecked::<RequestContext>())?
+            .action_counts(rows)
+            .await?;
+        let with_action: BTreeSet<(Uuid, &str)> = counts
+            .iter()
+            .map(|c| (c.measure_id, c.kommunenummer.as_str()))
+            .collect();
+        let mut tally: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
+        let plan = responsibilities(ctx, rows).await?;
+        for (_, measure, responsible) in &plan {
+            for k in responsible {
+                let entry = tally.entry(k.as_str()).or_default();
+                entry.1 += 1;
+                if with_action.contains(&(measure.id, k.as_str())) {
+                    entry.0 += 1;
+                }
+            }
+        }
+        let percent = |(done, of): (u32, u32)| {
+            (of > 0).then(|| (f64::from(done) * 1000.0 / f64::from(of)).round() / 10.0)
+        };
+        let mut values: Vec<IndicatorValue> = rows
+            .iter()
+            .map(|k| {
+                let value = tally.get(k.as_str()).copied().and_then(percent);
+                IndicatorValue::of(indicator, Some(k), value, false)
+            })
+            .collect();
+        let joint = tally
+            .values()
+            .fold((0, 0), |(d, o), (done, of)| (d + done, o + of));
+        values.push(IndicatorValue::of(indicator, None, percent(joint), false));
+        Ok(values)
+    }
+}
+
+/// Where an indicator's figure comes from: a panel, and what to take from it.
+enum Pick {
+    /// The rate per 10,000 of the total.
+    RateOfTotal,
+    /// The share of a category, as a percentage.
+    PercentOf(&'static str),
+    /// The count of a category.
+    CountOf(&'static str),
+}
+
+/// The panel an indicator is computed from, or `None` for one computed from actions.
+fn indicator_source(kind: IndicatorKind) -> Option<(&'static PanelSpec, Pick)> {
+    Some(match kind {
+        IndicatorKind::NaloxoneKitsPer10k => (&panels::NALOXONE_KITS, Pick::RateOfTotal),
+        IndicatorKind::PeopleTrainedPer10k => (&panels::NALOXONE_PEOPLE_TRAINED, Pick::RateOfTotal),
+        IndicatorKind::FollowUpOfferedPercent => (
+            &panels::NON_FATAL_BY_FOLLOW_UP_OFFERED,
+            Pick::PercentOf("YES"),
+        ),
+        IndicatorKind::RefillsAfterUse => (
+            &panels::NALOXONE_REFILLS_BY_REASON,
+            Pick::CountOf("USED_ON_OVERDOSE"),
+        ),
+        IndicatorKind::MeasuresWithActionPercent => return None,
+    })
+}
+
+impl Pick {
+    fn values(&self, panel: &Panel, p: usize, indicator: &Indicator) -> Vec<IndicatorValue> {
+        let take = |cell: &CountCell| match self {
+            Pick::RateOfTotal => cell.rate_per_10k,
+            Pick::PercentOf(_) => cell.share.map(|s| (s * 1000.0).round() / 10.0),
+            Pick::CountOf(_) => cell.value.map(|v| v as f64),
+        };
+        let (row_cells, joint) = match self {
+            Pick::RateOfTotal => (panel.municipality_totals(p), panel.total(p)),
+            Pick::PercentOf(code) | Pick::CountOf(code) => {
+                let cells: Vec<CountCell> = panel
+                    .cells(p)
+                    .into_iter()
+                    .filter(|c| c.category.as_deref() == Some(code))
+                    .collect();
+                let joint = panel
+                    .category_totals(p)
+                    .into_iter()
+                    .find(|c| c.category.as_deref() == Some(code))
+                    .unwrap_or_else(|| panel.total(p));
+                (cells, joint)
+            }
+        };
+        row_cells
+            .iter()
+            .map(|cell| {
+                IndicatorValue::new(indicator, cell.kommunenummer.as_deref(), cell, take(cell))
+            })
+            .chain(std::iter::once(IndicatorValue::new(
+                indicator,
+                None,
+                &joint,
+                take(&joint),
+            )))
+            .collect()
+    }
+}

@@ -1,0 +1,116 @@
+//! Reads for dashboards across municipalities: counts only, never a detail row. What a caller
+//! may see of them is decided by disclosure control, with the caller as the viewer.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::tenant::begin_in_scope;
+use crate::dashboard::Versions;
+use crate::disclosure::Viewer;
+use crate::domain::ActionStatus;
+use crate::entity::{action, count_version, monthly_count};
+use crate::error::Result;
+
+/// One month's count of one category of a metric in one municipality.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct MonthlyCount {
+    pub kommunenummer: String,
+    pub month: NaiveDate,
+    pub category: String,
+    pub value: i64,
+}
+
+/// How many actions in force a municipality has on a measure in one status.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct ActionCount {
+    pub kommunenummer: String,
+    pub measure_id: Uuid,
+    pub status: ActionStatus,
+    pub count: i64,
+}
+
+/// Counts across municipalities, for one viewer.
+pub struct AggregateReader<'a> {
+    db: &'a DatabaseConnection,
+    viewer: Viewer,
+}
+
+impl<'a> AggregateReader<'a> {
+    pub(crate) fn new(db: &'a DatabaseConnection, viewer: Viewer) -> Self {
+        Self { db, viewer }
+    }
+
+    /// Who reads: exact figures for its own municipalities, suppression for the rest.
+    pub fn viewer(&self) -> &Viewer {
+        &self.viewer
+    }
+
+    /// A metric's monthly counts from `from` to `to`, of the given municipalities or of all.
+    pub async fn monthly_counts(
+        &self,
+        metric: &str,
+        municipalities: Option<&[String]>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<MonthlyCount>> {
+        let mut select = monthly_count::Entity::find()
+            .select_only()
+            .columns([
+                monthly_count::Column::Kommunenummer,
+                monthly_count::Column::Month,
+                monthly_count::Column::Category,
+                monthly_count::Column::Value,
+            ])
+            .filter(monthly_count::Column::Metric.eq(metric))
+            .filter(monthly_count::Column::Month.between(from, to));
+        if let Some(municipalities) = municipalities {
+            select = select
+                .filter(monthly_count::Column::Kommunenummer.is_in(municipalities.iter().cloned()));
+        }
+        Ok(select.into_model::<MonthlyCount>().all(self.db).await?)
+    }
+
+    /// Every municipality's count version: what published panels are checked against.
+    pub async fn count_versions(&self) -> Result<Versions> {
+        let rows = count_version::Entity::find().all(self.db).await?;
+        Ok(Versions::new(
+            rows.into_iter().map(|r| (r.kommunenummer, r.version)),
+        ))
+    }
+
+    /// Actions in force per municipality, measure and status. Actions are rows of their
+    /// municipality, so this reads them in a scope of exactly the municipalities asked for and
+    /// hands out only the counts.
+    pub async fn action_counts(&self, municipalities: &[String]) -> Result<Vec<ActionCount>> {
+        let scope: Vec<String> = municipalities
+            .iter()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let txn = begin_in_scope(self.db, &scope).await?;
+        let counts = action::Entity::find()
+            .select_only()
+            .columns([
+                action::Column::Kommunenummer,
+                action::Column::MeasureId,
+                action::Column::Status,
+            ])
+            .column_as(action::Column::Id.count(), "count")
+            .filter(action::Column::Kommunenummer.is_in(scope.iter().cloned()))
+            .filter(action::Column::RetractedAt.is_null())
+            .group_by(action::Column::Kommunenummer)
+            .group_by(action::Column::MeasureId)
+            .group_by(action::Column::Status)
+            .into_model::<ActionCount>()
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(counts)
+    }
+}

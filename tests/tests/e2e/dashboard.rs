@@ -1,0 +1,524 @@
+//! Dashboards on a small fixed dataset: figures equal hand-computed expectations on both
+//! databases, and disclosure control holds for other municipalities and analysts.
+
+use motgift_tests::{Backend, TestApp, error_code, first_error, on_both_databases};
+use serde_json::{Value, json};
+
+on_both_databases!(
+    figures_equal_hand_computed_expectations,
+    others_see_small_counts_suppressed_and_nothing_can_be_worked_out,
+    bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
+);
+
+const ROWS: [&str; 3] = ["1505", "1506", "1508"];
+
+fn incident(on: &str, outcome: &str, follow_up: &str) -> Value {
+    json!({
+        "occurredOn": on, "placeType": "PUBLIC_OUTDOOR", "outcome": outcome,
+        "suspectedSubstances": ["HEROIN"], "naloxoneGiven": "YES", "naloxoneDoses": 1,
+        "naloxoneGivenBy": "AMBULANCE", "disposition": "TRANSPORTED_TO_HOSPITAL",
+        "ageBand": "AGE_25_34", "sex": "MALE", "followUpOffered": follow_up,
+        "source": "AMBULANCE_DISPATCH",
+    })
+}
+
+async fn create_incidents(app: &TestApp, caller: &str, count: usize, input: Value) {
+    let app = app.clone().with_caller(caller);
+    for _ in 0..count {
+        app.query(
+            "mutation($i: CreateOverdoseIncidentInput!) { createOverdoseIncident(input: $i) { id } }",
+            json!({ "i": input }),
+        )
+        .await;
+    }
+}
+
+/// The fixed dataset, all in 2024 (SSB populations: Kristiansund 24,400, Molde 32,800,
+/// Ålesund 58,500):
+/// - Molde: 5 non-fatal in February (follow-up offered), 3 non-fatal in March (2 offered,
+///   1 not), and one more in March that is retracted; naloxone in March: 2 kits first time
+///   with training, 1 kit refilled after use on an overdose; one action on measure 1.1.
+/// - Kristiansund: 8 non-fatal in March, follow-up not offered.
+/// - Ålesund: 10 non-fatal (offered) and 1 fatal in March.
+async fn fixed_dataset(app: &TestApp) {
+    create_incidents(
+        app,
+        "1506:coordinator",
+        5,
+        incident("2024-02-10", "NON_FATAL", "YES"),
+    )
+    .await;
+    create_incidents(
+        app,
+        "1506:coordinator",
+        2,
+        incident("2024-03-05", "NON_FATAL", "YES"),
+    )
+    .await;
+    create_incidents(
+        app,
+        "1506:coordinator",
+        1,
+        incident("2024-03-06", "NON_FATAL", "NO"),
+    )
+    .await;
+    create_incidents(
+        app,
+        "1505:coordinator",
+        8,
+        incident("2024-03-07", "NON_FATAL", "NO"),
+    )
+    .await;
+    create_incidents(
+        app,
+        "1508:coordinator",
+        10,
+        incident("2024-03-08", "NON_FATAL", "YES"),
+    )
+    .await;
+    create_incidents(
+        app,
+        "1508:coordinator",
+        1,
+        incident("2024-03-09", "FATAL", "NO"),
+    )
+    .await;
+
+    let molde = app.clone().with_caller("1506:coordinator");
+    let retracted = molde
+        .query(
+            "mutation($i: CreateOverdoseIncidentInput!) { createOverdoseIncident(input: $i) { id } }",
+            json!({ "i": incident("2024-03-10", "NON_FATAL", "YES") }),
+        )
+        .await["createOverdoseIncident"]["id"]
+        .clone();
+    molde
+        .query(
+            "mutation($i: RetractInput!) { retractOverdoseIncident(input: $i) { id } }",
+            json!({ "i": { "id": retracted, "version": 1, "reason": "registrert to ganger" } }),
+        )
+        .await;
+
+    let site = app.add_site("1506", "Lavterskel Molde").await;
+    let distribute = |extra: Value| {
+        let mut input = json!({ "distributedOn": "2024-03-12", "siteId": site,
+            "recipientCategory": "PERSON_WHO_USES_DRUGS", "trainingGiven": false });
+        input
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        input
+    };
+    for input in [
+        distribute(json!({ "kits": 2, "firstTime": true, "trainingGiven": true,
+            "trainingMinutes": 5 })),
+        distribute(
+            json!({ "kits": 1, "firstTime": false, "refillReason": "USED_ON_OVERDOSE",
+            "recipientCategory": "NEXT_OF_KIN" }),
+        ),
+    ] {
+        molde
+            .query(
+                "mutation($i: CreateNaloxoneDistributionInput!) { createNaloxoneDistribution(input: $i) { id } }",
+                json!({ "i": input }),
+            )
+            .await;
+    }
+
+    let plan = molde
+        .query(
+            "{ plan { focusAreas { measures { id code } } } }",
+            json!({}),
+        )
+        .await;
+    let measure = plan["plan"]["focusAreas"][0]["measures"][0]["id"].clone();
+    molde
+        .query(
+            "mutation($i: CreateActionInput!) { createAction(input: $i) { id } }",
+            json!({ "i": { "measureId": measure, "title": "Kartlegging av overdoser",
+                "status": "IN_PROGRESS" } }),
+        )
+        .await;
+}
+
+const CELL: &str = "kommunenummer category value suppressed ratePer10k share";
+
+fn dashboard_query(range: &str, panels: &str) -> String {
+    format!(
+        "{{ dashboard({range}, municipalities: [\"1505\", \"1506\", \"1508\"]) {{ {panels} }} }}"
+    )
+}
+
+fn panel(name: &str) -> String {
+    format!(
+        "{name} {{ categories {{ code }} periods {{ period {{ label from to }}
+           cells {{ {CELL} }} municipalityTotals {{ {CELL} }}
+           categoryTotals {{ {CELL} }} total {{ {CELL} }} }} }}"
+    )
+}
+
+/// The values of a period's cells, row by row, with `None` for a suppressed one.
+fn values(cells: &Value) -> Vec<Option<u64>> {
+    cells
+        .as_array()
+        .expect("cells")
+        .iter()
+        .map(|c| c["value"].as_u64())
+        .collect()
+}
+
+fn figure(cell: &Value) -> Option<u64> {
+    cell["value"].as_u64()
+}
+
+async fn figures_equal_hand_computed_expectations(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    fixed_dataset(&app).await;
+    let molde = app.clone().with_caller("1506:coordinator");
+
+    let panels = [
+        panel("incidents"),
+        panel("followUpOffered"),
+        panel("naloxoneKits"),
+        panel("naloxoneKitsByFirstTime"),
+        panel("naloxoneRefillsByReason"),
+        panel("naloxonePeopleTrained"),
+        format!("previousYear {{ from to {} }}", panel("incidents")),
+        "periods { label }".to_owned(),
+    ]
+    .join(" ");
+    let data = molde
+        .query(
+            &dashboard_query("from: \"2024-02-01\", to: \"2024-03-31\"", &panels),
+            json!({}),
+        )
+        .await;
+    let d = &data["dashboard"];
+    assert_eq!(
+        d["periods"],
+        json!([{ "label": "2024-02" }, { "label": "2024-03" }])
+    );
+
+    // Incidents, by month: the retracted one never counts.
+    let feb = &d["incidents"]["periods"][0];
+    let mar = &d["incidents"]["periods"][1];
+    assert_eq!(values(&feb["cells"]), [Some(0), Some(5), Some(0)]);
+    assert_eq!(figure(&feb["total"]), Some(5));
+    assert_eq!(values(&mar["cells"]), [Some(8), Some(3), Some(11)]);
+    assert_eq!(
+        values(&mar["municipalityTotals"]),
+        [Some(8), Some(3), Some(11)]
+    );
+    assert_eq!(figure(&mar["total"]), Some(22));
+    // Rates per 10,000 by 2024's populations: 8/24,400, 3/32,800, 11/58,500 and 22/115,700.
+    let rates: Vec<Value> = mar["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["ratePer10k"].clone())
+        .collect();
+    assert_eq!(rates, [json!(3.28), json!(0.91), json!(1.88)]);
+    assert_eq!(mar["total"]["ratePer10k"], json!(1.9));
+
+    // Non-fatal incidents in March by follow-up offered (YES, NO, UNKNOWN), row by row.
+    let follow_up = &d["followUpOffered"]["periods"][1];
+    assert_eq!(
+        values(&follow_up["cells"]),
+        [
+            Some(0),
+            Some(8),
+            Some(0),
+            Some(2),
+            Some(1),
+            Some(0),
+            Some(10),
+            Some(0),
+            Some(0)
+        ]
+    );
+    assert_eq!(
+        values(&follow_up["categoryTotals"]),
+        [Some(12), Some(9), Some(0)]
+    );
+    assert_eq!(
+        follow_up["cells"][3]["share"],
+        json!(0.6667),
+        "2 of Molde's 3"
+    );
+    assert_eq!(
+        follow_up["categoryTotals"][0]["share"],
+        json!(0.5714),
+        "12 of 21"
+    );
+    assert_eq!(figure(&follow_up["total"]), Some(21));
+
+    // Naloxone in March: Molde's 3 kits, 2 first time and 1 refill after use; 1 trained.
+    let march = |name: &str| d[name]["periods"][1].clone();
+    assert_eq!(
+        values(&march("naloxoneKits")["cells"]),
+        [Some(0), Some(3), Some(0)]
+    );
+    assert_eq!(
+        values(&march("naloxoneKitsByFirstTime")["cells"]),
+        [Some(0), Some(0), Some(2), Some(1), Some(0), Some(0)]
+    );
+    let refills = march("naloxoneRefillsByReason");
+    let used = refills["categoryTotals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category"] == "USED_ON_OVERDOSE")
+        .unwrap();
+    assert_eq!(figure(used), Some(1));
+    assert_eq!(figure(&refills["total"]), Some(1));
+    assert_eq!(figure(&march("naloxonePeopleTrained")["total"]), Some(1));
+
+    // A year earlier: the same months of 2023, without records.
+    let earlier = &d["previousYear"];
+    assert_eq!(
+        (earlier["from"].as_str(), earlier["to"].as_str()),
+        (Some("2023-02-01"), Some("2023-03-31"))
+    );
+    assert_eq!(
+        figure(&earlier["incidents"]["periods"][1]["total"]),
+        Some(0)
+    );
+
+    // By quarter: January to March together.
+    let quarter = molde
+        .query(
+            &dashboard_query(
+                "from: \"2024-01-01\", to: \"2024-03-31\", bucket: QUARTER",
+                &panel("incidents"),
+            ),
+            json!({}),
+        )
+        .await;
+    let q1 = &quarter["dashboard"]["incidents"]["periods"][0];
+    assert_eq!(
+        q1["period"],
+        json!({ "label": "2024-Q1", "from": "2024-01-01", "to": "2024-03-31" })
+    );
+    assert_eq!(values(&q1["cells"]), [Some(8), Some(8), Some(11)]);
+    assert_eq!(figure(&q1["total"]), Some(27));
+
+    // Plan progress and indicators.
+    let progress = molde
+        .query(
+            &dashboard_query(
+                "from: \"2024-01-01\", to: \"2024-12-31\", bucket: YEAR",
+                "planProgress { actionsByStatus { focusArea { position } kommunenummer status count }
+                   measuresWithoutAction { measure { code } kommunenummer } }
+                 indicators { indicator { kind target } year
+                   values { kommunenummer value suppressed met } }",
+            ),
+            json!({}),
+        )
+        .await;
+    let progress = &progress["dashboard"];
+    assert_eq!(
+        progress["planProgress"]["actionsByStatus"],
+        json!([{ "focusArea": { "position": 1 }, "kommunenummer": "1506",
+                 "status": "IN_PROGRESS", "count": 1 }])
+    );
+    let gaps = progress["planProgress"]["measuresWithoutAction"]
+        .as_array()
+        .unwrap();
+    let gap = |code: &str, k: &str| {
+        gaps.iter()
+            .any(|g| g["measure"]["code"] == code && g["kommunenummer"] == k)
+    };
+    assert!(!gap("1.1", "1506") && gap("1.1", "1505"), "{gaps:?}");
+    let indicator = |kind: &str| {
+        progress["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["indicator"]["kind"] == kind && i["year"] == 2024)
+            .unwrap_or_else(|| panic!("no {kind} for 2024"))
+            .clone()
+    };
+    let molde_value = |i: &Value| i["values"][1].clone();
+    // 3 kits per 32,800 inhabitants; Molde offered follow-up after 7 of its 8 non-fatal.
+    let kits = indicator("NALOXONE_KITS_PER_10K");
+    assert_eq!(molde_value(&kits)["value"], json!(0.91));
+    assert_eq!(molde_value(&kits)["met"], json!(false));
+    let follow = indicator("FOLLOW_UP_OFFERED_PERCENT");
+    assert_eq!(molde_value(&follow)["value"], json!(87.5));
+    assert_eq!(molde_value(&follow)["met"], json!(true));
+}
+
+/// Every published equation (a row, a column, the totals) checked the way a reader would:
+/// a figure with one unknown term, or with the rest of a known sum zero, is worked out. No
+/// suppressed figure may be.
+fn assert_nothing_derivable(period: &Value, columns: usize, own: &[&str], context: &str) {
+    let rows = ROWS.len();
+    let cells = period["cells"].as_array().unwrap();
+    let mut figures: Vec<(Option<u64>, bool)> = Vec::new();
+    let mut push = |cell: &Value| {
+        let owned = cell["kommunenummer"]
+            .as_str()
+            .is_some_and(|k| own.contains(&k));
+        figures.push((figure(cell), owned));
+    };
+    cells.iter().for_each(&mut push);
+    period["municipalityTotals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .for_each(&mut push);
+    period["categoryTotals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .for_each(&mut push);
+    push(&period["total"]);
+    let cell = |r: usize, c: usize| r * columns + c;
+    let row = |r: usize| rows * columns + r;
+    let column = |c: usize| rows * columns + rows + c;
+    let total = rows * columns + rows + columns;
+    let mut equations: Vec<Vec<usize>> = Vec::new();
+    for r in 0..rows {
+        equations.push((0..columns).map(|c| cell(r, c)).chain([row(r)]).collect());
+    }
+    for c in 0..columns {
+        equations.push((0..rows).map(|r| cell(r, c)).chain([column(c)]).collect());
+    }
+    equations.push((0..rows).map(row).chain([total]).collect());
+    equations.push((0..columns).map(column).chain([total]).collect());
+
+    // The reader knows what is published and its own figures; hidden own figures never occur.
+    let hidden: Vec<bool> = figures.iter().map(|(v, _)| v.is_none()).collect();
+    let mut known: Vec<bool> = figures
+        .iter()
+        .map(|(v, owned)| v.is_some() || *owned)
+        .collect();
+    assert!(
+        figures.iter().all(|(v, owned)| v.is_some() || !owned),
+        "{context}: own figures are never suppressed"
+    );
+    loop {
+        let mut progressed = false;
+        for terms in &equations {
+            let unknown: Vec<usize> = terms.iter().copied().filter(|v| !known[*v]).collect();
+            let (sum, parts) = terms.split_last().unwrap();
+            let known_parts: u64 = parts
+                .iter()
+                .filter(|v| known[**v])
+                .filter_map(|v| figures[*v].0)
+                .sum();
+            let zero_rest = known[*sum] && figures[*sum].0 == Some(known_parts);
+            let derived = match unknown.len() {
+                0 => continue,
+                1 => unknown,
+                _ if zero_rest => unknown,
+                _ => continue,
+            };
+            for v in derived {
+                assert!(
+                    !hidden[v],
+                    "{context}: suppressed figure {v} can be worked out: {period:#}"
+                );
+                known[v] = true;
+                progressed = true;
+            }
+        }
+        if !progressed {
+            break;
+        }
+    }
+}
+
+async fn others_see_small_counts_suppressed_and_nothing_can_be_worked_out(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    fixed_dataset(&app).await;
+    let query = dashboard_query(
+        "from: \"2024-02-01\", to: \"2024-03-31\"",
+        &[
+            panel("incidents"),
+            panel("incidentsByOutcome"),
+            panel("followUpOffered"),
+            panel("naloxoneKits"),
+        ]
+        .join(" "),
+    );
+    let molde_row = 1;
+    for (who, own) in [
+        ("1506:coordinator", &["1506"][..]),
+        ("1505:coordinator", &["1505"][..]),
+        ("1508:registrar", &["1508"][..]),
+        (":analyst", &[][..]),
+    ] {
+        let data = app.clone().with_caller(who).query(&query, json!({})).await;
+        let d = &data["dashboard"];
+        let march = &d["incidents"]["periods"][1];
+        let molde_march = &march["cells"][molde_row];
+        if own.contains(&"1506") {
+            assert_eq!(figure(molde_march), Some(3), "{who} sees its own 3");
+        } else {
+            assert_eq!(molde_march["value"], Value::Null, "{who}: {march:#}");
+            assert_eq!(molde_march["suppressed"], json!(true));
+            assert_eq!(
+                molde_march["ratePer10k"],
+                Value::Null,
+                "a rate on a suppressed count"
+            );
+            // Molde's 3 kits too.
+            assert_eq!(
+                d["naloxoneKits"]["periods"][1]["cells"][molde_row]["value"],
+                Value::Null
+            );
+        }
+        // Others' deaths are never shown per municipality: Ålesund's fatal overdose.
+        let by_outcome = &d["incidentsByOutcome"]["periods"][1];
+        let alesund_fatal = &by_outcome["cells"][2 * 3 + 1];
+        assert_eq!(alesund_fatal["category"], "FATAL");
+        assert_eq!(
+            alesund_fatal["suppressed"],
+            json!(!own.contains(&"1508")),
+            "{who}: {by_outcome:#}"
+        );
+        for (name, columns) in [
+            ("incidents", 1),
+            ("incidentsByOutcome", 3),
+            ("followUpOffered", 3),
+            ("naloxoneKits", 1),
+        ] {
+            for period in d[name]["periods"].as_array().unwrap() {
+                let context = format!("{who}, {name} {}", period["period"]["label"]);
+                assert_nothing_derivable(period, columns, own, &context);
+            }
+        }
+    }
+
+    let anonymous = app.clone().anonymous().graphql(&query, json!({})).await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+}
+
+async fn bad_ranges_and_unknown_municipalities_are_refused_with_their_field(backend: Backend) {
+    let app = TestApp::spawn(backend).await.with_caller(":analyst");
+    for (arguments, field) in [
+        ("from: \"2024-01-02\", to: \"2024-01-31\"", "from"),
+        ("from: \"2024-01-01\", to: \"2024-01-30\"", "to"),
+        ("from: \"2024-03-01\", to: \"2024-01-31\"", "to"),
+        ("from: \"1990-01-01\", to: \"2024-12-31\"", "to"),
+        (
+            "from: \"2024-01-01\", to: \"2024-01-31\", municipalities: [\"1506\", \"9999\"]",
+            "municipalities[1]",
+        ),
+        (
+            "from: \"2024-01-01\", to: \"2024-01-31\", municipalities: []",
+            "municipalities",
+        ),
+    ] {
+        let body = app
+            .graphql(
+                &format!("{{ dashboard({arguments}) {{ from }} }}"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(error_code(&body), "VALIDATION", "{arguments}: {body:#}");
+        assert_eq!(first_error(&body)["extensions"]["field"], field, "{body:#}");
+        assert_eq!(body["data"], Value::Null);
+    }
+}
