@@ -8,6 +8,7 @@ on_both_databases!(
     figures_equal_hand_computed_expectations,
     others_see_small_counts_suppressed_and_nothing_can_be_worked_out,
     bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
+    kept_panels_follow_every_write,
 );
 
 const ROWS: [&str; 3] = ["1505", "1506", "1508"];
@@ -521,4 +522,58 @@ async fn bad_ranges_and_unknown_municipalities_are_refused_with_their_field(back
         assert_eq!(first_error(&body)["extensions"]["field"], field, "{body:#}");
         assert_eq!(body["data"], Value::Null);
     }
+}
+
+/// Published panels are kept between requests; every write, correction and retraction in any
+/// municipality shows in the next answer.
+async fn kept_panels_follow_every_write(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    fixed_dataset(&app).await;
+    let molde = app.clone().with_caller("1506:coordinator");
+    let query = dashboard_query(
+        "from: \"2024-03-01\", to: \"2024-03-31\"",
+        &panel("incidents"),
+    );
+    let march = async || {
+        let data = molde.query(&query, json!({})).await;
+        let period = &data["dashboard"]["incidents"]["periods"][0];
+        (values(&period["cells"]), figure(&period["total"]))
+    };
+    assert_eq!(march().await, (vec![Some(8), Some(3), Some(11)], Some(22)));
+    assert_eq!(
+        march().await,
+        (vec![Some(8), Some(3), Some(11)], Some(22)),
+        "kept"
+    );
+
+    // Kristiansund records one more: Molde's kept panel must not hide it.
+    let kristiansund = app.clone().with_caller("1505:coordinator");
+    let created = kristiansund
+        .query(
+            "mutation($i: CreateOverdoseIncidentInput!) { createOverdoseIncident(input: $i) { id } }",
+            json!({ "i": incident("2024-03-20", "NON_FATAL", "NO") }),
+        )
+        .await["createOverdoseIncident"]["id"]
+        .clone();
+    assert_eq!(march().await, (vec![Some(9), Some(3), Some(11)], Some(23)));
+
+    // A correction that moves it to April, then back, then a retraction.
+    let correct = |version: i64, on: &str| json!({ "i": { "id": created, "version": version, "occurredOn": on } });
+    let correction =
+        "mutation($i: CorrectOverdoseIncidentInput!) { correctOverdoseIncident(input: $i) { id } }";
+    kristiansund
+        .query(correction, correct(1, "2024-04-02"))
+        .await;
+    assert_eq!(march().await, (vec![Some(8), Some(3), Some(11)], Some(22)));
+    kristiansund
+        .query(correction, correct(2, "2024-03-21"))
+        .await;
+    assert_eq!(march().await, (vec![Some(9), Some(3), Some(11)], Some(23)));
+    kristiansund
+        .query(
+            "mutation($i: RetractInput!) { retractOverdoseIncident(input: $i) { id } }",
+            json!({ "i": { "id": created, "version": 3, "reason": "feilregistrert" } }),
+        )
+        .await;
+    assert_eq!(march().await, (vec![Some(8), Some(3), Some(11)], Some(22)));
 }
