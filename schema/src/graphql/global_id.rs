@@ -17,6 +17,7 @@ const TYPE_NAMES: &[&str] = &[
     "Plan",
     "FocusArea",
     "Measure",
+    "Indicator",
     "Action",
     "OverdoseIncident",
     "NaloxoneDistribution",

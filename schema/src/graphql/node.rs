@@ -16,6 +16,7 @@ pub enum Node {
     Plan(PlanNode),
     FocusArea(FocusAreaNode),
     Measure(MeasureNode),
+    Indicator(IndicatorNode),
     Action(ActionNode),
     OverdoseIncident(IncidentNode),
     NaloxoneDistribution(NaloxoneNode),
@@ -55,6 +56,15 @@ pub async fn fetch(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Node> {
             .extend()?
             .map(|m| Node::Measure(MeasureNode(m)))
             .ok_or_else(|| not_found("measure"))?,
+        "Indicator" => store
+            .reference()
+            .all_indicators()
+            .await
+            .extend()?
+            .into_iter()
+            .find(|i| i.id == global.id)
+            .map(|i| Node::Indicator(IndicatorNode(i)))
+            .ok_or_else(|| not_found("indicator"))?,
         "Action" => store
             .tenant(request, Access::ReadActions)
             .extend()?

@@ -12,13 +12,14 @@ on_both_databases!(
     demo_seed_is_the_same_on_two_runs,
 );
 
-const TABLES: [(&str, &str); 13] = [
+const TABLES: [(&str, &str); 14] = [
     ("municipalities", "kommunenummer"),
     ("municipality_populations", "kommunenummer, year"),
     ("plans", "id"),
     ("focus_areas", "id"),
     ("measures", "id"),
     ("measure_responsibilities", "measure_id, kommunenummer"),
+    ("indicators", "id"),
     ("actions", "kommunenummer, id"),
     ("action_notes", "kommunenummer, id"),
     ("overdose_incidents", "kommunenummer, id"),

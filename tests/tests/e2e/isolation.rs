@@ -116,7 +116,6 @@ const CODE_LISTS: &str = "{ codeLists { name values { code label } } }";
 const SITES: &str = "query($municipalities: [String!]) {
     distributionSites(municipalities: $municipalities) {
       id name municipality { kommunenummer } } }";
-const DASHBOARD_CELL: &str = "kommunenummer category value suppressed ratePer10k share";
 const DASHBOARD: &str = "query($municipalities: [String!]) {
     dashboard(from: \"2025-01-01\", to: \"2025-12-31\", municipalities: $municipalities) {
       municipalities
