@@ -7,7 +7,11 @@ mod cache;
 mod panel;
 pub mod panels;
 mod period;
+mod selection;
 
 pub use cache::{PanelCache, PanelKey, Versions};
-pub use panel::{Category, CountCell, Panel, PanelPeriod, PanelSpec, Populations, build_panel};
+pub use panel::{
+    Category, CountCell, CountSeries, Panel, PanelPeriod, PanelSpec, Populations, build_panel,
+};
 pub use period::{Bucket, Period, Range};
+pub use selection::Selection;

@@ -19,6 +19,12 @@ pub enum Error {
     Unauthenticated,
     #[error("the database is not available right now; try again shortly")]
     Unavailable,
+    /// PostgreSQL cut a statement at the statement timeout (SQLSTATE 57014).
+    #[error(
+        "the database took too long and the query was stopped; try again shortly, or ask for \
+         less (a shorter range, fewer municipalities)"
+    )]
+    StatementTimeout,
     #[error(transparent)]
     Db(DbErr),
     #[error("{0}")]
@@ -41,7 +47,7 @@ impl Error {
             Error::Conflict(_) => "CONFLICT",
             Error::Forbidden(_) => "FORBIDDEN",
             Error::Unauthenticated => "UNAUTHENTICATED",
-            Error::Unavailable => "SERVICE_UNAVAILABLE",
+            Error::Unavailable | Error::StatementTimeout => "SERVICE_UNAVAILABLE",
             Error::Db(_) | Error::Internal(_) => "INTERNAL",
         }
     }
@@ -75,6 +81,10 @@ impl From<DbErr> for Error {
                 "something with the same code or key already exists".to_owned(),
             );
         }
+        if is_query_canceled(&err) {
+            tracing::warn!(error = %err, "statement cut by the statement timeout");
+            return Error::StatementTimeout;
+        }
         match err {
             // A pool that cannot hand out a connection means the database is down or
             // saturated: the client may retry, it is not a bug.
@@ -82,6 +92,18 @@ impl From<DbErr> for Error {
             other => Error::Db(other),
         }
     }
+}
+
+/// SQLSTATE 57014 (`query_canceled`): what PostgreSQL answers when `statement_timeout` cuts a
+/// statement.
+fn is_query_canceled(err: &DbErr) -> bool {
+    let (DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
+    | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+    | DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    matches!(&**e, sea_orm::sqlx::Error::Database(db) if db.code().as_deref() == Some("57014"))
 }
 
 impl ErrorExtensions for Error {

@@ -135,13 +135,25 @@ impl Store {
         } else {
             BTreeSet::new()
         };
-        Ok(AggregateReader::new(
-            &self.db,
-            Viewer {
-                own,
-                threshold: self.disclosure_threshold,
-            },
-        ))
+        Ok(self.aggregate_reader(Viewer {
+            own,
+            threshold: self.disclosure_threshold,
+        }))
+    }
+
+    /// Counts across municipalities for a viewer already authorised.
+    pub(crate) fn aggregate_reader(&self, viewer: Viewer) -> AggregateReader<'_> {
+        AggregateReader::new(&self.db, viewer)
+    }
+
+    /// The viewer for figures read on behalf of the system (the `motgift` command line): exact
+    /// for `own`, suppressed like any other caller's for the rest. Never reachable from a
+    /// request.
+    pub fn system_viewer(&self, own: impl IntoIterator<Item = String>) -> Viewer {
+        Viewer {
+            own: own.into_iter().collect(),
+            threshold: self.disclosure_threshold,
+        }
     }
 
     /// Changes to the shared plan, for a caller with the plan administrator role.

@@ -62,6 +62,22 @@ pub struct CountCell {
     pub share: Option<f64>,
 }
 
+/// One figure of a panel over all its periods, for charts: a null value is suppressed, and so
+/// are the rates and shares built on it.
+#[derive(Debug, Clone, PartialEq, async_graphql::SimpleObject)]
+pub struct CountSeries {
+    /// The municipality, or null for the joint figures.
+    pub kommunenummer: Option<String>,
+    /// The category, or null for the totals over categories.
+    pub category: Option<String>,
+    pub values: Vec<Option<u64>>,
+    #[graphql(name = "ratesPer10k")]
+    pub rates_per_10k: Vec<Option<f64>>,
+    /// Each figure's share of its municipality's total (of the joint total for joint
+    /// figures); empty for totals.
+    pub shares: Vec<Option<f64>>,
+}
+
 /// A published panel, kept compact (it is cached): figures become cells only when asked for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Panel {
@@ -194,6 +210,55 @@ impl Panel {
                 )
             })
             .collect()
+    }
+
+    /// Every figure as a series over the periods: each municipality's categories and total,
+    /// then the joint figure of each category and the joint total.
+    pub fn series(&self) -> Vec<CountSeries> {
+        let line = |kommunenummer: Option<&String>,
+                    category: Option<&Category>,
+                    figure: &dyn Fn(
+            &PanelPeriod,
+        ) -> (Option<u64>, Option<u64>, Option<Option<u64>>)| {
+            let mut series = CountSeries {
+                kommunenummer: kommunenummer.cloned(),
+                category: category.map(|c| c.code.clone()),
+                values: Vec::with_capacity(self.periods.len()),
+                rates_per_10k: Vec::with_capacity(self.periods.len()),
+                shares: Vec::new(),
+            };
+            for period in &self.periods {
+                let (value, population, of) = figure(period);
+                series.values.push(value);
+                series.rates_per_10k.push(rate_per_10k(value, population));
+                if let Some(of) = of {
+                    series.shares.push(share(value, of));
+                }
+            }
+            series
+        };
+        let mut all = Vec::new();
+        for (r, k) in self.rows.iter().enumerate() {
+            for (c, category) in self.categories.iter().enumerate() {
+                all.push(line(Some(k), Some(category), &|p| {
+                    let f = &p.figures;
+                    (f.cells[r][c], p.populations[r], Some(f.row_totals[r]))
+                }));
+            }
+            all.push(line(Some(k), None, &|p| {
+                (p.figures.row_totals[r], p.populations[r], None)
+            }));
+        }
+        for (c, category) in self.categories.iter().enumerate() {
+            all.push(line(None, Some(category), &|p| {
+                let f = &p.figures;
+                (f.column_totals[c], p.joint_population, Some(f.total))
+            }));
+        }
+        all.push(line(None, None, &|p| {
+            (p.figures.total, p.joint_population, None)
+        }));
+        all
     }
 
     /// The joint total.

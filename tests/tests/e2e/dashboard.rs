@@ -186,6 +186,8 @@ async fn figures_equal_hand_computed_expectations(backend: Backend) {
         panel("naloxonePeopleTrained"),
         format!("previousYear {{ from to {} }}", panel("incidents")),
         "periods { label }".to_owned(),
+        "series: incidents { series { kommunenummer category values ratesPer10k shares } }"
+            .to_owned(),
     ]
     .join(" ");
     let data = molde
@@ -220,6 +222,22 @@ async fn figures_equal_hand_computed_expectations(backend: Backend) {
         .collect();
     assert_eq!(rates, [json!(3.28), json!(0.91), json!(1.88)]);
     assert_eq!(mar["total"]["ratePer10k"], json!(1.9));
+
+    // The same figures as series for charts: Molde's incidents, then the joint total.
+    let series = d["series"]["series"].as_array().unwrap();
+    let molde_series = series
+        .iter()
+        .find(|s| s["kommunenummer"] == "1506" && s["category"] == "ALL")
+        .unwrap();
+    assert_eq!(molde_series["values"], json!([5, 3]));
+    assert_eq!(molde_series["ratesPer10k"], json!([1.52, 0.91]));
+    assert_eq!(molde_series["shares"], json!([1.0, 1.0]));
+    let joint = series.last().unwrap();
+    assert_eq!(
+        (&joint["kommunenummer"], &joint["category"]),
+        (&Value::Null, &Value::Null)
+    );
+    assert_eq!(joint["values"], json!([5, 22]));
 
     // Non-fatal incidents in March by follow-up offered (YES, NO, UNKNOWN), row by row.
     let follow_up = &d["followUpOffered"]["periods"][1];

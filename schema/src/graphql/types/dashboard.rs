@@ -6,13 +6,12 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, ResultExt, SimpleObject};
 use chrono::Datelike;
-use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use crate::ctx::RequestContext;
 use crate::dashboard::{
-    Bucket, Category, CountCell, Panel, PanelCache, PanelKey, PanelSpec, Period, Populations,
-    Range, Versions, build_panel, panels,
+    Bucket, Category, CountCell, CountSeries, Panel, PanelCache, PanelSpec, Period, Range,
+    Selection, panels,
 };
 use crate::disclosure::Viewer;
 use crate::domain::{ActionStatus, IndicatorKind, TargetDirection};
@@ -22,36 +21,20 @@ use crate::graphql::scalars::Date;
 use crate::graphql::types::{FocusAreaNode, IndicatorNode, MeasureNode};
 use crate::store::{Indicator, Store};
 
-/// What every view of one dashboard request shares: its municipalities, its viewer and the
-/// count versions read once for the request.
-struct Scope {
-    rows: Arc<[String]>,
-    /// True when `rows` is every municipality, so counts are read without a list.
-    all: bool,
-    viewer: Viewer,
-    versions: OnceCell<Versions>,
-}
-
 /// Figures across municipalities over a range of whole months.
 pub struct Dashboard {
     range: Range,
-    scope: Arc<Scope>,
+    selection: Arc<Selection>,
 }
 
 impl Dashboard {
     pub fn new(range: Range, rows: Vec<String>, all: bool, viewer: Viewer) -> Self {
         Self {
             range,
-            scope: Arc::new(Scope {
-                rows: rows.into(),
-                all,
-                viewer,
-                versions: OnceCell::new(),
-            }),
+            selection: Arc::new(Selection::new(rows, all, viewer)),
         }
     }
 
-    /// A panel over `range`, reused from the cache while the counts behind it are unchanged.
     async fn panel_over(
         &self,
         ctx: &Context<'_>,
@@ -59,42 +42,8 @@ impl Dashboard {
         range: Range,
     ) -> Result<Arc<Panel>> {
         let store = ctx.data_unchecked::<Store>();
-        let reader = store.aggregates(ctx.data_unchecked::<RequestContext>())?;
-        let scope = &self.scope;
-        // Versions are read before the counts, so a kept panel is never older than the
-        // versions it is kept under.
-        let versions = scope
-            .versions
-            .get_or_try_init(|| reader.count_versions())
-            .await?
-            .of(&scope.rows);
-        let key = PanelKey {
-            metric: spec.metric,
-            rows: scope.rows.clone(),
-            range,
-            own: scope.viewer.own.iter().cloned().collect(),
-            threshold: scope.viewer.threshold,
-        };
         let cache = ctx.data_unchecked::<PanelCache>();
-        if let Some(panel) = cache.get(&key, &versions) {
-            return Ok(panel);
-        }
-        let listed = (!scope.all).then_some(&scope.rows[..]);
-        let counts = reader
-            .monthly_counts(spec.metric, listed, range.from, range.to)
-            .await?;
-        let populations = store.reference().populations().await?;
-        let populations = Populations::new(populations.values().flatten());
-        let panel = Arc::new(build_panel(
-            spec,
-            &scope.rows,
-            &range,
-            &counts,
-            &populations,
-            &scope.viewer,
-        ));
-        cache.put(key, versions, panel.clone());
-        Ok(panel)
+        self.selection.panel(store, cache, spec, range).await
     }
 
     async fn panel(
@@ -126,7 +75,7 @@ impl Dashboard {
 
     /// The municipalities (kommunenummer) the figures cover, in order: the rows of every panel.
     async fn municipalities(&self) -> &[String] {
-        &self.scope.rows
+        self.selection.rows()
     }
 
     /// The periods of the range, in order: the same in every panel.
@@ -235,7 +184,7 @@ impl Dashboard {
     async fn previous_year(&self) -> Dashboard {
         Dashboard {
             range: self.range.year_earlier(),
-            scope: self.scope.clone(),
+            selection: self.selection.clone(),
         }
     }
 
@@ -243,7 +192,7 @@ impl Dashboard {
     /// municipality has no action on. Counts of actions describe work, not people, so they are
     /// not suppressed; they are the current state, whatever the range.
     async fn plan_progress(&self, ctx: &Context<'_>) -> async_graphql::Result<PlanProgress> {
-        plan_progress(ctx, &self.scope.rows).await.extend()
+        plan_progress(ctx, self.selection.rows()).await.extend()
     }
 
     /// The current plan's indicators for each year of the range, per municipality and jointly,
@@ -262,6 +211,14 @@ impl CountPanel {
         &self.0.categories
     }
 
+    /// Every figure as a series over the periods, for charts: each municipality's categories
+    /// and total, then the joint figure of each category and the joint total. A null value is
+    /// suppressed. The same figures as `periods`, in a compact shape.
+    async fn series(&self) -> Vec<CountSeries> {
+        self.0.series()
+    }
+
+    /// The figures period by period, each cell saying whether it is suppressed.
     async fn periods(&self) -> Vec<PanelPeriod> {
         (0..self.0.periods.len())
             .map(|index| PanelPeriod {
@@ -517,7 +474,7 @@ impl Dashboard {
         ctx: &Context<'_>,
         indicator: &Indicator,
     ) -> Result<Vec<IndicatorValue>> {
-        let rows = &self.scope.rows;
+        let rows = self.selection.rows();
         let counts = ctx
             .data_unchecked::<Store>()
             .aggregates(ctx.data_unchecked::<RequestContext>())?

@@ -1,0 +1,86 @@
+//! What one request reads figures for: its municipalities and its viewer, with the count
+//! versions read once. Panels come from the cache while their counts are unchanged.
+
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+
+use super::cache::{PanelCache, PanelKey, Versions};
+use super::panel::{Panel, PanelSpec, Populations, build_panel};
+use super::period::Range;
+use crate::disclosure::Viewer;
+use crate::error::Result;
+use crate::store::Store;
+
+/// The municipalities a request reads figures for, and who reads.
+pub struct Selection {
+    rows: Arc<[String]>,
+    /// True when `rows` is every municipality, so counts are read without a list.
+    all: bool,
+    viewer: Viewer,
+    versions: OnceCell<Versions>,
+}
+
+impl Selection {
+    pub fn new(rows: Vec<String>, all: bool, viewer: Viewer) -> Self {
+        Self {
+            rows: rows.into(),
+            all,
+            viewer,
+            versions: OnceCell::new(),
+        }
+    }
+
+    /// The municipalities, in order: the rows of every panel.
+    pub fn rows(&self) -> &[String] {
+        &self.rows
+    }
+
+    pub fn viewer(&self) -> &Viewer {
+        &self.viewer
+    }
+
+    /// A panel over `range`, reused from the cache while the counts behind it are unchanged.
+    pub async fn panel(
+        &self,
+        store: &Store,
+        cache: &PanelCache,
+        spec: &PanelSpec,
+        range: Range,
+    ) -> Result<Arc<Panel>> {
+        let reader = store.aggregate_reader(self.viewer.clone());
+        // Versions are read before the counts, so a kept panel is never older than the
+        // versions it is kept under.
+        let versions = self
+            .versions
+            .get_or_try_init(|| reader.count_versions())
+            .await?
+            .of(&self.rows);
+        let key = PanelKey {
+            metric: spec.metric,
+            rows: self.rows.clone(),
+            range,
+            own: self.viewer.own.iter().cloned().collect(),
+            threshold: self.viewer.threshold,
+        };
+        if let Some(panel) = cache.get(&key, &versions) {
+            return Ok(panel);
+        }
+        let listed = (!self.all).then_some(&self.rows[..]);
+        let counts = reader
+            .monthly_counts(spec.metric, listed, range.from, range.to)
+            .await?;
+        let populations = store.reference().populations().await?;
+        let populations = Populations::new(populations.values().flatten());
+        let panel = Arc::new(build_panel(
+            spec,
+            &self.rows,
+            &range,
+            &counts,
+            &populations,
+            &self.viewer,
+        ));
+        cache.put(key, versions, panel.clone());
+        Ok(panel)
+    }
+}
