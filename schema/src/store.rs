@@ -26,7 +26,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 pub use access_log::AccessLogFilter;
 pub use actions::{ActionFilter, ActionOrder};
-pub use aggregate_reader::{ActionCount, AggregateReader, MonthlyCount};
+pub use aggregate_reader::{ActionCount, AggregateReader, ChangeCount, MonthlyCount};
 pub use aggregates::{ALL as ALL_CATEGORIES, metric};
 pub use audit::{AuditFilter, AuditOperation, AuditVerification, ChainStatus};
 pub use connect::{DbConfig, connect};

@@ -78,6 +78,10 @@ pub struct CountSeries {
     pub shares: Vec<Option<f64>>,
 }
 
+/// A figure of one period for a series: its value, the population its rate is per, and the
+/// total its share is of (`None` for totals, which have no share).
+type SeriesFigure = (Option<u64>, Option<u64>, Option<Option<u64>>);
+
 /// A published panel, kept compact (it is cached): figures become cells only when asked for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Panel {
@@ -217,9 +221,7 @@ impl Panel {
     pub fn series(&self) -> Vec<CountSeries> {
         let line = |kommunenummer: Option<&String>,
                     category: Option<&Category>,
-                    figure: &dyn Fn(
-            &PanelPeriod,
-        ) -> (Option<u64>, Option<u64>, Option<Option<u64>>)| {
+                    figure: &dyn Fn(&PanelPeriod) -> SeriesFigure| {
             let mut series = CountSeries {
                 kommunenummer: kommunenummer.cloned(),
                 category: category.map(|c| c.code.clone()),

@@ -3,11 +3,12 @@
 mod access_log;
 pub(crate) mod action;
 mod audit;
-mod dashboard;
+pub(crate) mod dashboard;
 mod incident;
 mod municipality;
 mod naloxone;
 mod plan;
+mod report;
 
 pub use access_log::AccessLogEntryNode;
 pub use action::ActionNode;
@@ -17,3 +18,4 @@ pub use incident::IncidentNode;
 pub use municipality::MunicipalityNode;
 pub use naloxone::{NaloxoneNode, SiteNode};
 pub use plan::{FocusAreaNode, IndicatorNode, MeasureNode, PlanNode};
+pub use report::{AnnualReport, year_range};

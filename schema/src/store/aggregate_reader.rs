@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
 };
@@ -13,7 +13,7 @@ use super::tenant::begin_in_scope;
 use crate::dashboard::Versions;
 use crate::disclosure::Viewer;
 use crate::domain::ActionStatus;
-use crate::entity::{action, count_version, monthly_count};
+use crate::entity::{action, audit_event, count_version, monthly_count};
 use crate::error::Result;
 
 /// One month's count of one category of a metric in one municipality.
@@ -31,6 +31,15 @@ pub struct ActionCount {
     pub kommunenummer: String,
     pub measure_id: Uuid,
     pub status: ActionStatus,
+    pub count: i64,
+}
+
+/// How many changes of one kind a municipality's audit trail holds in a period.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct ChangeCount {
+    pub kommunenummer: String,
+    /// `CREATE`, `UPDATE`, `ADD_NOTE`, `CORRECT` or `RETRACT`.
+    pub operation: String,
     pub count: i64,
 }
 
@@ -83,16 +92,41 @@ impl<'a> AggregateReader<'a> {
         ))
     }
 
+    /// Changes per municipality and operation recorded from `from` up to (not including)
+    /// `until`, counted from the audit trails in a scope of exactly the municipalities asked
+    /// for; only the counts are handed out.
+    pub async fn change_counts(
+        &self,
+        municipalities: &[String],
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<ChangeCount>> {
+        let scope = sorted(municipalities);
+        let txn = begin_in_scope(self.db, &scope).await?;
+        let counts = audit_event::Entity::find()
+            .select_only()
+            .columns([
+                audit_event::Column::Kommunenummer,
+                audit_event::Column::Operation,
+            ])
+            .column_as(audit_event::Column::Seq.count(), "count")
+            .filter(audit_event::Column::Kommunenummer.is_in(scope.iter().cloned()))
+            .filter(audit_event::Column::OccurredAt.gte(from))
+            .filter(audit_event::Column::OccurredAt.lt(until))
+            .group_by(audit_event::Column::Kommunenummer)
+            .group_by(audit_event::Column::Operation)
+            .into_model::<ChangeCount>()
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(counts)
+    }
+
     /// Actions in force per municipality, measure and status. Actions are rows of their
     /// municipality, so this reads them in a scope of exactly the municipalities asked for and
     /// hands out only the counts.
     pub async fn action_counts(&self, municipalities: &[String]) -> Result<Vec<ActionCount>> {
-        let scope: Vec<String> = municipalities
-            .iter()
-            .cloned()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let scope = sorted(municipalities);
         let txn = begin_in_scope(self.db, &scope).await?;
         let counts = action::Entity::find()
             .select_only()
@@ -113,4 +147,10 @@ impl<'a> AggregateReader<'a> {
         txn.commit().await?;
         Ok(counts)
     }
+}
+
+/// The municipalities once each, in order: a transaction's scope.
+fn sorted(municipalities: &[String]) -> Vec<String> {
+    let set: BTreeSet<String> = municipalities.iter().cloned().collect();
+    set.into_iter().collect()
 }

@@ -128,6 +128,16 @@ const DASHBOARD: &str = "query($municipalities: [String!]) {
     fragment panel on CountPanel { periods { cells { ...cell } municipalityTotals { ...cell }
       categoryTotals { ...cell } total { ...cell } } }
     fragment cell on CountCell { kommunenummer category value suppressed ratePer10k share }";
+const REPORT: &str = "query($municipality: String) {
+    annualReport(year: 2025, municipality: $municipality) { municipalities
+      measures { kommunenummer status actionsByStatus { status count }
+        actionsInYear { id title description notes { text } } plannedNext { id title } }
+      incidents { ...table } naloxone { ...table }
+      monthlyIncidents { series { kommunenummer category values } }
+      indicators { values { kommunenummer value suppressed } }
+      dataQuality { corrections { kommunenummer count } retractions { kommunenummer count }
+        monthsWithoutRecords { kommunenummer months } } } }
+    fragment table on ReportTable { rows { kommunenummer category value previous change } }";
 const PLAN: &str = "{ plan { id code name periodStart periodEnd focusAreas { id name
     measures { id code name responsibleMunicipalities { kommunenummer name } } } } }";
 
@@ -349,6 +359,8 @@ fn cases(k: &Kristiansund, m: &Molde) -> Vec<Case> {
         query("Query.codeLists", Public, CODE_LISTS, none()),
         query("Query.dashboard", Aggregates, DASHBOARD, json!({ "municipalities": ["1505", "1506"] })),
         query("Query.dashboard", Aggregates, DASHBOARD, none()),
+        query("Query.annualReport", Aggregates, REPORT, json!({ "municipality": "1505" })),
+        query("Query.annualReport", Aggregates, REPORT, none()),
         // Reference data with actions nested: the caller's own only.
         query("Query.plan", OwnRows, &nested, none()),
         query("Query.node", OwnRows, &node, json!({ "id": k.measure })),

@@ -6,7 +6,7 @@ use crate::ctx::RequestContext;
 use crate::dashboard::{Bucket, Range};
 use crate::error::{Error, FieldError, Result};
 use crate::graphql::scalars::Date;
-use crate::graphql::types::Dashboard;
+use crate::graphql::types::{AnnualReport, Dashboard, year_range};
 use crate::store::Store;
 
 #[derive(Default)]
@@ -29,6 +29,64 @@ impl DashboardQuery {
     ) -> async_graphql::Result<Dashboard> {
         open(ctx, from, to, bucket, municipalities).await.extend()
     }
+
+    /// The year's report on the plan for one municipality, or jointly for the plan's
+    /// municipalities when none is given: the measures and what was done on them, the year's
+    /// figures beside the year before, indicators and data quality. The same figures and the
+    /// same disclosure control as `dashboard`.
+    async fn annual_report(
+        &self,
+        ctx: &Context<'_>,
+        year: i32,
+        municipality: Option<String>,
+    ) -> async_graphql::Result<AnnualReport> {
+        report(ctx, year, municipality).await.extend()
+    }
+}
+
+async fn report(
+    ctx: &Context<'_>,
+    year: i32,
+    municipality: Option<String>,
+) -> Result<AnnualReport> {
+    let store = ctx.data_unchecked::<Store>();
+    let viewer = store
+        .aggregates(ctx.data_unchecked::<RequestContext>())?
+        .viewer()
+        .clone();
+    let range = year_range(year)?;
+    let rows = match &municipality {
+        Some(k) => {
+            let known = store.reference().municipalities().await?;
+            if !known.iter().any(|m| &m.kommunenummer == k) {
+                return Err(Error::validation(
+                    "municipality",
+                    format!("there is no municipality {k}"),
+                ));
+            }
+            vec![k.clone()]
+        }
+        None => plan_municipalities(store).await?,
+    };
+    Ok(AnnualReport::new(
+        year,
+        municipality,
+        Dashboard::new(range, rows, false, viewer),
+    ))
+}
+
+/// The municipalities of the joint plan: those responsible for any of its measures.
+async fn plan_municipalities(store: &Store) -> Result<Vec<String>> {
+    let mut rows: Vec<String> = store
+        .reference()
+        .responsibilities()
+        .await?
+        .into_iter()
+        .map(|(_, k)| k)
+        .collect();
+    rows.sort();
+    rows.dedup();
+    Ok(rows)
 }
 
 async fn open(

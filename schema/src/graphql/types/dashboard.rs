@@ -35,7 +35,23 @@ impl Dashboard {
         }
     }
 
-    async fn panel_over(
+    /// The same municipalities and viewer over another range.
+    pub(crate) fn over(&self, range: Range) -> Dashboard {
+        Dashboard {
+            range,
+            selection: self.selection.clone(),
+        }
+    }
+
+    pub(crate) fn range(&self) -> Range {
+        self.range
+    }
+
+    pub(crate) fn rows(&self) -> &[String] {
+        self.selection.rows()
+    }
+
+    pub(crate) async fn panel_over(
         &self,
         ctx: &Context<'_>,
         spec: &PanelSpec,
@@ -46,7 +62,7 @@ impl Dashboard {
         self.selection.panel(store, cache, spec, range).await
     }
 
-    async fn panel(
+    pub(crate) async fn panel(
         &self,
         ctx: &Context<'_>,
         spec: &PanelSpec,
@@ -203,7 +219,7 @@ impl Dashboard {
 }
 
 /// A panel: its categories (the columns) and its figures for each period.
-pub struct CountPanel(Arc<Panel>);
+pub struct CountPanel(pub(crate) Arc<Panel>);
 
 #[Object]
 impl CountPanel {
@@ -270,7 +286,7 @@ pub struct PlanProgress {
     /// actions are left out.
     actions_by_status: Vec<ActionStatusCount>,
     /// Measures a responsible municipality has no action in force on.
-    measures_without_action: Vec<MeasureGap>,
+    pub(crate) measures_without_action: Vec<MeasureGap>,
 }
 
 #[derive(SimpleObject)]
@@ -283,13 +299,13 @@ pub struct ActionStatusCount {
 
 #[derive(SimpleObject)]
 pub struct MeasureGap {
-    measure: MeasureNode,
-    kommunenummer: String,
+    pub(crate) measure: MeasureNode,
+    pub(crate) kommunenummer: String,
 }
 
 /// The current plan's measures with the municipalities responsible for each, in plan order,
 /// kept to `rows`.
-async fn responsibilities(
+pub(crate) async fn responsibilities(
     ctx: &Context<'_>,
     rows: &[String],
 ) -> Result<Vec<(crate::store::FocusArea, crate::store::Measure, Vec<String>)>> {
@@ -321,7 +337,7 @@ async fn responsibilities(
     Ok(out)
 }
 
-async fn plan_progress(ctx: &Context<'_>, rows: &[String]) -> Result<PlanProgress> {
+pub(crate) async fn plan_progress(ctx: &Context<'_>, rows: &[String]) -> Result<PlanProgress> {
     let store = ctx.data_unchecked::<Store>();
     let counts = store
         .aggregates(ctx.data_unchecked::<RequestContext>())?
@@ -422,7 +438,10 @@ impl IndicatorValue {
 }
 
 impl Dashboard {
-    async fn indicator_results(&self, ctx: &Context<'_>) -> Result<Vec<IndicatorResult>> {
+    pub(crate) async fn indicator_results(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<IndicatorResult>> {
         let store = ctx.data_unchecked::<Store>();
         let Some(plan) = store.reference().plans().await?.into_iter().last() else {
             return Ok(Vec::new());

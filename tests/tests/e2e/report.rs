@@ -1,0 +1,199 @@
+//! The annual report: every section, on the demo data, with the dashboards' figures for the
+//! same year and the same disclosure control.
+
+use motgift_schema::store::Store;
+use motgift_seed::SeedOptions;
+use motgift_tests::{Backend, TestApp, error_code, first_error, on_both_databases};
+use serde_json::{Value, json};
+
+on_both_databases!(
+    the_report_has_every_section_and_the_dashboards_figures,
+    a_bad_year_or_municipality_is_refused_with_its_field,
+);
+
+const REPORT: &str = "query($municipality: String) {
+  annualReport(year: 2025, municipality: $municipality) {
+    year municipality { kommunenummer name } municipalities
+    measures { focusArea { position name } measure { code name } kommunenummer status
+      actionsByStatus { status count } actionsInYear { title status } plannedNext { title } }
+    incidents { ...table } naloxone { ...table }
+    monthlyIncidents { series { kommunenummer values } periods { period { label } } }
+    monthlyNaloxoneKits { series { kommunenummer values } }
+    indicators { indicator { code kind target } year values { kommunenummer value suppressed met } }
+    dataQuality { corrections { kommunenummer count } retractions { kommunenummer count }
+      measuresWithoutAction { measure { code } kommunenummer }
+      monthsWithoutRecords { kommunenummer months } }
+    methodNotes } }
+fragment table on ReportTable { key title rows { kommunenummer category label value previous
+  change suppressed previousSuppressed ratePer10k } }";
+
+/// The same panels from `dashboard` for the year and the year before, by year.
+fn dashboard_query(panels: &[&str], municipalities: &[&str]) -> String {
+    let cell = "{ kommunenummer category value suppressed ratePer10k }";
+    let panel = |name: &str| {
+        format!(
+            "{name} {{ periods {{ cells {cell} municipalityTotals {cell} categoryTotals {cell} \
+             total {cell} }} }}"
+        )
+    };
+    let all: Vec<String> = panels.iter().map(|p| panel(p)).collect();
+    format!(
+        "{{ dashboard(from: \"2025-01-01\", to: \"2025-12-31\", bucket: YEAR, municipalities: {}) \
+         {{ {} previousYear {{ {} }} }} }}",
+        json!(municipalities),
+        all.join(" "),
+        all.join(" ")
+    )
+}
+
+/// A panel's one period as the report lists it: cells, municipality totals, category totals
+/// and the total.
+fn flatten(period: &Value) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    for part in ["cells", "municipalityTotals", "categoryTotals"] {
+        out.extend(period[part].as_array().unwrap().iter().cloned());
+    }
+    out.push(period["total"].clone());
+    out
+}
+
+async fn with_demo_data(backend: Backend) -> TestApp {
+    let app = TestApp::spawn(backend).await;
+    let options = SeedOptions {
+        demo: true,
+        ..SeedOptions::default()
+    };
+    motgift_seed::run(&Store::new(app.db.db.clone()), options)
+        .await
+        .expect("demo data");
+    app
+}
+
+async fn the_report_has_every_section_and_the_dashboards_figures(backend: Backend) {
+    let app = with_demo_data(backend).await;
+    for (who, municipality, rows) in [
+        ("1506:coordinator", json!("1506"), vec!["1506"]),
+        ("1505:coordinator", json!("1506"), vec!["1506"]),
+        (":analyst", Value::Null, vec!["1505", "1506", "1508"]),
+        (
+            "1506:coordinator",
+            Value::Null,
+            vec!["1505", "1506", "1508"],
+        ),
+    ] {
+        let caller = app.clone().with_caller(who);
+        let data = caller
+            .query(REPORT, json!({ "municipality": municipality }))
+            .await;
+        let report = &data["annualReport"];
+        let context = format!("{who} on {municipality}");
+        assert_eq!(report["year"], 2025);
+        assert_eq!(report["municipalities"], json!(rows), "{context}");
+
+        // Every section is there.
+        let measures = report["measures"].as_array().unwrap();
+        assert!(
+            measures.len() >= 20,
+            "{context}: the plan's measures: {}",
+            measures.len()
+        );
+        let own_actions = who == "1506:coordinator";
+        let molde_measures = measures.iter().filter(|m| m["kommunenummer"] == "1506");
+        for measure in molde_measures {
+            assert_eq!(
+                measure["actionsInYear"].is_array(),
+                own_actions,
+                "{context}: actions only for the caller's own municipality: {measure}"
+            );
+        }
+        assert!(
+            measures.iter().any(|m| m["status"] != "NOT_STARTED"),
+            "{context}: the demo data has actions"
+        );
+        assert_eq!(
+            report["monthlyIncidents"]["periods"]
+                .as_array()
+                .unwrap()
+                .len(),
+            12
+        );
+        assert!(!report["indicators"].as_array().unwrap().is_empty());
+        assert_eq!(
+            report["dataQuality"]["monthsWithoutRecords"]
+                .as_array()
+                .unwrap()
+                .len(),
+            rows.len()
+        );
+        assert!(report["methodNotes"].as_array().unwrap().len() >= 4);
+
+        // The figures are the dashboards' for 2025, and the year before 2024's.
+        let tables: Vec<&Value> = report["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(report["naloxone"].as_array().unwrap())
+            .collect();
+        let keys: Vec<&str> = tables.iter().map(|t| t["key"].as_str().unwrap()).collect();
+        let dashboard = caller
+            .query(&dashboard_query(&keys, &rows), json!({}))
+            .await;
+        let dashboard = &dashboard["dashboard"];
+        for table in tables {
+            let key = table["key"].as_str().unwrap();
+            let now = flatten(&dashboard[key]["periods"][0]);
+            let before = flatten(&dashboard["previousYear"][key]["periods"][0]);
+            let report_rows = table["rows"].as_array().unwrap();
+            assert_eq!(report_rows.len(), now.len(), "{context}: {key}");
+            for ((row, now), before) in report_rows.iter().zip(&now).zip(&before) {
+                let what = format!("{context}: {key} {row}");
+                assert_eq!(row["kommunenummer"], now["kommunenummer"], "{what}");
+                assert_eq!(row["category"], now["category"], "{what}");
+                assert_eq!(row["value"], now["value"], "{what}");
+                assert_eq!(row["suppressed"], now["suppressed"], "{what}");
+                assert_eq!(row["ratePer10k"], now["ratePer10k"], "{what}");
+                assert_eq!(row["previous"], before["value"], "{what}");
+                let change = match (now["value"].as_i64(), before["value"].as_i64()) {
+                    (Some(a), Some(b)) => json!(a - b),
+                    _ => Value::Null,
+                };
+                assert_eq!(row["change"], change, "{what}");
+            }
+        }
+        // Another municipality's report hides Molde's small figures like the dashboards do.
+        if who == "1505:coordinator" {
+            let shown_small = report["incidents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|t| t["rows"].as_array().unwrap())
+                .any(|r| r["value"].as_u64().is_some_and(|v| (1..=4).contains(&v)));
+            assert!(
+                !shown_small,
+                "{context}: small figures of another municipality"
+            );
+        }
+    }
+}
+
+async fn a_bad_year_or_municipality_is_refused_with_its_field(backend: Backend) {
+    let app = TestApp::spawn(backend).await.with_caller(":analyst");
+    for (arguments, field) in [
+        ("year: 2025, municipality: \"9999\"", "municipality"),
+        ("year: 1000000", "year"),
+    ] {
+        let body = app
+            .graphql(
+                &format!("{{ annualReport({arguments}) {{ year }} }}"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(error_code(&body), "VALIDATION", "{arguments}: {body:#}");
+        assert_eq!(first_error(&body)["extensions"]["field"], field, "{body:#}");
+    }
+    let anonymous = app
+        .anonymous()
+        .graphql("{ annualReport(year: 2025) { year } }", json!({}))
+        .await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+}
