@@ -1,21 +1,26 @@
 //! The HTTP application: routes and the middleware around them.
 
+use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
 use axum::http::{HeaderName, Request};
-use axum::middleware::map_response;
+use axum::middleware::{from_fn_with_state, map_response};
 use axum::routing::get;
 use motgift_schema::Store;
 use motgift_schema::graphql::{MotgiftSchema, build_schema};
+use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::config::AppConfig;
+use crate::metrics::{Metrics, serve_metrics, track_http};
+use crate::rate_limit::RateLimiter;
 use crate::{limits, routes};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -34,6 +39,9 @@ pub struct AppState {
     pub store: Store,
     pub schema: MotgiftSchema,
     pub config: Arc<AppConfig>,
+    pub metrics: Arc<Metrics>,
+    /// `None` when rate limiting is off.
+    pub rate_limiter: Option<Arc<RateLimiter>>,
 }
 
 impl AppState {
@@ -41,6 +49,8 @@ impl AppState {
         Self {
             schema: build_schema(store.clone()),
             store,
+            rate_limiter: config.rate_limit.map(|l| Arc::new(RateLimiter::new(l))),
+            metrics: Arc::new(Metrics::new()),
             config: Arc::new(config),
         }
     }
@@ -51,7 +61,12 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let timeout = state.config.request_timeout;
-    Router::new()
+    let metrics = state.metrics.clone();
+    let mut routes = Router::new();
+    if state.config.metrics_on_main_port {
+        routes = routes.route("/metrics", get(serve_metrics));
+    }
+    routes
         .route(
             "/graphql",
             get(routes::graphql::graphiql).post(routes::graphql::execute),
@@ -64,15 +79,16 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
-        .with_state(state)
+        .with_state(state.clone())
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
         .layer(map_response(move |response| {
-            limits::explain(response, max_body, timeout)
+            limits::explain(response, max_body, timeout, metrics.clone())
         }))
+        .layer(from_fn_with_state(state, track_http))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
         .layer(
             TraceLayer::new_for_http()
@@ -92,5 +108,47 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
 }
 
-/// How long in-flight requests may take to finish after a shutdown signal.
+/// `/metrics` alone, for a listener of its own (`--metrics-listen`).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(serve_metrics))
+        .with_state(state)
+}
+
+/// How long in-flight requests may take to finish after a shutdown signal, by default.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// Serves `app` until `shutdown` completes; then stops accepting connections, lets the
+/// requests in flight finish, and returns once they have or once `grace` has passed,
+/// whichever comes first. Handlers see the peer address (`ConnectInfo<SocketAddr>`).
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!(
+            grace_s = grace.as_secs_f64(),
+            "shutting down; finishing requests in flight"
+        );
+        let _ = signalled_tx.send(());
+    });
+    tokio::select! {
+        result = server => result?,
+        () = async {
+            // A server that ends by itself drops the sender: wait for the signal only.
+            if signalled_rx.await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(grace).await;
+        } => tracing::warn!(grace_s = grace.as_secs_f64(), "grace period over; stopping"),
+    }
+    Ok(())
+}

@@ -9,12 +9,13 @@ use motgift_seed::{DEFAULT_RANDOM_SEED, Scale, SeedOptions};
 use sea_orm_migration::MigrationStatus;
 use tokio::net::TcpListener;
 
-use crate::app::{AppState, SHUTDOWN_GRACE, router};
+use crate::app::{AppState, metrics_router, router};
 use crate::auth::Authenticator;
 use crate::auth::dev_issuer::DevIssuer;
 use crate::auth::settings::AuthSettings;
 use crate::config::{AppConfig, DatabaseArgs, ServeArgs};
 use crate::database;
+use crate::rate_limit::RateLimit;
 
 /// Motgift: the shared overdose-prevention action plan's GraphQL service.
 ///
@@ -138,7 +139,9 @@ impl Cli {
 }
 
 async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
-    let opened = database::open(database_args).await?;
+    let statement_timeout = (args.statement_timeout_seconds > 0)
+        .then(|| std::time::Duration::from_secs(args.statement_timeout_seconds));
+    let opened = database::open_with(database_args, statement_timeout).await?;
     // The embedded default is a laptop's: the development issuer is on when it is safe.
     let loopback = args.listen.ip().is_loopback();
     let dev_issuer = args.dev_issuer || (opened.embedded && loopback);
@@ -165,18 +168,29 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
     }
 
     let state = AppState::new(
-        Store::new(opened.db).with_disclosure_threshold(args.disclosure_threshold),
+        Store::new(opened.db.clone()).with_disclosure_threshold(args.disclosure_threshold),
         AppConfig {
             max_body_bytes: args.max_body_bytes,
             request_timeout: std::time::Duration::from_secs(args.request_timeout_seconds),
             auth: Arc::new(auth),
+            rate_limit: RateLimit::from_settings(args.rate_limit_per_minute, args.rate_limit_burst),
+            metrics_on_main_port: args.metrics_listen.is_none(),
+            database: Some(opened.db),
         },
     );
     let listener = TcpListener::bind(args.listen).await?;
     let address = listener.local_addr()?;
+    let metrics_listener = match args.metrics_listen {
+        Some(metrics_address) => Some(TcpListener::bind(metrics_address).await?),
+        None => None,
+    };
     tracing::info!(%address, "listening");
     println!("Motgift is listening on http://{address}");
     println!("  GraphiQL:  http://{address}/graphql");
+    match &metrics_listener {
+        Some(l) => println!("  Metrics:   http://{}/metrics", l.local_addr()?),
+        None => println!("  Metrics:   http://{address}/metrics"),
+    }
     if let Some(dev) = &dev_issuer {
         println!(
             "  Development tokens (12 hours; `motgift dev-token` makes more). In GraphiQL, set the \
@@ -188,18 +202,29 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
         println!("  Key: {}", dev.path().display());
     }
 
-    let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
+    let grace = std::time::Duration::from_secs(args.shutdown_grace_seconds);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = move || {
+        let mut stop_rx = stop_rx.clone();
+        async move {
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+        }
+    };
+    tokio::spawn(async move {
         shutdown_signal().await;
-        tracing::info!("shutting down; finishing requests in flight");
-        let _ = signalled_tx.send(());
+        let _ = stop_tx.send(true);
     });
-    tokio::select! {
-        result = server => result?,
-        () = async {
-            let _ = signalled_rx.await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } => tracing::warn!(grace_s = SHUTDOWN_GRACE.as_secs(), "grace period over; stopping"),
+    let metrics_server = metrics_listener.map(|listener| {
+        tokio::spawn(crate::app::serve(
+            listener,
+            metrics_router(state.clone()),
+            stopped(),
+            grace,
+        ))
+    });
+    crate::app::serve(listener, router(state), stopped(), grace).await?;
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.await??;
     }
     tracing::info!("stopped");
     Ok(())

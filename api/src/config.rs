@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
+use sea_orm::DatabaseConnection;
 
 use crate::auth::Authenticator;
+use crate::rate_limit::RateLimit;
 
 /// Where the embedded database lives when `DATABASE_URL` is not set.
 pub const EMBEDDED_DATA_DIR: &str = "data";
@@ -88,15 +90,46 @@ pub struct ServeArgs {
     /// Dashboards suppress other municipalities' counts from 1 up to this number.
     #[arg(long, env = "MOTGIFT_DISCLOSURE_THRESHOLD", default_value_t = motgift_schema::disclosure::DEFAULT_THRESHOLD)]
     pub disclosure_threshold: u64,
+
+    /// PostgreSQL cuts any statement of the service that runs longer than this, in seconds
+    /// (0: no limit). The client gets `SERVICE_UNAVAILABLE`.
+    #[arg(long, env = "MOTGIFT_STATEMENT_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub statement_timeout_seconds: u64,
+
+    /// After SIGTERM or Ctrl-C, how long requests in flight may take to finish, in seconds.
+    #[arg(long, env = "MOTGIFT_SHUTDOWN_GRACE_SECONDS", default_value_t = crate::app::SHUTDOWN_GRACE.as_secs())]
+    pub shutdown_grace_seconds: u64,
+
+    /// GraphQL requests each caller may make per minute on average (0: no limit). Signed-in
+    /// callers are counted by subject, anonymous ones by address.
+    #[arg(long, env = "MOTGIFT_RATE_LIMIT_PER_MINUTE", default_value_t = 600)]
+    pub rate_limit_per_minute: u32,
+
+    /// Requests a caller may make at once before the per-minute rate applies (0: one
+    /// minute's worth).
+    #[arg(long, env = "MOTGIFT_RATE_LIMIT_BURST", default_value_t = 100)]
+    pub rate_limit_burst: u32,
+
+    /// Serve `/metrics` on this address only (for example `0.0.0.0:9090` on the internal
+    /// network) instead of on the main address.
+    #[arg(long, env = "MOTGIFT_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
-/// What the HTTP application needs, independent of how it was configured.
+/// What the HTTP application needs, independent of how it was configured. The default is
+/// the in-process one of tests: no rate limit, no pool gauges.
 #[derive(Debug, Clone)]
 pub struct AppConfig {
     pub max_body_bytes: usize,
     pub request_timeout: std::time::Duration,
     /// Who may call: the trusted issuers.
     pub auth: Arc<Authenticator>,
+    /// Requests per caller; `None`: unlimited.
+    pub rate_limit: Option<RateLimit>,
+    /// Whether `/metrics` is served beside GraphQL (off when it has a listener of its own).
+    pub metrics_on_main_port: bool,
+    /// The store's pool, sampled for the pool gauges on `/metrics`.
+    pub database: Option<DatabaseConnection>,
 }
 
 impl Default for AppConfig {
@@ -105,6 +138,9 @@ impl Default for AppConfig {
             max_body_bytes: 256 * 1024,
             request_timeout: std::time::Duration::from_secs(30),
             auth: Arc::new(Authenticator::default()),
+            rate_limit: None,
+            metrics_on_main_port: true,
+            database: None,
         }
     }
 }

@@ -7,5 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod database;
 pub mod limits;
+pub mod metrics;
+pub mod rate_limit;
 mod routes;
 pub mod telemetry;

@@ -2,14 +2,22 @@
 //! a GraphQL-shaped body whose `extensions.code` is `LIMIT_EXCEEDED` and whose
 //! `extensions.limit` names the limit, instead of tower-http's bare status.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 
+use crate::metrics::Metrics;
+
 /// Rewrites the bare answers of the body-size and timeout layers.
-pub async fn explain(response: Response, max_body_bytes: usize, timeout: Duration) -> Response {
+pub async fn explain(
+    response: Response,
+    max_body_bytes: usize,
+    timeout: Duration,
+    metrics: Arc<Metrics>,
+) -> Response {
     let (limit, message) = match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE => (
             "bodySize",
@@ -24,6 +32,7 @@ pub async fn explain(response: Response, max_body_bytes: usize, timeout: Duratio
         ),
         _ => return response,
     };
+    metrics.graphql_error("LIMIT_EXCEEDED");
     let body = serde_json::json!({
         "data": null,
         "errors": [{ "message": message, "extensions": { "code": "LIMIT_EXCEEDED", "limit": limit } }],

@@ -91,7 +91,9 @@ impl TestApp {
         let state = AppState::new(store, config);
         let address = listener.local_addr().expect("address");
         let server = tokio::spawn(async move {
-            axum::serve(listener, router(state)).await.expect("serve");
+            // With the peer address, as the binary serves (rate limits key anonymous callers by it).
+            let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, app).await.expect("serve");
         })
         .abort_handle();
         Self {

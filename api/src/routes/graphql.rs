@@ -1,8 +1,12 @@
 //! `POST /graphql` runs a request; `GET /graphql` serves GraphiQL.
 
+use std::net::SocketAddr;
+use std::time::Instant;
+
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::State;
+use axum::Extension;
+use axum::extract::{ConnectInfo, State};
 use axum::http::header::WWW_AUTHENTICATE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -12,6 +16,7 @@ use motgift_schema::graphql::prepare_request;
 use crate::app::{AppState, request_id};
 use crate::auth::AuthError;
 use crate::auth::browser::{CSRF_COOKIE, CSRF_HEADER, cookie_value};
+use crate::rate_limit::{CallerKey, too_many_requests};
 
 /// GraphiQL. For a browser signed in with a session, it sends the CSRF header the session
 /// needs with every request.
@@ -28,26 +33,54 @@ pub async fn graphiql(headers: HeaderMap) -> impl IntoResponse {
 
 pub async fn execute(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> Response {
     let request_id = request_id(&headers).to_owned();
+    let peer = peer.map(|Extension(ConnectInfo(address))| address);
     let caller = match state.config.auth.caller(&headers).await {
         Ok(caller) => caller,
-        Err(err) => return refused(&err),
+        Err(err) => {
+            // Refused credentials count against the address, so guessing is limited too.
+            if let Some(response) = rate_limited(&state, &CallerKey::peer(peer)) {
+                return response;
+            }
+            state.metrics.graphql_error(refused_code(&err).1);
+            return refused(&err);
+        }
     };
+    let key = match &caller {
+        Some(caller) => CallerKey::subject(&caller.subject),
+        None => CallerKey::peer(peer),
+    };
+    if let Some(response) = rate_limited(&state, &key) {
+        return response;
+    }
     let request = request.into_inner();
     let operation = operation_name(&request);
     if let Some(operation) = operation.as_deref() {
         tracing::Span::current().record("operation", operation);
     }
+    let label = state.metrics.operation_label(operation.as_deref());
     let ctx = RequestContext {
         request_id,
         caller,
         operation,
     };
     let request = prepare_request(request, &state.store, ctx);
+    let started = Instant::now();
     let response = state.schema.execute(request).await;
+    state.metrics.graphql_request(
+        &label,
+        started.elapsed(),
+        response.errors.iter().map(
+            |e| match e.extensions.as_ref().and_then(|x| x.get("code")) {
+                Some(async_graphql::Value::String(code)) => code.as_str(),
+                _ => "NONE",
+            },
+        ),
+    );
     // A field that needed a caller the request did not have: 401, so clients sign in.
     let unauthenticated = response.errors.iter().any(|e| {
         e.extensions
@@ -83,13 +116,25 @@ fn operation_name(request: &async_graphql::Request) -> Option<String> {
     }
 }
 
-/// The answer to bad credentials: nothing is executed, the error says why in GraphQL's shape.
-pub(crate) fn refused(err: &AuthError) -> Response {
-    let (status, code) = match err {
+/// The 429 answer when the caller is over its rate limit (and limits are on).
+fn rate_limited(state: &AppState, key: &CallerKey) -> Option<Response> {
+    let wait = state.rate_limiter.as_ref()?.check(key).err()?;
+    state.metrics.graphql_error("RATE_LIMITED");
+    tracing::debug!(wait_ms = wait.as_millis() as u64, "rate limited");
+    Some(too_many_requests(wait))
+}
+
+fn refused_code(err: &AuthError) -> (StatusCode, &'static str) {
+    match err {
         AuthError::Invalid(_) => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
         AuthError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
         AuthError::CrossSite => (StatusCode::FORBIDDEN, "FORBIDDEN"),
-    };
+    }
+}
+
+/// The answer to bad credentials: nothing is executed, the error says why in GraphQL's shape.
+pub(crate) fn refused(err: &AuthError) -> Response {
+    let (status, code) = refused_code(err);
     let body = serde_json::json!({
         "data": null,
         "errors": [{ "message": err.to_string(), "extensions": { "code": code } }],

@@ -1,0 +1,289 @@
+//! Prometheus metrics, served as text at `GET /metrics`: GraphQL requests and their latency by
+//! operation name, errors by code, HTTP requests by route and status, and the database pool.
+//!
+//! Label values come from clients (operation names), so they are bounded: a name must look
+//! like a GraphQL name of at most 64 characters, and after [`MAX_OPERATION_NAMES`] distinct
+//! names every new one is counted as `other`.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+use sea_orm::{DatabaseConnection, DbBackend};
+
+use crate::app::AppState;
+
+/// Distinct operation names kept as label values; later ones are counted as `other`.
+pub const MAX_OPERATION_NAMES: usize = 200;
+/// The label of a request without an operation name.
+pub const ANONYMOUS: &str = "anonymous";
+/// The label of a name that is not kept (malformed, too long, or past the bound).
+pub const OTHER: &str = "other";
+
+/// Latency buckets in seconds, from a cached panel to the request timeout.
+const BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// The service's metrics, in a registry of their own (so tests can run several services).
+pub struct Metrics {
+    registry: Registry,
+    graphql_requests: IntCounterVec,
+    graphql_duration: HistogramVec,
+    graphql_errors: IntCounterVec,
+    http_requests: IntCounterVec,
+    http_duration: HistogramVec,
+    pool: IntGaugeVec,
+    operations: Mutex<HashSet<String>>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let graphql_requests = IntCounterVec::new(
+            Opts::new(
+                "motgift_graphql_requests_total",
+                "GraphQL requests executed, by operation name",
+            ),
+            &["operation"],
+        )
+        .expect("valid metric");
+        let graphql_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "motgift_graphql_request_duration_seconds",
+                "Time to execute a GraphQL request (after sign-in), by operation name",
+            )
+            .buckets(BUCKETS.to_vec()),
+            &["operation"],
+        )
+        .expect("valid metric");
+        let graphql_errors = IntCounterVec::new(
+            Opts::new(
+                "motgift_graphql_errors_total",
+                "GraphQL errors answered, by extensions.code",
+            ),
+            &["code"],
+        )
+        .expect("valid metric");
+        let http_requests = IntCounterVec::new(
+            Opts::new(
+                "motgift_http_requests_total",
+                "HTTP requests answered, by route and status",
+            ),
+            &["route", "status"],
+        )
+        .expect("valid metric");
+        let http_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "motgift_http_request_duration_seconds",
+                "Time to answer an HTTP request, by route",
+            )
+            .buckets(BUCKETS.to_vec()),
+            &["route"],
+        )
+        .expect("valid metric");
+        let pool = IntGaugeVec::new(
+            Opts::new(
+                "motgift_db_pool_connections",
+                "Database pool connections: open (size), idle, in_use, and the max allowed",
+            ),
+            &["state"],
+        )
+        .expect("valid metric");
+        for collector in [
+            Box::new(graphql_requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(graphql_duration.clone()),
+            Box::new(graphql_errors.clone()),
+            Box::new(http_requests.clone()),
+            Box::new(http_duration.clone()),
+            Box::new(pool.clone()),
+        ] {
+            registry
+                .register(collector)
+                .expect("metric registered once");
+        }
+        Self {
+            registry,
+            graphql_requests,
+            graphql_duration,
+            graphql_errors,
+            http_requests,
+            http_duration,
+            pool,
+            operations: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// The label value for a client's operation name.
+    pub fn operation_label(&self, name: Option<&str>) -> String {
+        let Some(name) = name else {
+            return ANONYMOUS.to_owned();
+        };
+        if !is_graphql_name(name) {
+            return OTHER.to_owned();
+        }
+        let mut known = self.operations.lock().unwrap_or_else(|e| e.into_inner());
+        if known.contains(name) {
+            return name.to_owned();
+        }
+        if known.len() >= MAX_OPERATION_NAMES {
+            return OTHER.to_owned();
+        }
+        known.insert(name.to_owned());
+        name.to_owned()
+    }
+
+    /// One executed GraphQL request: its operation's label, time and error codes.
+    pub fn graphql_request<'a>(
+        &self,
+        operation: &str,
+        elapsed: Duration,
+        error_codes: impl IntoIterator<Item = &'a str>,
+    ) {
+        self.graphql_requests.with_label_values(&[operation]).inc();
+        self.graphql_duration
+            .with_label_values(&[operation])
+            .observe(elapsed.as_secs_f64());
+        for code in error_codes {
+            self.graphql_error(code);
+        }
+    }
+
+    /// One error answered, by its `extensions.code` (a fixed set chosen by the service).
+    pub fn graphql_error(&self, code: &str) {
+        self.graphql_errors.with_label_values(&[code]).inc();
+    }
+
+    fn http_request(&self, route: &str, status: StatusCode, elapsed: Duration) {
+        self.http_requests
+            .with_label_values(&[route, status.as_str()])
+            .inc();
+        self.http_duration
+            .with_label_values(&[route])
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// The pool's state now.
+    fn sample_pool(&self, db: &DatabaseConnection) {
+        let (size, idle, max) = match db.get_database_backend() {
+            DbBackend::Postgres => {
+                let pool = db.get_postgres_connection_pool();
+                (
+                    pool.size(),
+                    pool.num_idle(),
+                    pool.options().get_max_connections(),
+                )
+            }
+            DbBackend::Sqlite => {
+                let pool = db.get_sqlite_connection_pool();
+                (
+                    pool.size(),
+                    pool.num_idle(),
+                    pool.options().get_max_connections(),
+                )
+            }
+            _ => return,
+        };
+        let size = i64::from(size);
+        let idle = i64::try_from(idle).unwrap_or(i64::MAX);
+        self.pool.with_label_values(&["size"]).set(size);
+        self.pool.with_label_values(&["idle"]).set(idle);
+        self.pool
+            .with_label_values(&["in_use"])
+            .set((size - idle).max(0));
+        self.pool.with_label_values(&["max"]).set(i64::from(max));
+    }
+
+    /// Everything, in Prometheus' text exposition format.
+    pub fn render(&self, db: Option<&DatabaseConnection>) -> String {
+        if let Some(db) = db {
+            self.sample_pool(db);
+        }
+        let mut out = Vec::new();
+        if let Err(err) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {
+            tracing::error!(error = %err, "encoding metrics failed");
+        }
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+/// `^[A-Za-z_][A-Za-z0-9_]{0,63}$`: a GraphQL name, at most 64 characters.
+fn is_graphql_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 64
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `GET /metrics`.
+pub async fn serve_metrics(State(state): State<AppState>) -> Response {
+    let body = state.metrics.render(state.config.database.as_ref());
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// Counts every HTTP request by its route (the path pattern, never the raw path) and status.
+pub async fn track_http(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    state
+        .metrics
+        .http_request(&route, response.status(), started.elapsed());
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_labels_are_bounded() {
+        let metrics = Metrics::new();
+        assert_eq!(metrics.operation_label(None), ANONYMOUS);
+        assert_eq!(metrics.operation_label(Some("Dashboard_2")), "Dashboard_2");
+        assert_eq!(metrics.operation_label(Some("2fast")), OTHER);
+        assert_eq!(metrics.operation_label(Some("a-b")), OTHER);
+        assert_eq!(metrics.operation_label(Some(&"x".repeat(65))), OTHER);
+        assert_eq!(
+            metrics.operation_label(Some(&"x".repeat(64))),
+            "x".repeat(64)
+        );
+        for i in 0..MAX_OPERATION_NAMES {
+            metrics.operation_label(Some(&format!("Op{i}")));
+        }
+        assert_eq!(metrics.operation_label(Some("OneTooMany")), OTHER);
+        assert_eq!(metrics.operation_label(Some("Dashboard_2")), "Dashboard_2");
+    }
+}
