@@ -1,0 +1,36 @@
+-- Q3 as the service issues it: one warm request of bench/q3.graphql (100 incidents with every
+-- field, totalCount, pageInfo, municipality { kommunenummer name population(year: 2025) }).
+-- Captured with `scripts/bench --capture-sql` (log_statement = 'all' on the bench database,
+-- one request, target/bench/sql-Q3-warm.log) and written down statement by statement. The
+-- service runs these as four short transactions, each setting the row-level-security scope,
+-- plus two reference reads outside any transaction; pgbench runs them one after another.
+-- scripts/bench fills in @KOMMUNE@ and @PAGE_IDS@ (the ids of the page's 100 incidents).
+
+-- 1. The page (the service fetches first + 1 rows to know hasNextPage).
+BEGIN;
+SELECT set_config('app.municipalities', '@KOMMUNE@', true);
+SELECT "overdose_incidents"."kommunenummer", "overdose_incidents"."id", "overdose_incidents"."synthetic", "overdose_incidents"."version", "overdose_incidents"."idempotency_key", "overdose_incidents"."idempotency_fingerprint", "overdose_incidents"."created_at", "overdose_incidents"."updated_at", "overdose_incidents"."retracted_at", "overdose_incidents"."retraction_reason", "overdose_incidents"."occurred_on", "overdose_incidents"."occurred_hour", "overdose_incidents"."place_type", "overdose_incidents"."outcome", "overdose_incidents"."substance_certainty", "overdose_incidents"."naloxone_given", "overdose_incidents"."naloxone_doses", "overdose_incidents"."naloxone_given_by", "overdose_incidents"."disposition", "overdose_incidents"."age_band", "overdose_incidents"."sex", "overdose_incidents"."intent", "overdose_incidents"."follow_up_offered", "overdose_incidents"."follow_up_within_hours", "overdose_incidents"."follow_up_accepted", "overdose_incidents"."follow_up_kind", "overdose_incidents"."source", "overdose_incidents"."notes" FROM "overdose_incidents" WHERE "overdose_incidents"."kommunenummer" IN ('@KOMMUNE@') AND "overdose_incidents"."retracted_at" IS NULL AND "overdose_incidents"."kommunenummer" IN ('@KOMMUNE@') ORDER BY "overdose_incidents"."occurred_on" DESC, "overdose_incidents"."id" DESC LIMIT 101;
+COMMIT;
+
+-- 2. The access log entry for detail rows read (a write and a commit on every list request).
+BEGIN;
+SELECT set_config('app.municipalities', '@KOMMUNE@', true);
+INSERT INTO "access_log" ("kommunenummer", "id", "occurred_at", "actor", "role", "request_id", "operation", "access", "record_type", "row_count") VALUES ('@KOMMUNE@', gen_random_uuid(), now(), 'dev|dev-@KOMMUNE@-coordinator', 'coordinator', gen_random_uuid()::text, 'Q3', 'list', 'OverdoseIncident', 100);
+COMMIT;
+
+-- 3. suspectedSubstances of the page (DataLoader, one query for the 100 incidents).
+BEGIN;
+SELECT set_config('app.municipalities', '@KOMMUNE@', true);
+SELECT "incident_substances"."kommunenummer", "incident_substances"."incident_id", "incident_substances"."substance" FROM "incident_substances" WHERE "incident_substances"."kommunenummer" IN ('@KOMMUNE@') AND "incident_substances"."incident_id" IN (@PAGE_IDS@) ORDER BY "incident_substances"."substance" ASC;
+COMMIT;
+
+-- 4. totalCount.
+BEGIN;
+SELECT set_config('app.municipalities', '@KOMMUNE@', true);
+SELECT COUNT(*) AS num_items FROM (SELECT "overdose_incidents"."kommunenummer", "overdose_incidents"."id", "overdose_incidents"."synthetic", "overdose_incidents"."version", "overdose_incidents"."idempotency_key", "overdose_incidents"."idempotency_fingerprint", "overdose_incidents"."created_at", "overdose_incidents"."updated_at", "overdose_incidents"."retracted_at", "overdose_incidents"."retraction_reason", "overdose_incidents"."occurred_on", "overdose_incidents"."occurred_hour", "overdose_incidents"."place_type", "overdose_incidents"."outcome", "overdose_incidents"."substance_certainty", "overdose_incidents"."naloxone_given", "overdose_incidents"."naloxone_doses", "overdose_incidents"."naloxone_given_by", "overdose_incidents"."disposition", "overdose_incidents"."age_band", "overdose_incidents"."sex", "overdose_incidents"."intent", "overdose_incidents"."follow_up_offered", "overdose_incidents"."follow_up_within_hours", "overdose_incidents"."follow_up_accepted", "overdose_incidents"."follow_up_kind", "overdose_incidents"."source", "overdose_incidents"."notes" FROM "overdose_incidents" WHERE "overdose_incidents"."kommunenummer" IN ('@KOMMUNE@') AND "overdose_incidents"."retracted_at" IS NULL AND "overdose_incidents"."kommunenummer" IN ('@KOMMUNE@')) AS "sub_query";
+COMMIT;
+
+-- 5. municipality { name population } : the request's reference cache reads every
+-- municipality and every population figure (public tables, no transaction).
+SELECT "municipalities"."kommunenummer", "municipalities"."name", "municipalities"."valid_from", "municipalities"."valid_to", "municipalities"."synthetic" FROM "municipalities" ORDER BY "municipalities"."kommunenummer" ASC;
+SELECT "municipality_populations"."kommunenummer", "municipality_populations"."year", "municipality_populations"."population", "municipality_populations"."estimated" FROM "municipality_populations" ORDER BY "municipality_populations"."kommunenummer" ASC, "municipality_populations"."year" ASC;
