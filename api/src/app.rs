@@ -77,6 +77,7 @@ pub fn router(state: AppState) -> Router {
             "/auth/logout",
             get(routes::auth::logout).post(routes::auth::logout),
         )
+        .route("/reports/{year}/{file}", get(routes::report::download))
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .with_state(state.clone())

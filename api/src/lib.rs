@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod database;
+pub mod export;
 pub mod limits;
 pub mod metrics;
 pub mod rate_limit;

@@ -3,3 +3,4 @@
 pub mod auth;
 pub mod graphql;
 pub mod health;
+pub mod report;

@@ -44,8 +44,15 @@ const REFERENCE_TABLES: [&str; 6] = [
 ];
 
 /// The policy condition: the row's municipality is in the transaction's scope.
-const SCOPE: &str = "kommunenummer = ANY (string_to_array(\
+/// The scope as this migration first wrote it: the text comparison hides the column from the
+/// planner (see migration 14).
+pub(crate) const LEGACY_SCOPE: &str = "kommunenummer = ANY (string_to_array(\
     NULLIF(current_setting('app.municipalities', true), ''), ','))";
+
+/// The rows a transaction may see: those of the municipalities in `app.municipalities`,
+/// compared as stored (`char(4)`) so that the condition can use the indexes.
+pub(crate) const SCOPE: &str = "kommunenummer = ANY (string_to_array(\
+    NULLIF(current_setting('app.municipalities', true), ''), ',')::bpchar[])";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

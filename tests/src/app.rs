@@ -135,14 +135,6 @@ impl TestApp {
         self
     }
 
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.base_url))
-            .send()
-            .await
-            .expect("GET")
-    }
-
     /// Posts a GraphQL request and returns the HTTP status and the whole response body.
     pub async fn graphql_with_status(&self, query: &str, variables: Value) -> (u16, Value) {
         let mut request = self
@@ -156,6 +148,15 @@ impl TestApp {
         let status = response.status().as_u16();
         let body = response.json().await.expect("GraphQL response is JSON");
         (status, body)
+    }
+
+    /// Sends `GET path` with the caller's credentials.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        let mut request = self.client.get(format!("{}{path}", self.base_url));
+        if let Some(authorization) = &self.authorization {
+            request = request.header("authorization", authorization);
+        }
+        request.send().await.expect("GET")
     }
 
     /// Posts a GraphQL request and returns the whole response body.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::lifecycle::RecordEntity;
 use super::tenant::TenantDb;
@@ -205,6 +205,20 @@ async fn raise_version<C: ConnectionTrait>(conn: &C, kommunenummer: &str) -> Res
 }
 
 impl TenantDb<'_> {
+    /// The sum of a metric's monthly counts over the given municipalities: the number of
+    /// records in force for a metric that counts records.
+    pub(crate) async fn counted(&self, metric: &str, municipalities: &[String]) -> Result<u64> {
+        let select = monthly_count::Entity::find()
+            .select_only()
+            // PostgreSQL sums bigints as numeric; the cast keeps the type on both databases.
+            .column_as(Expr::cust("CAST(SUM(value) AS BIGINT)"), "total")
+            .filter(monthly_count::Column::Metric.eq(metric))
+            .filter(monthly_count::Column::Kommunenummer.is_in(municipalities.iter().cloned()))
+            .into_tuple::<Option<i64>>();
+        let total = self.read(async |txn| Ok(select.one(txn).await?)).await?;
+        Ok(total.flatten().map_or(0, |t| u64::try_from(t).unwrap_or(0)))
+    }
+
     /// Recounts a municipality's monthly counts from its detail rows, replacing what was
     /// there. For bulk loads, which skip rows that exist and so cannot count as they go.
     pub async fn rebuild_aggregates(&self, kommunenummer: &str) -> Result<()> {

@@ -70,11 +70,17 @@ fn month(date: &Value) -> String {
 async fn recount(app: &TestApp) -> Counts {
     let data = app
         .query(
-            "{ overdoseIncidents(first: 100) { nodes { occurredOn outcome suspectedSubstances } }
-               naloxoneDistributions(first: 100) { nodes { distributedOn kits recipientCategory refillReason } } }",
+            "{ overdoseIncidents(first: 100) { totalCount nodes { occurredOn outcome suspectedSubstances } }
+               naloxoneDistributions(first: 100) { totalCount nodes { distributedOn kits recipientCategory refillReason } } }",
             json!({}),
         )
         .await;
+    // An unfiltered total comes from the kept counts; it must equal the rows listed.
+    for list in ["overdoseIncidents", "naloxoneDistributions"] {
+        let listed = data[list]["nodes"].as_array().unwrap().len();
+        assert!(listed < 100, "the page holds every row");
+        assert_eq!(data[list]["totalCount"], json!(listed), "{list}");
+    }
     let mut counts = Counts::new();
     let mut add = |metric: &str, month: String, category: &str, value: i64| {
         *counts

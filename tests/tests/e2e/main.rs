@@ -14,5 +14,6 @@ mod outage;
 mod plan_admin;
 mod recording;
 mod report;
+mod report_export;
 mod row_security;
 mod sign_in;

@@ -57,7 +57,7 @@ fn flatten(period: &Value) -> Vec<Value> {
     out
 }
 
-async fn with_demo_data(backend: Backend) -> TestApp {
+pub(crate) async fn with_demo_data(backend: Backend) -> TestApp {
     let app = TestApp::spawn(backend).await;
     let options = SeedOptions {
         demo: true,
