@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 
 use chrono::{SubsecRound, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Select};
+use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter, Select};
 use uuid::Uuid;
 
 use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
 use super::tenant::TenantDb;
+use super::tenant::kommune_in;
 use crate::entity::access_log;
 use crate::error::Result;
 
@@ -63,9 +64,10 @@ impl TenantDb<'_> {
 
     fn access_log_select(&self, filter: &AccessLogFilter) -> Result<Select<access_log::Entity>> {
         let municipalities = self.narrow(filter.municipalities.as_deref(), "municipalities")?;
-        Ok(self
-            .select::<access_log::Entity>()
-            .filter(access_log::Column::Kommunenummer.is_in(municipalities)))
+        Ok(self.select::<access_log::Entity>().filter(kommune_in(
+            access_log::Column::Kommunenummer,
+            municipalities,
+        )))
     }
 
     /// The access log, newest first.

@@ -11,6 +11,7 @@ use super::lifecycle::{RecordEntity, Retraction, with_state};
 use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
 use super::records::{NewAction, RecordState, fingerprint};
 use super::tenant::TenantDb;
+use super::tenant::kommune_in;
 use crate::domain::ActionStatus;
 use crate::entity::{action, action_note, measure};
 use crate::error::{Error, Result};
@@ -69,7 +70,7 @@ impl TenantDb<'_> {
     fn action_select(&self, filter: &ActionFilter) -> Result<Select<action::Entity>> {
         let municipalities = self.narrow(filter.municipalities.as_deref(), "municipalities")?;
         let mut select = with_state(self.select::<action::Entity>(), filter.state)
-            .filter(action::Column::Kommunenummer.is_in(municipalities));
+            .filter(kommune_in(action::Column::Kommunenummer, municipalities));
         if let Some(ids) = &filter.measure_ids {
             select = select.filter(action::Column::MeasureId.is_in(ids.iter().copied()));
         }

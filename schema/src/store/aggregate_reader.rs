@@ -10,6 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::tenant::begin_in_scope;
+use super::tenant::kommune_in;
 use crate::dashboard::Versions;
 use crate::disclosure::Viewer;
 use crate::domain::ActionStatus;
@@ -78,8 +79,10 @@ impl<'a> AggregateReader<'a> {
             .filter(monthly_count::Column::Metric.eq(metric))
             .filter(monthly_count::Column::Month.between(from, to));
         if let Some(municipalities) = municipalities {
-            select = select
-                .filter(monthly_count::Column::Kommunenummer.is_in(municipalities.iter().cloned()));
+            select = select.filter(kommune_in(
+                monthly_count::Column::Kommunenummer,
+                municipalities.iter().cloned(),
+            ));
         }
         Ok(select.into_model::<MonthlyCount>().all(self.db).await?)
     }
@@ -110,7 +113,10 @@ impl<'a> AggregateReader<'a> {
                 audit_event::Column::Operation,
             ])
             .column_as(audit_event::Column::Seq.count(), "count")
-            .filter(audit_event::Column::Kommunenummer.is_in(scope.iter().cloned()))
+            .filter(kommune_in(
+                audit_event::Column::Kommunenummer,
+                scope.iter().cloned(),
+            ))
             .filter(audit_event::Column::OccurredAt.gte(from))
             .filter(audit_event::Column::OccurredAt.lt(until))
             .group_by(audit_event::Column::Kommunenummer)
@@ -136,7 +142,10 @@ impl<'a> AggregateReader<'a> {
                 action::Column::Status,
             ])
             .column_as(action::Column::Id.count(), "count")
-            .filter(action::Column::Kommunenummer.is_in(scope.iter().cloned()))
+            .filter(kommune_in(
+                action::Column::Kommunenummer,
+                scope.iter().cloned(),
+            ))
             .filter(action::Column::RetractedAt.is_null())
             .group_by(action::Column::Kommunenummer)
             .group_by(action::Column::MeasureId)

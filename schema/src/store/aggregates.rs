@@ -11,6 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::lifecycle::RecordEntity;
 use super::tenant::TenantDb;
+use super::tenant::{kommune_eq, kommune_in};
 use crate::domain::{Coded, Outcome, Substance};
 use crate::entity::{
     action, count_version, incident, incident_substance, monthly_count, naloxone_distribution,
@@ -213,7 +214,10 @@ impl TenantDb<'_> {
             // PostgreSQL sums bigints as numeric; the cast keeps the type on both databases.
             .column_as(Expr::cust("CAST(SUM(value) AS BIGINT)"), "total")
             .filter(monthly_count::Column::Metric.eq(metric))
-            .filter(monthly_count::Column::Kommunenummer.is_in(municipalities.iter().cloned()))
+            .filter(kommune_in(
+                monthly_count::Column::Kommunenummer,
+                municipalities.iter().cloned(),
+            ))
             .into_tuple::<Option<i64>>();
         let total = self.read(async |txn| Ok(select.one(txn).await?)).await?;
         Ok(total.flatten().map_or(0, |t| u64::try_from(t).unwrap_or(0)))
@@ -224,19 +228,25 @@ impl TenantDb<'_> {
     pub async fn rebuild_aggregates(&self, kommunenummer: &str) -> Result<()> {
         let txn = self.begin().await?;
         monthly_count::Entity::delete_many()
-            .filter(monthly_count::Column::Kommunenummer.eq(kommunenummer))
+            .filter(kommune_eq(
+                monthly_count::Column::Kommunenummer,
+                kommunenummer,
+            ))
             .exec(&txn)
             .await?;
         let incidents = self
             .select::<incident::Entity>()
-            .filter(incident::Column::Kommunenummer.eq(kommunenummer))
+            .filter(kommune_eq(incident::Column::Kommunenummer, kommunenummer))
             .filter(incident::Column::RetractedAt.is_null())
             .all(&txn)
             .await?;
         let mut substances: BTreeMap<uuid::Uuid, Vec<Substance>> = BTreeMap::new();
         for row in self
             .select::<incident_substance::Entity>()
-            .filter(incident_substance::Column::Kommunenummer.eq(kommunenummer))
+            .filter(kommune_eq(
+                incident_substance::Column::Kommunenummer,
+                kommunenummer,
+            ))
             .order_by_asc(incident_substance::Column::IncidentId)
             .all(&txn)
             .await?
@@ -248,7 +258,10 @@ impl TenantDb<'_> {
         }
         let distributions = self
             .select::<naloxone_distribution::Entity>()
-            .filter(naloxone_distribution::Column::Kommunenummer.eq(kommunenummer))
+            .filter(kommune_eq(
+                naloxone_distribution::Column::Kommunenummer,
+                kommunenummer,
+            ))
             .filter(naloxone_distribution::Column::RetractedAt.is_null())
             .all(&txn)
             .await?;
@@ -289,7 +302,10 @@ impl Aggregated for incident::Entity {
         row: &incident::Model,
     ) -> Result<Vec<Delta>> {
         let substances: Vec<Substance> = incident_substance::Entity::find()
-            .filter(incident_substance::Column::Kommunenummer.eq(&row.kommunenummer))
+            .filter(kommune_eq(
+                incident_substance::Column::Kommunenummer,
+                &row.kommunenummer,
+            ))
             .filter(incident_substance::Column::IncidentId.eq(row.id))
             .all(conn)
             .await?

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
 use super::reference::Reference;
 use super::tenant::{Actor, TenantDb, TenantScope};
+use super::tenant::{kommune_eq, kommune_in};
 use crate::domain::Kommunenummer;
 use crate::entity::{audit_event, audit_head};
 use crate::error::{Error, Result};
@@ -83,7 +84,7 @@ impl AuditChain {
         let touch = || {
             audit_head::Entity::update_many()
                 .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq))
-                .filter(audit_head::Column::Kommunenummer.eq(kommunenummer))
+                .filter(kommune_eq(audit_head::Column::Kommunenummer, kommunenummer))
                 .exec(txn)
         };
         if touch().await?.rows_affected == 0 {
@@ -148,7 +149,10 @@ impl AuditChain {
         audit_head::Entity::update_many()
             .col_expr(audit_head::Column::Seq, Expr::value(self.seq))
             .col_expr(audit_head::Column::Hash, Expr::value(self.hash))
-            .filter(audit_head::Column::Kommunenummer.eq(self.kommunenummer))
+            .filter(kommune_eq(
+                audit_head::Column::Kommunenummer,
+                self.kommunenummer,
+            ))
             .exec(txn)
             .await?;
         Ok(())
@@ -241,7 +245,10 @@ async fn verify_chain<C: ConnectionTrait>(
     let mut problem = None;
     'walk: loop {
         let batch = audit_event::Entity::find()
-            .filter(audit_event::Column::Kommunenummer.eq(kommunenummer))
+            .filter(kommune_eq(
+                audit_event::Column::Kommunenummer,
+                kommunenummer,
+            ))
             .filter(audit_event::Column::Seq.gte(expected_seq))
             .order_by_asc(audit_event::Column::Seq)
             .limit(VERIFY_BATCH)
@@ -322,9 +329,10 @@ fn audit_ordering() -> Ordering<audit_event::Entity> {
 impl TenantDb<'_> {
     fn audit_select(&self, filter: &AuditFilter) -> Result<Select<audit_event::Entity>> {
         let municipalities = self.narrow(filter.municipalities.as_deref(), "municipalities")?;
-        let mut select = self
-            .select::<audit_event::Entity>()
-            .filter(audit_event::Column::Kommunenummer.is_in(municipalities));
+        let mut select = self.select::<audit_event::Entity>().filter(kommune_in(
+            audit_event::Column::Kommunenummer,
+            municipalities,
+        ));
         if let Some(id) = filter.record_id {
             select = select.filter(audit_event::Column::RecordId.eq(id));
         }

@@ -15,6 +15,7 @@ use super::lifecycle::{RecordEntity, Retraction, with_state};
 use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
 use super::records::{NewIncident, RecordState, fingerprint};
 use super::tenant::TenantDb;
+use super::tenant::{kommune_eq, kommune_in};
 use crate::domain::{Outcome, PlaceType, Substance};
 use crate::entity::{incident, incident_substance};
 use crate::error::{Error, Result};
@@ -74,8 +75,9 @@ impl IncidentOrder {
 impl TenantDb<'_> {
     fn incident_select(&self, filter: &IncidentFilter) -> Result<Select<incident::Entity>> {
         let municipalities = self.narrow(filter.municipalities.as_deref(), "municipalities")?;
-        let mut select = with_state(self.select::<incident::Entity>(), filter.state)
-            .filter(incident::Column::Kommunenummer.is_in(municipalities.clone()));
+        let mut select = with_state(self.select::<incident::Entity>(), filter.state).filter(
+            kommune_in(incident::Column::Kommunenummer, municipalities.clone()),
+        );
         if let Some(from) = filter.from {
             select = select.filter(incident::Column::OccurredOn.gte(from));
         }
@@ -94,7 +96,10 @@ impl TenantDb<'_> {
                     Query::select()
                         .column(incident_substance::Column::IncidentId)
                         .from(incident_substance::Entity)
-                        .and_where(incident_substance::Column::Kommunenummer.is_in(municipalities))
+                        .and_where(kommune_in(
+                            incident_substance::Column::Kommunenummer,
+                            municipalities,
+                        ))
                         .and_where(
                             incident_substance::Column::Substance.is_in(substances.iter().copied()),
                         )
@@ -216,7 +221,10 @@ impl TenantDb<'_> {
         let mut w = self.write_for::<incident::Entity>(id).await?;
         let before = w.current::<incident::Entity>(id, seen_version).await?;
         let mut old_substances: Vec<Substance> = incident_substance::Entity::find()
-            .filter(incident_substance::Column::Kommunenummer.eq(&before.kommunenummer))
+            .filter(kommune_eq(
+                incident_substance::Column::Kommunenummer,
+                &before.kommunenummer,
+            ))
             .filter(incident_substance::Column::IncidentId.eq(id))
             .order_by_asc(incident_substance::Column::Substance)
             .all(&w.txn)
@@ -269,7 +277,10 @@ async fn replace_substances(
     substances: &[Substance],
 ) -> Result<()> {
     incident_substance::Entity::delete_many()
-        .filter(incident_substance::Column::Kommunenummer.eq(kommunenummer))
+        .filter(kommune_eq(
+            incident_substance::Column::Kommunenummer,
+            kommunenummer,
+        ))
         .filter(incident_substance::Column::IncidentId.eq(incident_id))
         .exec(txn)
         .await?;

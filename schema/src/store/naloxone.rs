@@ -16,6 +16,7 @@ use super::lifecycle::{RecordEntity, Retraction, with_state};
 use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
 use super::records::{NewNaloxoneDistribution, RecordState, fingerprint};
 use super::tenant::TenantDb;
+use super::tenant::{kommune_eq, kommune_in};
 use crate::domain::RecipientCategory;
 use crate::entity::{distribution_site, naloxone_distribution};
 use crate::error::{Error, Result};
@@ -77,7 +78,7 @@ impl TenantDb<'_> {
         use naloxone_distribution::Column;
         let municipalities = self.narrow(filter.municipalities.as_deref(), "municipalities")?;
         let mut select = with_state(self.select::<naloxone_distribution::Entity>(), filter.state)
-            .filter(Column::Kommunenummer.is_in(municipalities));
+            .filter(kommune_in(Column::Kommunenummer, municipalities));
         if let Some(from) = filter.from {
             select = select.filter(Column::DistributedOn.gte(from));
         }
@@ -150,7 +151,10 @@ impl TenantDb<'_> {
         let municipalities = self.narrow(municipalities, "municipalities")?;
         let select = self
             .select::<distribution_site::Entity>()
-            .filter(distribution_site::Column::Kommunenummer.is_in(municipalities))
+            .filter(kommune_in(
+                distribution_site::Column::Kommunenummer,
+                municipalities,
+            ))
             .order_by_asc(distribution_site::Column::Kommunenummer)
             .order_by_asc(distribution_site::Column::Name);
         self.read(async |txn| Ok(select.all(txn).await?)).await
@@ -332,7 +336,10 @@ impl TenantDb<'_> {
     ) -> Result<HashSet<Uuid>> {
         Ok(self
             .select::<distribution_site::Entity>()
-            .filter(distribution_site::Column::Kommunenummer.eq(kommunenummer))
+            .filter(kommune_eq(
+                distribution_site::Column::Kommunenummer,
+                kommunenummer,
+            ))
             .filter(distribution_site::Column::Active.eq(true))
             .all(txn)
             .await?

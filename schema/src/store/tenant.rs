@@ -1,6 +1,7 @@
 //! The tenant-scoped handle: every query it builds carries the municipality condition, and
 //! every transaction it opens carries the scope for PostgreSQL's row-level security.
 
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
     QueryFilter, Select, Statement, TransactionTrait,
@@ -84,6 +85,26 @@ tenant_owned!(
     naloxone_distribution
 );
 
+/// A kommunenummer typed as the tables store it (`char(4)`). Bound as plain text, PostgreSQL
+/// would compare the column cast to text, and no index leading with `kommunenummer` (every
+/// primary key) could serve the condition.
+fn as_stored(kommunenummer: impl Into<String>) -> Expr {
+    Func::cast_as(kommunenummer.into(), Alias::new("CHAR(4)")).into()
+}
+
+/// `column IN (…)` over municipalities, typed as stored.
+pub(crate) fn kommune_in<C: ColumnTrait>(
+    column: C,
+    municipalities: impl IntoIterator<Item = impl Into<String>>,
+) -> Expr {
+    Expr::col((column.entity_name(), column)).is_in(municipalities.into_iter().map(as_stored))
+}
+
+/// `column = …` for one municipality, typed as stored.
+pub(crate) fn kommune_eq<C: ColumnTrait>(column: C, kommunenummer: impl Into<String>) -> Expr {
+    Expr::col((column.entity_name(), column)).eq(as_stored(kommunenummer))
+}
+
 /// Opens a transaction whose row-level security scope is `municipalities`.
 pub(crate) async fn begin_in_scope(
     db: &DatabaseConnection,
@@ -128,7 +149,10 @@ impl<'a> TenantDb<'a> {
 
     /// A select over `E` limited to the municipalities in scope.
     pub(crate) fn select<E: TenantOwned>(&self) -> Select<E> {
-        E::find().filter(E::tenant_column().is_in(self.scope.municipalities.iter().cloned()))
+        E::find().filter(kommune_in(
+            E::tenant_column(),
+            self.scope.municipalities.iter().cloned(),
+        ))
     }
 
     /// Opens a transaction that carries the scope: on PostgreSQL the row-level security
