@@ -22,6 +22,7 @@ mod m20261124_000011_create_monthly_counts;
 mod m20261125_000012_create_count_versions;
 mod m20261125_000013_create_indicators;
 mod m20261126_000014_indexable_tenant_scope;
+mod m20261126_000015_create_report_submissions;
 
 pub use m20261124_000008_row_level_security::SERVICE_GROUP;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000012_create_count_versions::Migration),
             Box::new(m20261125_000013_create_indicators::Migration),
             Box::new(m20261126_000014_indexable_tenant_scope::Migration),
+            Box::new(m20261126_000015_create_report_submissions::Migration),
         ]
     }
 }

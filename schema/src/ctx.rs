@@ -84,12 +84,17 @@ pub enum Access {
     EditPlan,
     /// Read counts across municipalities, through disclosure control.
     ReadAggregates,
+    /// Submit the municipality's annual report.
+    SubmitReport,
 }
 
 impl Access {
     pub fn roles(self) -> &'static [Role] {
         match self {
-            Access::ReadActions | Access::WriteActions | Access::ReadAudit => &[Role::Coordinator],
+            Access::ReadActions
+            | Access::WriteActions
+            | Access::ReadAudit
+            | Access::SubmitReport => &[Role::Coordinator],
             Access::ReadCases | Access::WriteCases => &[Role::Coordinator, Role::Registrar],
             Access::EditPlan => &[Role::PlanAdmin],
             Access::ReadAggregates => &Role::ALL,
@@ -106,6 +111,7 @@ impl Access {
             Access::ReadAudit => "reading the audit trail",
             Access::EditPlan => "changing the plan",
             Access::ReadAggregates => "reading dashboard figures",
+            Access::SubmitReport => "submitting the annual report",
         }
     }
 }

@@ -19,3 +19,4 @@ pub mod municipality;
 pub mod naloxone_distribution;
 pub mod plan;
 pub mod population;
+pub mod report_submission;

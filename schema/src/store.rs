@@ -18,6 +18,7 @@ mod paging;
 mod plan_editor;
 mod records;
 mod reference;
+mod submissions;
 mod tenant;
 
 use std::collections::BTreeSet;
@@ -42,6 +43,7 @@ pub use reference::{
     FocusArea, Indicator, Measure, Municipality, NewFocusArea, NewIndicator, NewMeasure,
     NewMunicipality, Plan, Population, Reference,
 };
+pub use submissions::Submission;
 pub use tenant::{Actor, TenantDb, TenantScope};
 
 use crate::ctx::{Access, Caller, RequestContext};

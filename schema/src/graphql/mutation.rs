@@ -5,6 +5,7 @@ mod actions;
 mod incidents;
 mod naloxone;
 mod plan;
+mod report;
 
 use async_graphql::{ID, InputObject, MaybeUndefined, MergedObject};
 use chrono::{SubsecRound, Utc};
@@ -21,6 +22,7 @@ pub struct Mutation(
     incidents::IncidentMutation,
     naloxone::NaloxoneMutation,
     plan::PlanMutation,
+    report::ReportMutation,
 );
 
 /// Retracts a record: it stays in the history with the reason, and leaves the statistics.

@@ -18,4 +18,4 @@ pub use incident::IncidentNode;
 pub use municipality::MunicipalityNode;
 pub use naloxone::{NaloxoneNode, SiteNode};
 pub use plan::{FocusAreaNode, IndicatorNode, MeasureNode, PlanNode};
-pub use report::{AnnualReport, year_range};
+pub use report::{AnnualReport, ReportSubmission, year_range};

@@ -82,7 +82,8 @@ tenant_owned!(
     distribution_site,
     incident,
     incident_substance,
-    naloxone_distribution
+    naloxone_distribution,
+    report_submission
 );
 
 /// A kommunenummer typed as the tables store it (`char(4)`). Bound as plain text, PostgreSQL

@@ -32,13 +32,14 @@ const TABLES: [(&str, &str); 14] = [
     ("monthly_counts", "kommunenummer, metric, month, category"),
 ];
 
-/// Tables that are not seed content: the logs, which grow through use, and the counts'
-/// versions, which move with every recount.
-const OPERATIONAL_TABLES: [&str; 4] = [
+/// Tables that are not seed content: the logs and submitted reports, which grow through use,
+/// and the counts' versions, which move with every recount.
+const OPERATIONAL_TABLES: [&str; 5] = [
     "access_log",
     "audit_events",
     "audit_heads",
     "count_versions",
+    "report_submissions",
 ];
 
 async fn motgift(db: &TestDb, args: &[&str]) {

@@ -384,6 +384,8 @@ fn cases(k: &Kristiansund, m: &Molde) -> Vec<Case> {
         mutate("Mutation.updateFocusArea", Refused, json!({ "id": k.focus_area, "name": "Molde" })),
         mutate("Mutation.createMeasure", Refused, new_measure),
         mutate("Mutation.updateMeasure", Refused, only_molde),
+        query("Mutation.submitAnnualReport", Refused,
+            "mutation { submitAnnualReport(year: 2025, municipality: \"1505\") { version } }", none()),
     ];
 
     // Lists: Kristiansund, alone or beside Molde, is refused; without it, Molde's rows only.

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 on_both_databases!(
     the_report_has_every_section_and_the_dashboards_figures,
     a_bad_year_or_municipality_is_refused_with_its_field,
+    a_submitted_report_keeps_its_figures_and_shows_later_changes,
 );
 
 const REPORT: &str = "query($municipality: String) {
@@ -196,4 +197,108 @@ async fn a_bad_year_or_municipality_is_refused_with_its_field(backend: Backend) 
         .graphql("{ annualReport(year: 2025) { year } }", json!({}))
         .await;
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+}
+
+const SUBMITTED: &str = "query { annualReport(year: 2025, municipality: \"1506\") {
+    incidents { key rows { kommunenummer category value } }
+    submission { version submittedBy role submittedAt
+      tables { key rows { kommunenummer category value } }
+      changedSinceSubmission { key kommunenummer category submitted current difference } } } }";
+
+/// Molde's total in a table, from its rows.
+fn total(tables: &Value, key: &str) -> u64 {
+    let table = tables
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == key)
+        .unwrap_or_else(|| panic!("table {key}"));
+    table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kommunenummer"] == "1506" && r["category"].is_null())
+        .and_then(|r| r["value"].as_u64())
+        .expect("Molde's total")
+}
+
+async fn a_submitted_report_keeps_its_figures_and_shows_later_changes(backend: Backend) {
+    let app = with_demo_data(backend).await;
+    let molde = app.clone().with_caller("1506:coordinator");
+    let submit = "mutation { submitAnnualReport(year: 2025) { version submittedBy
+        tables { key } changedSinceSubmission { key } } }";
+    let first = molde.query(submit, json!({})).await;
+    assert_eq!(first["submitAnnualReport"]["version"], 1);
+    assert_eq!(
+        first["submitAnnualReport"]["changedSinceSubmission"],
+        json!([])
+    );
+    let before = molde.query(SUBMITTED, json!({})).await["annualReport"].clone();
+    let submitted_total = total(&before["incidents"], "incidents");
+
+    // A late registration in 2025 after the report was submitted.
+    molde
+        .query(
+            "mutation($i: CreateOverdoseIncidentInput!) { createOverdoseIncident(input: $i) { id } }",
+            json!({ "i": { "occurredOn": "2025-06-10", "placeType": "PRIVATE_HOME",
+                "outcome": "NON_FATAL", "suspectedSubstances": ["HEROIN"], "naloxoneGiven": "NO",
+                "disposition": "TREATED_ON_SCENE", "ageBand": "AGE_35_44", "sex": "FEMALE",
+                "followUpOffered": "YES", "source": "MUNICIPAL_SERVICE" } }),
+        )
+        .await;
+    let after = molde.query(SUBMITTED, json!({})).await["annualReport"].clone();
+    let submission = &after["submission"];
+    assert_eq!(
+        total(&after["incidents"], "incidents"),
+        submitted_total + 1,
+        "the live report"
+    );
+    assert_eq!(
+        total(&submission["tables"], "incidents"),
+        submitted_total,
+        "the submitted figures stay as they were"
+    );
+    assert_eq!(submission["version"], 1);
+    assert_eq!(submission["role"], "coordinator");
+    let changes = submission["changedSinceSubmission"].as_array().unwrap();
+    let change = changes
+        .iter()
+        .find(|c| {
+            c["key"] == "incidents" && c["kommunenummer"] == "1506" && c["category"].is_null()
+        })
+        .unwrap_or_else(|| panic!("the total shows as changed: {changes:#?}"));
+    assert_eq!(change["submitted"], json!(submitted_total));
+    assert_eq!(change["current"], json!(submitted_total + 1));
+    assert_eq!(change["difference"], 1);
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["key"] == "incidentsByOutcome" && c["category"] == "NON_FATAL"),
+        "{changes:#?}"
+    );
+
+    // Submitting again adds a version with nothing changed since.
+    let second = molde.query(submit, json!({})).await;
+    assert_eq!(second["submitAnnualReport"]["version"], 2);
+    assert_eq!(
+        second["submitAnnualReport"]["changedSinceSubmission"],
+        json!([])
+    );
+
+    // Only Molde's coordinator submits Molde's report, and only Molde sees its submission.
+    let kristiansund = app.clone().with_caller("1505:coordinator");
+    let foreign = kristiansund
+        .graphql(
+            "mutation { submitAnnualReport(year: 2025, municipality: \"1506\") { version } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&foreign), "FORBIDDEN");
+    let registrar = app.clone().with_caller("1506:registrar");
+    assert_eq!(
+        error_code(&registrar.graphql(submit, json!({})).await),
+        "FORBIDDEN"
+    );
+    let read = kristiansund.query(SUBMITTED, json!({})).await;
+    assert_eq!(read["annualReport"]["submission"], Value::Null);
 }

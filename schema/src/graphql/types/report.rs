@@ -46,6 +46,13 @@ impl AnnualReport {
         }
     }
 
+    /// The figure tables as submitted and compared: incidents, then naloxone.
+    pub(crate) async fn figures(&self, ctx: &Context<'_>) -> Result<Vec<ReportTable>> {
+        let mut all = self.tables(ctx, &INCIDENT_TABLES).await?;
+        all.extend(self.tables(ctx, &NALOXONE_TABLES).await?);
+        Ok(all)
+    }
+
     async fn tables(
         &self,
         ctx: &Context<'_>,
@@ -87,7 +94,7 @@ impl AnnualReport {
 }
 
 /// A table of the report: each figure of the year beside the year before.
-#[derive(SimpleObject, serde::Serialize)]
+#[derive(Clone, SimpleObject, serde::Serialize, serde::Deserialize)]
 pub struct ReportTable {
     /// The dashboard panel it comes from, such as `incidentsByOutcome`.
     key: String,
@@ -98,7 +105,8 @@ pub struct ReportTable {
     rows: Vec<ReportRow>,
 }
 
-#[derive(SimpleObject, serde::Serialize)]
+#[derive(Clone, SimpleObject, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ReportRow {
     /// The municipality, or null for a joint figure.
     kommunenummer: Option<String>,
@@ -338,6 +346,16 @@ impl AnnualReport {
         self.data_quality_of(ctx).await.extend()
     }
 
+    /// The latest submission of a municipality's report for the year, with the figures as
+    /// submitted and what has changed since: null for the joint report, when the report has not
+    /// been submitted, and for callers who cannot read the municipality's records.
+    async fn submission(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<ReportSubmission>> {
+        self.submission_of(ctx).await.extend()
+    }
+
     /// How the figures are made (bokmål).
     async fn method_notes(&self, ctx: &Context<'_>) -> Vec<String> {
         let threshold = ctx
@@ -357,6 +375,27 @@ impl AnnualReport {
 }
 
 impl AnnualReport {
+    async fn submission_of(&self, ctx: &Context<'_>) -> Result<Option<ReportSubmission>> {
+        let Some(k) = &self.municipality else {
+            return Ok(None);
+        };
+        let store = ctx.data_unchecked::<Store>();
+        let Ok(tenant) = store.tenant(ctx.data_unchecked::<RequestContext>(), Access::ReadCases)
+        else {
+            return Ok(None);
+        };
+        if !tenant.scope().contains(k) {
+            return Ok(None);
+        }
+        let Some(submission) = tenant.latest_submission(k, self.year).await? else {
+            return Ok(None);
+        };
+        let submitted: Vec<ReportTable> =
+            serde_json::from_value(submission.figures.clone()).unwrap_or_default();
+        let current = self.figures(ctx).await?;
+        Ok(Some(ReportSubmission::new(submission, submitted, &current)))
+    }
+
     async fn measures_of(&self, ctx: &Context<'_>) -> Result<Vec<ReportMeasure>> {
         let rows = self.dashboard.rows();
         let store = ctx.data_unchecked::<Store>();
@@ -515,5 +554,76 @@ fn in_year(action: &action::Model, from: NaiveDate, to: NaiveDate) -> bool {
             action.status,
             ActionStatus::InProgress | ActionStatus::Continuous | ActionStatus::Delayed
         ),
+    }
+}
+
+/// A report as it was submitted, and what has changed since.
+#[derive(SimpleObject)]
+pub struct ReportSubmission {
+    /// 1 for the year's first submission, then 2, …
+    version: i32,
+    submitted_at: chrono::DateTime<chrono::Utc>,
+    /// The submitter's subject (never a name) and the role it acted in.
+    submitted_by: String,
+    role: String,
+    /// The figure tables as they were submitted.
+    tables: Vec<ReportTable>,
+    /// Figures that differ now from what was submitted (corrections, retractions and late
+    /// registrations since).
+    changed_since_submission: Vec<ReportChange>,
+}
+
+/// A figure that has changed since the report was submitted.
+#[derive(SimpleObject)]
+pub struct ReportChange {
+    key: String,
+    title: String,
+    kommunenummer: Option<String>,
+    category: Option<String>,
+    label: String,
+    submitted: Option<u64>,
+    current: Option<u64>,
+    /// Current minus submitted; null when either is suppressed.
+    difference: Option<i64>,
+}
+
+impl ReportSubmission {
+    pub(crate) fn new(
+        submission: crate::store::Submission,
+        submitted: Vec<ReportTable>,
+        current: &[ReportTable],
+    ) -> Self {
+        let mut changes = Vec::new();
+        for table in &submitted {
+            let Some(now) = current.iter().find(|t| t.key == table.key) else {
+                continue;
+            };
+            for (then, now) in table.rows.iter().zip(&now.rows) {
+                if then.value != now.value {
+                    let difference = then
+                        .value
+                        .zip(now.value)
+                        .and_then(|(a, b)| Some(i64::try_from(b).ok()? - i64::try_from(a).ok()?));
+                    changes.push(ReportChange {
+                        key: table.key.clone(),
+                        title: table.title.clone(),
+                        kommunenummer: then.kommunenummer.clone(),
+                        category: then.category.clone(),
+                        label: then.label.clone(),
+                        submitted: then.value,
+                        current: now.value,
+                        difference,
+                    });
+                }
+            }
+        }
+        Self {
+            version: submission.version,
+            submitted_at: submission.submitted_at,
+            submitted_by: submission.submitted_by,
+            role: submission.role,
+            tables: submitted,
+            changed_since_submission: changes,
+        }
     }
 }
