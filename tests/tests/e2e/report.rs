@@ -236,14 +236,21 @@ async fn a_submitted_report_keeps_its_figures_and_shows_later_changes(backend: B
     let before = molde.query(SUBMITTED, json!({})).await["annualReport"].clone();
     let submitted_total = total(&before["incidents"], "incidents");
 
-    // A late registration in 2025 after the report was submitted.
-    molde
+    // A late registration in 2025 after the report was submitted, then a correction of it.
+    let created = molde
         .query(
             "mutation($i: CreateOverdoseIncidentInput!) { createOverdoseIncident(input: $i) { id } }",
             json!({ "i": { "occurredOn": "2025-06-10", "placeType": "PRIVATE_HOME",
                 "outcome": "NON_FATAL", "suspectedSubstances": ["HEROIN"], "naloxoneGiven": "NO",
                 "disposition": "TREATED_ON_SCENE", "ageBand": "AGE_35_44", "sex": "FEMALE",
                 "followUpOffered": "YES", "source": "MUNICIPAL_SERVICE" } }),
+        )
+        .await["createOverdoseIncident"]["id"]
+        .clone();
+    molde
+        .query(
+            "mutation($i: CorrectOverdoseIncidentInput!) { correctOverdoseIncident(input: $i) { id } }",
+            json!({ "i": { "id": created, "version": 1, "placeType": "SHELTER" } }),
         )
         .await;
     let after = molde.query(SUBMITTED, json!({})).await["annualReport"].clone();
