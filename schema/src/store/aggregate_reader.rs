@@ -1,11 +1,12 @@
 //! Reads for dashboards across municipalities: counts only, never a detail row. What a caller
 //! may see of them is decided by disclosure control, with the caller as the viewer.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -128,6 +129,57 @@ impl<'a> AggregateReader<'a> {
         Ok(counts)
     }
 
+    /// Actions in force per municipality, measure and status as they stood at `until`, from
+    /// the actions and their audit trails, in a scope of exactly the municipalities asked
+    /// for; only the counts are handed out.
+    pub async fn action_counts_at(
+        &self,
+        municipalities: &[String],
+        until: DateTime<Utc>,
+    ) -> Result<Vec<ActionCount>> {
+        let scope = sorted(municipalities);
+        let txn = begin_in_scope(self.db, &scope).await?;
+        let actions = action::Entity::find()
+            .filter(kommune_in(
+                action::Column::Kommunenummer,
+                scope.iter().cloned(),
+            ))
+            .all(&txn)
+            .await?;
+        let events = audit_event::Entity::find()
+            .filter(kommune_in(
+                audit_event::Column::Kommunenummer,
+                scope.iter().cloned(),
+            ))
+            .filter(audit_event::Column::RecordType.eq("Action"))
+            .order_by_asc(audit_event::Column::Seq)
+            .all(&txn)
+            .await?;
+        txn.commit().await?;
+        let mut by_action: HashMap<Uuid, Vec<&audit_event::Model>> = HashMap::new();
+        for event in &events {
+            by_action.entry(event.record_id).or_default().push(event);
+        }
+        let mut counts: BTreeMap<(String, Uuid, ActionStatus), i64> = BTreeMap::new();
+        for row in &actions {
+            let events = by_action.get(&row.id).map_or(&[][..], Vec::as_slice);
+            if let Some((status, false)) = state_at(row, events, until) {
+                *counts
+                    .entry((row.kommunenummer.clone(), row.measure_id, status))
+                    .or_default() += 1;
+            }
+        }
+        Ok(counts
+            .into_iter()
+            .map(|((kommunenummer, measure_id, status), count)| ActionCount {
+                kommunenummer,
+                measure_id,
+                status,
+                count,
+            })
+            .collect())
+    }
+
     /// Actions in force per municipality, measure and status. Actions are rows of their
     /// municipality, so this reads them in a scope of exactly the municipalities asked for and
     /// hands out only the counts.
@@ -155,6 +207,30 @@ impl<'a> AggregateReader<'a> {
             .await?;
         txn.commit().await?;
         Ok(counts)
+    }
+}
+
+/// An action's state at a moment, from its audit trail: the last change before it, or the
+/// state the first change after it started from; without any change, the row as it is.
+fn state_at(
+    row: &action::Model,
+    events: &[&audit_event::Model],
+    until: DateTime<Utc>,
+) -> Option<(ActionStatus, bool)> {
+    let from_json = |state: &serde_json::Value| -> Option<(ActionStatus, bool)> {
+        let status = serde_json::from_value(state.get("status")?.clone()).ok()?;
+        let retracted = !state
+            .get("retracted_at")
+            .is_none_or(serde_json::Value::is_null);
+        Some((status, retracted))
+    };
+    let before = events.iter().rev().find(|e| e.occurred_at < until);
+    let after = events.iter().find(|e| e.occurred_at >= until);
+    match (before, after) {
+        (Some(last), _) => last.after.as_ref().and_then(from_json),
+        (None, Some(first)) => first.before.as_ref().and_then(from_json),
+        (None, None) => (row.created_at < until)
+            .then_some((row.status, row.retracted_at.is_some_and(|t| t < until))),
     }
 }
 

@@ -10,6 +10,7 @@ on_both_databases!(
     the_report_has_every_section_and_the_dashboards_figures,
     a_bad_year_or_municipality_is_refused_with_its_field,
     a_submitted_report_keeps_its_figures_and_shows_later_changes,
+    measures_stand_as_they_did_when_the_year_ended,
 );
 
 const REPORT: &str = "query($municipality: String) {
@@ -308,4 +309,68 @@ async fn a_submitted_report_keeps_its_figures_and_shows_later_changes(backend: B
     );
     let read = kristiansund.query(SUBMITTED, json!({})).await;
     assert_eq!(read["annualReport"]["submission"], Value::Null);
+}
+
+/// Molde's actions by status on a measure, in a year's report.
+async fn statuses(app: &TestApp, year: i32, code: &str) -> Value {
+    let data = app
+        .query(
+            &format!(
+                "{{ annualReport(year: {year}, municipality: \"1506\") {{
+                   measures {{ measure {{ code }} actionsByStatus {{ status count }} }} }} }}"
+            ),
+            json!({}),
+        )
+        .await;
+    data["annualReport"]["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["measure"]["code"] == code)
+        .map(|m| m["actionsByStatus"].clone())
+        .unwrap_or_else(|| panic!("measure {code} in {year}"))
+}
+
+async fn measures_stand_as_they_did_when_the_year_ended(backend: Backend) {
+    let app = with_demo_data(backend).await;
+    let molde = app.clone().with_caller("1506:coordinator");
+    let listed = molde
+        .query(
+            "{ actions(first: 100) { nodes { id version status createdAt measure { code } } } }",
+            json!({}),
+        )
+        .await;
+    // An action recorded before 2025 ended, not yet completed.
+    let action = listed["actions"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["createdAt"].as_str() < Some("2025-12-01") && a["status"] != "COMPLETED")
+        .expect("a demo action from before 2025 ended")
+        .clone();
+    let code = action["measure"]["code"].as_str().unwrap().to_owned();
+    let year_end = statuses(&molde, 2025, &code).await;
+
+    // Completed now, in 2026: the 2025 report still shows how it stood then.
+    molde
+        .query(
+            "mutation($i: UpdateActionInput!) { updateAction(input: $i) { id } }",
+            json!({ "i": { "id": action["id"], "version": action["version"],
+                "status": "COMPLETED", "actualEnd": "2026-11-01" } }),
+        )
+        .await;
+    assert_eq!(
+        statuses(&molde, 2025, &code).await,
+        year_end,
+        "as the year ended"
+    );
+    let now = statuses(&molde, 2026, &code).await;
+    assert_ne!(now, year_end, "the 2026 report has the change");
+    assert!(
+        now.as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["status"] == "COMPLETED"),
+        "{now}"
+    );
 }

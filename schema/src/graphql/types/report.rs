@@ -161,10 +161,11 @@ pub struct ReportMeasure {
     focus_area: FocusAreaNode,
     measure: MeasureNode,
     kommunenummer: String,
-    /// The measure's state from its actions in force: `NOT_STARTED` without any, else the
-    /// most pressing of theirs (delayed, in progress, continuous, completed, cancelled).
+    /// The measure's state when the year ended, from its actions in force then (as the audit
+    /// trail shows them): `NOT_STARTED` without any, else the most pressing of theirs
+    /// (delayed, in progress, continuous, completed, cancelled).
     status: ActionStatus,
-    /// Actions in force by status.
+    /// Actions in force when the year ended, by their status then.
     actions_by_status: Vec<StatusCount>,
     /// The actions done or under way in the year; null for a municipality whose actions the
     /// caller may not read.
@@ -400,7 +401,11 @@ impl AnnualReport {
         let rows = self.dashboard.rows();
         let store = ctx.data_unchecked::<Store>();
         let request = ctx.data_unchecked::<RequestContext>();
-        let counts = store.aggregates(request)?.action_counts(rows).await?;
+        // As the actions stood when the year ended.
+        let counts = store
+            .aggregates(request)?
+            .action_counts_at(rows, start_of_year(self.year + 1))
+            .await?;
         let plan = responsibilities(ctx, rows).await?;
         // Detail rows only for the caller's own municipalities (and logged as such).
         let own_actions: Option<Vec<action::Model>> =
@@ -525,6 +530,17 @@ impl AnnualReport {
             months_without_records,
         })
     }
+}
+
+/// Midnight on 1 January in Oslo, as UTC.
+fn start_of_year(year: i32) -> chrono::DateTime<chrono::Utc> {
+    let midnight = NaiveDate::from_ymd_opt(year, 1, 1)
+        .unwrap_or_default()
+        .into();
+    Oslo.from_local_datetime(&midnight)
+        .earliest()
+        .map(|t| t.to_utc())
+        .unwrap_or_default()
 }
 
 /// The range of a year, by year.
