@@ -136,6 +136,21 @@ impl Authenticator {
     /// The caller of a request: `None` without credentials, an error for bad ones. A bearer
     /// token wins over a session cookie; a session cookie needs the CSRF header too.
     pub async fn caller(&self, headers: &HeaderMap) -> Result<Option<Caller>, AuthError> {
+        self.caller_checked(headers, true).await
+    }
+
+    /// The caller of a page a browser opens by following a link (`GET`, changing nothing):
+    /// the session cookie alone is enough there, since it is `SameSite=Strict` and so never
+    /// sent with another site's requests, and a link cannot carry the CSRF header.
+    pub async fn page_caller(&self, headers: &HeaderMap) -> Result<Option<Caller>, AuthError> {
+        self.caller_checked(headers, false).await
+    }
+
+    async fn caller_checked(
+        &self,
+        headers: &HeaderMap,
+        needs_csrf: bool,
+    ) -> Result<Option<Caller>, AuthError> {
         let Some(value) = headers.get(AUTHORIZATION) else {
             let Some(session) =
                 browser::cookie_value(headers, browser::SESSION_COOKIE).filter(|s| !s.is_empty())
@@ -146,7 +161,7 @@ impl Authenticator {
             let sent = headers
                 .get(browser::CSRF_HEADER)
                 .and_then(|v| v.to_str().ok());
-            if csrf.is_none() || csrf != sent {
+            if needs_csrf && (csrf.is_none() || csrf != sent) {
                 return Err(AuthError::CrossSite);
             }
             return self.verify(session).await.map(Some);

@@ -28,7 +28,7 @@ pub async fn download(
     Path((year, file)): Path<(i32, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let caller = match state.config.auth.caller(&headers).await {
+    let caller = match state.config.auth.page_caller(&headers).await {
         Ok(caller) => caller,
         Err(err) => return refused(&err),
     };

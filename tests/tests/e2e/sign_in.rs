@@ -361,6 +361,21 @@ async fn browser_sign_in_with_pkce_ends_in_a_working_session() {
         .await
         .unwrap();
     assert!(page.contains(cookies["motgift_csrf"].as_str()));
+    // The printable report opens from a link with the session alone.
+    let report = service
+        .get(format!("{base}/reports/2025/1506.html"))
+        .header(COOKIE, &jar)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(report.status(), 200);
+    assert!(
+        report
+            .text()
+            .await
+            .unwrap()
+            .contains("<h1>Årsrapport 2025: Molde</h1>")
+    );
 
     let logout = service
         .get(format!("{base}/auth/logout"))
