@@ -125,6 +125,26 @@ pub(crate) async fn enable_tenant_security(
         .map(|_| ())
 }
 
+/// Lets the service read every row of `table` whatever the transaction's scope (permissive
+/// policies add up), for tables that hold counts, never a record's content. Writing stays in
+/// scope.
+pub(crate) async fn readable_in_every_scope(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    policy: &str,
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    manager
+        .get_connection()
+        .execute_unprepared(&format!(
+            "CREATE POLICY {policy} ON {table} FOR SELECT USING (true)"
+        ))
+        .await
+        .map(|_| ())
+}
+
 pub(crate) async fn disable_tenant_security(
     manager: &SchemaManager<'_>,
     table: &str,

@@ -7,10 +7,9 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 use crate::columns::kommunenummer;
-use crate::m20261124_000008_row_level_security::enable_tenant_security;
+use crate::m20261124_000008_row_level_security::{enable_tenant_security, readable_in_every_scope};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -58,16 +57,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         enable_tenant_security(manager, "monthly_counts", "SELECT, INSERT, UPDATE, DELETE").await?;
-        // Permissive policies add up: counts are readable in every scope.
-        if manager.get_database_backend() == DbBackend::Postgres {
-            manager
-                .get_connection()
-                .execute_unprepared(
-                    "CREATE POLICY counts_readable ON monthly_counts FOR SELECT USING (true)",
-                )
-                .await?;
-        }
-        Ok(())
+        readable_in_every_scope(manager, "monthly_counts", "counts_readable").await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -4,10 +4,9 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 use crate::columns::kommunenummer;
-use crate::m20261124_000008_row_level_security::enable_tenant_security;
+use crate::m20261124_000008_row_level_security::{enable_tenant_security, readable_in_every_scope};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -32,16 +31,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         enable_tenant_security(manager, "count_versions", "SELECT, INSERT, UPDATE").await?;
-        // Like the counts themselves, versions are readable in every scope.
-        if manager.get_database_backend() == DbBackend::Postgres {
-            manager
-                .get_connection()
-                .execute_unprepared(
-                    "CREATE POLICY versions_readable ON count_versions FOR SELECT USING (true)",
-                )
-                .await?;
-        }
-        Ok(())
+        readable_in_every_scope(manager, "count_versions", "versions_readable").await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

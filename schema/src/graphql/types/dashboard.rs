@@ -406,15 +406,6 @@ pub struct IndicatorValue {
 }
 
 impl IndicatorValue {
-    fn new(
-        indicator: &Indicator,
-        kommunenummer: Option<&str>,
-        cell: &CountCell,
-        value: Option<f64>,
-    ) -> Self {
-        Self::of(indicator, kommunenummer, value, cell.suppressed)
-    }
-
     fn of(
         indicator: &Indicator,
         kommunenummer: Option<&str>,
@@ -582,17 +573,14 @@ impl Pick {
                 (cells, joint)
             }
         };
+        // The joint cell names no municipality.
         row_cells
             .iter()
+            .chain(std::iter::once(&joint))
             .map(|cell| {
-                IndicatorValue::new(indicator, cell.kommunenummer.as_deref(), cell, take(cell))
+                let k = cell.kommunenummer.as_deref();
+                IndicatorValue::of(indicator, k, take(cell), cell.suppressed)
             })
-            .chain(std::iter::once(IndicatorValue::new(
-                indicator,
-                None,
-                &joint,
-                take(&joint),
-            )))
             .collect()
     }
 }

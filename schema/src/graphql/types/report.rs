@@ -134,13 +134,7 @@ impl ReportRow {
             .and_then(|c| labels.get(c).copied())
             .unwrap_or("I alt")
             .to_owned();
-        let change = match (now.value, before.value) {
-            (Some(a), Some(b)) => i64::try_from(a)
-                .ok()
-                .zip(i64::try_from(b).ok())
-                .map(|(a, b)| a - b),
-            _ => None,
-        };
+        let change = difference(before.value, now.value);
         Self {
             kommunenummer: now.kommunenummer,
             category: now.category,
@@ -408,24 +402,20 @@ impl AnnualReport {
             .await?;
         let plan = responsibilities(ctx, rows).await?;
         // Detail rows only for the caller's own municipalities (and logged as such).
-        let own_actions: Option<Vec<action::Model>> =
-            match store.tenant(request, Access::ReadActions) {
-                Ok(tenant) => {
-                    let ids: Vec<Uuid> = plan.iter().map(|(_, m, _)| m.id).collect();
-                    let all = tenant.actions_of_measures(&ids).await?;
-                    Some(
-                        all.into_iter()
-                            .filter(|a| rows.contains(&a.kommunenummer))
-                            .collect(),
-                    )
-                }
-                Err(_) => None,
-            };
-        let readable = |k: &str| {
-            store
-                .tenant(request, Access::ReadActions)
-                .is_ok_and(|t| t.scope().contains(k))
+        let tenant = store.tenant(request, Access::ReadActions).ok();
+        let own_actions: Option<Vec<action::Model>> = match &tenant {
+            Some(tenant) => {
+                let ids: Vec<Uuid> = plan.iter().map(|(_, m, _)| m.id).collect();
+                let all = tenant.actions_of_measures(&ids).await?;
+                Some(
+                    all.into_iter()
+                        .filter(|a| rows.contains(&a.kommunenummer))
+                        .collect(),
+                )
+            }
+            None => None,
         };
+        let readable = |k: &str| tenant.as_ref().is_some_and(|t| t.scope().contains(k));
         let (year_start, year_end) = (self.dashboard.range().from, self.dashboard.range().to);
         let mut out = Vec::new();
         for (area, measure, responsible) in plan {
@@ -472,19 +462,9 @@ impl AnnualReport {
         let rows = self.dashboard.rows();
         let store = ctx.data_unchecked::<Store>();
         let request = ctx.data_unchecked::<RequestContext>();
-        let start = |year: i32| {
-            Oslo.from_local_datetime(
-                &NaiveDate::from_ymd_opt(year, 1, 1)
-                    .unwrap_or_default()
-                    .into(),
-            )
-            .earliest()
-            .map(|t| t.to_utc())
-            .unwrap_or_default()
-        };
         let changes = store
             .aggregates(request)?
-            .change_counts(rows, start(self.year), start(self.year + 1))
+            .change_counts(rows, start_of_year(self.year), start_of_year(self.year + 1))
             .await?;
         let count_of = |operations: &[&str]| {
             rows.iter()
@@ -530,6 +510,11 @@ impl AnnualReport {
             months_without_records,
         })
     }
+}
+
+/// `to` minus `from`; `None` when either is suppressed.
+fn difference(from: Option<u64>, to: Option<u64>) -> Option<i64> {
+    Some(i64::try_from(to?).ok()? - i64::try_from(from?).ok()?)
 }
 
 /// Midnight on 1 January in Oslo, as UTC.
@@ -616,10 +601,7 @@ impl ReportSubmission {
             };
             for (then, now) in table.rows.iter().zip(&now.rows) {
                 if then.value != now.value {
-                    let difference = then
-                        .value
-                        .zip(now.value)
-                        .and_then(|(a, b)| Some(i64::try_from(b).ok()? - i64::try_from(a).ok()?));
+                    let difference = difference(then.value, now.value);
                     changes.push(ReportChange {
                         key: table.key.clone(),
                         title: table.title.clone(),
