@@ -23,6 +23,7 @@ mod m20261125_000012_create_count_versions;
 mod m20261125_000013_create_indicators;
 mod m20261126_000014_indexable_tenant_scope;
 mod m20261126_000015_create_report_submissions;
+mod m20261127_000016_create_reference_version;
 
 pub use m20261124_000008_row_level_security::SERVICE_GROUP;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000013_create_indicators::Migration),
             Box::new(m20261126_000014_indexable_tenant_scope::Migration),
             Box::new(m20261126_000015_create_report_submissions::Migration),
+            Box::new(m20261127_000016_create_reference_version::Migration),
         ]
     }
 }

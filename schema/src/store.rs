@@ -18,10 +18,12 @@ mod paging;
 mod plan_editor;
 mod records;
 mod reference;
+mod reference_data;
 mod submissions;
 mod tenant;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
@@ -43,6 +45,7 @@ pub use reference::{
     FocusArea, Indicator, Measure, Municipality, NewFocusArea, NewIndicator, NewMeasure,
     NewMunicipality, Plan, Population, Reference,
 };
+pub use reference_data::ReferenceData;
 pub use submissions::Submission;
 pub use tenant::{Actor, TenantDb, TenantScope};
 
@@ -76,6 +79,7 @@ fn authorise(ctx: &RequestContext, access: Access) -> Result<(&Caller, Actor)> {
 pub struct Store {
     db: DatabaseConnection,
     disclosure_threshold: u64,
+    reference_data: Arc<reference_data::ReferenceCell>,
 }
 
 impl Store {
@@ -83,6 +87,7 @@ impl Store {
         Self {
             db,
             disclosure_threshold: DEFAULT_THRESHOLD,
+            reference_data: Arc::default(),
         }
     }
 
@@ -107,9 +112,15 @@ impl Store {
             .map_err(Error::from)
     }
 
-    /// Public reference data: municipalities, populations and the shared plan.
+    /// Writes of public reference data: municipalities, populations and the shared plan.
     pub fn reference(&self) -> Reference<'_> {
         Reference::new(&self.db)
+    }
+
+    /// Public reference data as it is now, from the process's copy while the database's
+    /// reference version is unchanged (one small read).
+    pub async fn reference_data(&self) -> Result<Arc<ReferenceData>> {
+        self.reference_data.current(&self.db).await
     }
 
     /// The caller's municipality data, for what `access` needs. Anonymous requests get

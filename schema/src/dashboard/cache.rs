@@ -1,9 +1,8 @@
 //! Published panels, kept and reused while the counts behind them are unchanged. Every change
 //! to a municipality's counts raises its count version in the same transaction, so a panel is
-//! reused only when the versions of all its municipalities are what they were when it was
+//! reused only when the versions of its municipalities are what they were when it was
 //! published: exact on every instance of the service, with one small read per request.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use lru::LruCache;
@@ -11,21 +10,13 @@ use lru::LruCache;
 use super::panel::Panel;
 use super::period::Range;
 
-/// The count version of each municipality that has counts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Versions(HashMap<String, i64>);
-
-impl Versions {
-    pub fn new(versions: impl IntoIterator<Item = (String, i64)>) -> Self {
-        Self(versions.into_iter().collect())
-    }
-
-    /// The versions of `rows`, in order; zero for a municipality without counts.
-    pub fn of(&self, rows: &[String]) -> Vec<i64> {
-        rows.iter()
-            .map(|k| self.0.get(k).copied().unwrap_or(0))
-            .collect()
-    }
+/// What a published panel was built from besides its key: the sum of the count versions of
+/// its municipalities (every change raises one of them, so the sum only grows) and the
+/// version of the reference data (the populations behind the rates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub counts: i64,
+    pub reference: i64,
 }
 
 /// Everything a published panel depends on besides the counts.
@@ -40,7 +31,7 @@ pub struct PanelKey {
 }
 
 struct Entry {
-    versions: Vec<i64>,
+    stamp: Stamp,
     panel: Arc<Panel>,
 }
 
@@ -67,20 +58,20 @@ impl PanelCache {
         }
     }
 
-    /// The panel published for `key` when the counts were at `versions`, if kept.
-    pub fn get(&self, key: &PanelKey, versions: &[i64]) -> Option<Arc<Panel>> {
+    /// The panel published for `key` when the data was at `stamp`, if kept.
+    pub fn get(&self, key: &PanelKey, stamp: Stamp) -> Option<Arc<Panel>> {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let entry = entries.lru.get(key)?;
-        (entry.versions == versions).then(|| entry.panel.clone())
+        (entry.stamp == stamp).then(|| entry.panel.clone())
     }
 
-    pub fn put(&self, key: PanelKey, versions: Vec<i64>, panel: Arc<Panel>) {
+    pub fn put(&self, key: PanelKey, stamp: Stamp, panel: Arc<Panel>) {
         let size = panel.size();
         if size > self.budget {
             return;
         }
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(old) = entries.lru.put(key, Entry { versions, panel }) {
+        if let Some(old) = entries.lru.put(key, Entry { stamp, panel }) {
             entries.size -= old.panel.size();
         }
         entries.size += size;

@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 use super::period::{Period, Range};
 use crate::disclosure::{self, Published, Table, Viewer};
 use crate::domain::Coded;
-use crate::store::{MonthlyCount, Population};
+use crate::store::{MonthlyCount, ReferenceData};
 
 /// What a panel shows: a kept metric and its categories in display order.
 #[derive(Debug, Clone, Copy)]
@@ -99,28 +99,21 @@ pub struct PanelPeriod {
     joint_population: Option<u64>,
 }
 
-/// Inhabitants per municipality and year.
-#[derive(Debug, Clone, Default)]
-pub struct Populations(HashMap<(String, i32), u64>);
+/// Inhabitants per municipality and year, as the reference data has them.
+#[derive(Debug, Clone, Copy)]
+pub struct Populations<'a>(&'a ReferenceData);
 
-impl Populations {
-    pub fn new<'a>(rows: impl IntoIterator<Item = &'a Population>) -> Self {
-        Self(
-            rows.into_iter()
-                .map(|p| {
-                    (
-                        (p.kommunenummer.clone(), p.year),
-                        u64::try_from(p.population).unwrap_or(0),
-                    )
-                })
-                .collect(),
-        )
+impl<'a> Populations<'a> {
+    pub fn new(reference: &'a ReferenceData) -> Self {
+        Self(reference)
     }
 
     fn of(&self, kommunenummer: &str, year: i32) -> Option<u64> {
         self.0
-            .get(&(kommunenummer.to_owned(), year))
-            .copied()
+            .populations_of(kommunenummer)
+            .iter()
+            .find(|p| p.year == year)
+            .and_then(|p| u64::try_from(p.population).ok())
             .filter(|p| *p > 0)
     }
 
@@ -283,7 +276,7 @@ pub fn build_panel(
     rows: &[String],
     range: &Range,
     counts: &[MonthlyCount],
-    populations: &Populations,
+    populations: &Populations<'_>,
     viewer: &Viewer,
 ) -> Panel {
     let categories = (spec.categories)();

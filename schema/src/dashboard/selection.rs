@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use tokio::sync::OnceCell;
 
-use super::cache::{PanelCache, PanelKey, Versions};
+use super::cache::{PanelCache, PanelKey, Stamp};
 use super::panel::{Panel, PanelSpec, Populations, build_panel};
 use super::period::Range;
 use crate::disclosure::Viewer;
 use crate::error::Result;
-use crate::store::Store;
+use crate::store::{ReferenceData, Store};
 
 /// The municipalities a request reads figures for, and who reads.
 pub struct Selection {
@@ -18,7 +18,8 @@ pub struct Selection {
     /// True when `rows` is every municipality, so counts are read without a list.
     all: bool,
     viewer: Viewer,
-    versions: OnceCell<Versions>,
+    /// The sum of the rows' count versions, read once per request.
+    count_versions: OnceCell<i64>,
 }
 
 impl Selection {
@@ -27,7 +28,7 @@ impl Selection {
             rows: rows.into(),
             all,
             viewer,
-            versions: OnceCell::new(),
+            count_versions: OnceCell::new(),
         }
     }
 
@@ -44,18 +45,22 @@ impl Selection {
     pub async fn panel(
         &self,
         store: &Store,
+        reference: &ReferenceData,
         cache: &PanelCache,
         spec: &PanelSpec,
         range: Range,
     ) -> Result<Arc<Panel>> {
         let reader = store.aggregate_reader(self.viewer.clone());
+        let listed = (!self.all).then_some(&self.rows[..]);
         // Versions are read before the counts, so a kept panel is never older than the
         // versions it is kept under.
-        let versions = self
-            .versions
-            .get_or_try_init(|| reader.count_versions())
-            .await?
-            .of(&self.rows);
+        let stamp = Stamp {
+            counts: *self
+                .count_versions
+                .get_or_try_init(|| reader.count_versions(listed))
+                .await?,
+            reference: reference.version(),
+        };
         let key = PanelKey {
             metric: spec.metric,
             rows: self.rows.clone(),
@@ -63,24 +68,21 @@ impl Selection {
             own: self.viewer.own.iter().cloned().collect(),
             threshold: self.viewer.threshold,
         };
-        if let Some(panel) = cache.get(&key, &versions) {
+        if let Some(panel) = cache.get(&key, stamp) {
             return Ok(panel);
         }
-        let listed = (!self.all).then_some(&self.rows[..]);
         let counts = reader
             .monthly_counts(spec.metric, listed, range.from, range.to)
             .await?;
-        let populations = store.reference().populations().await?;
-        let populations = Populations::new(populations.values().flatten());
         let panel = Arc::new(build_panel(
             spec,
             &self.rows,
             &range,
             &counts,
-            &populations,
+            &Populations::new(reference),
             &self.viewer,
         ));
-        cache.put(key, versions, panel.clone());
+        cache.put(key, stamp, panel.clone());
         Ok(panel)
     }
 }

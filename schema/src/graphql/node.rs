@@ -33,14 +33,15 @@ pub async fn fetch(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Node> {
     let loaders = ctx.data_unchecked::<Loaders>();
     let not_found = |what| Error::NotFound { what }.extend();
     let node = match global.type_name {
-        "Plan" => store
-            .reference()
-            .plans()
+        "Plan" => loaders
+            .reference
+            .data()
             .await
             .extend()?
-            .into_iter()
+            .plans()
+            .iter()
             .find(|p| p.id == global.id)
-            .map(|p| Node::Plan(PlanNode(p)))
+            .map(|p| Node::Plan(PlanNode(p.clone())))
             .ok_or_else(|| not_found("plan"))?,
         "FocusArea" => loaders
             .reference
@@ -56,13 +57,11 @@ pub async fn fetch(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Node> {
             .extend()?
             .map(|m| Node::Measure(MeasureNode(m)))
             .ok_or_else(|| not_found("measure"))?,
-        "Indicator" => store
-            .reference()
-            .all_indicators()
+        "Indicator" => loaders
+            .reference
+            .indicator(global.id)
             .await
             .extend()?
-            .into_iter()
-            .find(|i| i.id == global.id)
             .map(|i| Node::Indicator(IndicatorNode(i)))
             .ok_or_else(|| not_found("indicator"))?,
         "Action" => store

@@ -1,11 +1,11 @@
 //! The access log: every read that returns a municipality's detail rows leaves one entry per
-//! municipality, with the row count, in the same transaction as the read. Aggregates are not
-//! logged row by row.
+//! municipality, with the row count, before the rows are handed out ([`TenantDb::read_logged`]).
+//! Aggregates are not logged row by row.
 
 use std::collections::BTreeMap;
 
 use chrono::{SubsecRound, Utc};
-use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter, Select};
+use sea_orm::{DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Select};
 use uuid::Uuid;
 
 use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
@@ -20,46 +20,105 @@ pub struct AccessLogFilter {
     pub municipalities: Option<Vec<String>>,
 }
 
+/// A record that belongs to one municipality.
+pub(crate) trait OwnedRow {
+    fn kommunenummer(&self) -> &str;
+}
+
+macro_rules! owned_rows {
+    ($($module:ident),+) => {
+        $(impl OwnedRow for crate::entity::$module::Model {
+            fn kommunenummer(&self) -> &str {
+                &self.kommunenummer
+            }
+        })+
+    };
+}
+
+owned_rows!(action, incident, naloxone_distribution);
+
+/// What a read hands out, as the access log counts it: the municipality of every row.
+pub(crate) trait DetailRows {
+    fn municipalities(&self) -> impl Iterator<Item = &str>;
+}
+
+impl<M: OwnedRow> DetailRows for Vec<M> {
+    fn municipalities(&self) -> impl Iterator<Item = &str> {
+        self.iter().map(OwnedRow::kommunenummer)
+    }
+}
+
+impl<M: OwnedRow> DetailRows for Option<M> {
+    fn municipalities(&self) -> impl Iterator<Item = &str> {
+        self.iter().map(OwnedRow::kommunenummer)
+    }
+}
+
+impl<M: OwnedRow> DetailRows for Page<M> {
+    fn municipalities(&self) -> impl Iterator<Item = &str> {
+        self.rows.iter().map(|(_, row)| row.kommunenummer())
+    }
+}
+
 impl TenantDb<'_> {
-    /// Logs that `rows` (their kommunenummer) of `record_type` were returned by `access`,
-    /// before they are handed out. The entries get a write transaction of their own: a read
-    /// transaction that turned into a write would fail on SQLite when another connection
-    /// wrote in between, where a transaction that starts with its write waits its turn.
-    pub(crate) async fn log_access<'k>(
+    /// Reads detail rows in one scoped transaction and logs them before they are handed out:
+    /// one entry per municipality with the row count. If the entry cannot be written, nothing
+    /// is returned.
+    ///
+    /// On PostgreSQL the entry is written in the read's own transaction, so a list costs one
+    /// commit. SQLite gets a write transaction of its own for it: a read transaction that
+    /// turned into a write would fail there when another connection wrote in between, where a
+    /// transaction that starts with its write waits its turn.
+    pub(crate) async fn read_logged<T: DetailRows>(
         &self,
         access: &'static str,
         record_type: &'static str,
-        rows: impl IntoIterator<Item = &'k str>,
-    ) -> Result<()> {
+        reads: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T>,
+    ) -> Result<T> {
+        let txn = self.begin().await?;
+        let found = reads(&txn).await?;
+        let entries = self.log_entries(access, record_type, found.municipalities());
+        if self.backend() == DbBackend::Postgres {
+            write_entries(&txn, entries).await?;
+            txn.commit().await?;
+        } else {
+            txn.commit().await?;
+            let log = self.begin().await?;
+            write_entries(&log, entries).await?;
+            log.commit().await?;
+        }
+        Ok(found)
+    }
+
+    fn log_entries<'k>(
+        &self,
+        access: &'static str,
+        record_type: &'static str,
+        rows: impl Iterator<Item = &'k str>,
+    ) -> Vec<access_log::ActiveModel> {
         let mut counts: BTreeMap<&str, i32> = BTreeMap::new();
         for kommunenummer in rows {
             *counts.entry(kommunenummer).or_default() += 1;
         }
-        if counts.is_empty() {
-            return Ok(());
-        }
         let actor = self.actor();
         let now = Utc::now().trunc_subsecs(6);
-        let entries = counts.into_iter().map(|(kommunenummer, row_count)| {
-            sea_orm::IntoActiveModel::into_active_model(access_log::Model {
-                kommunenummer: kommunenummer.to_owned(),
-                id: Uuid::now_v7(),
-                occurred_at: now,
-                actor: actor.subject.clone(),
-                role: actor.role.clone(),
-                request_id: actor.request_id.clone(),
-                operation: actor.operation.clone(),
-                access: access.to_owned(),
-                record_type: record_type.to_owned(),
-                row_count,
+        counts
+            .into_iter()
+            .map(|(kommunenummer, row_count)| {
+                sea_orm::IntoActiveModel::into_active_model(access_log::Model {
+                    kommunenummer: kommunenummer.to_owned(),
+                    id: Uuid::now_v7(),
+                    occurred_at: now,
+                    actor: actor.subject.clone(),
+                    role: actor.role.clone(),
+                    request_id: actor.request_id.clone(),
+                    operation: actor.operation.clone(),
+                    access: access.to_owned(),
+                    record_type: record_type.to_owned(),
+                    row_count,
+                })
             })
-        });
-        let txn = self.begin().await?;
-        access_log::Entity::insert_many(entries)
-            .exec_without_returning(&txn)
-            .await?;
-        txn.commit().await?;
-        Ok(())
+            .collect()
     }
 
     fn access_log_select(&self, filter: &AccessLogFilter) -> Result<Select<access_log::Entity>> {
@@ -95,4 +154,16 @@ impl TenantDb<'_> {
         let select = self.access_log_select(filter)?;
         self.read(async |txn| Ok(select.count(txn).await?)).await
     }
+}
+
+async fn write_entries(
+    txn: &DatabaseTransaction,
+    entries: Vec<access_log::ActiveModel>,
+) -> Result<()> {
+    if !entries.is_empty() {
+        access_log::Entity::insert_many(entries)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
 }

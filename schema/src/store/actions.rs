@@ -87,13 +87,10 @@ impl TenantDb<'_> {
         page: &PageRequest,
     ) -> Result<Page<action::Model>> {
         let select = self.action_select(filter)?;
-        let page = self
-            .read(async |txn| paging::fetch(txn, select, &order.ordering(), page).await)
-            .await?;
-        let rows = page.rows.iter().map(|(_, r)| r.kommunenummer.as_str());
-        self.log_access("list", action::Entity::TYPE_NAME, rows)
-            .await?;
-        Ok(page)
+        self.read_logged("list", action::Entity::TYPE_NAME, async |txn| {
+            paging::fetch(txn, select, &order.ordering(), page).await
+        })
+        .await
     }
 
     pub async fn count_actions(&self, filter: &ActionFilter) -> Result<u64> {
@@ -102,13 +99,10 @@ impl TenantDb<'_> {
     }
 
     pub async fn action(&self, id: Uuid) -> Result<Option<action::Model>> {
-        let found = self
-            .read(async |txn| self.find_record::<action::Entity, _>(txn, id).await)
-            .await?;
-        let rows = found.iter().map(|r| r.kommunenummer.as_str());
-        self.log_access("read", action::Entity::TYPE_NAME, rows)
-            .await?;
-        Ok(found)
+        self.read_logged("read", action::Entity::TYPE_NAME, async |txn| {
+            self.find_record::<action::Entity, _>(txn, id).await
+        })
+        .await
     }
 
     /// The notes of the given actions, oldest first.
@@ -131,11 +125,10 @@ impl TenantDb<'_> {
     pub async fn actions_of_measures(&self, measure_ids: &[Uuid]) -> Result<Vec<action::Model>> {
         let select = with_state(self.select::<action::Entity>(), RecordState::Active)
             .filter(action::Column::MeasureId.is_in(measure_ids.iter().copied()));
-        let found = self.read(async |txn| Ok(select.all(txn).await?)).await?;
-        let rows = found.iter().map(|r| r.kommunenummer.as_str());
-        self.log_access("by measure", action::Entity::TYPE_NAME, rows)
-            .await?;
-        Ok(found)
+        self.read_logged("by measure", action::Entity::TYPE_NAME, async |txn| {
+            Ok(select.all(txn).await?)
+        })
+        .await
     }
 
     pub async fn create_action(&self, mut new: NewAction) -> Result<action::Model> {

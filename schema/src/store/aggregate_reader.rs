@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect,
@@ -12,7 +13,6 @@ use uuid::Uuid;
 
 use super::tenant::begin_in_scope;
 use super::tenant::kommune_in;
-use crate::dashboard::Versions;
 use crate::disclosure::Viewer;
 use crate::domain::ActionStatus;
 use crate::entity::{action, audit_event, count_version, monthly_count};
@@ -88,12 +88,22 @@ impl<'a> AggregateReader<'a> {
         Ok(select.into_model::<MonthlyCount>().all(self.db).await?)
     }
 
-    /// Every municipality's count version: what published panels are checked against.
-    pub async fn count_versions(&self) -> Result<Versions> {
-        let rows = count_version::Entity::find().all(self.db).await?;
-        Ok(Versions::new(
-            rows.into_iter().map(|r| (r.kommunenummer, r.version)),
-        ))
+    /// The sum of the count versions of `municipalities` (all without a list): what published
+    /// panels are checked against. Every change raises one version, so the sum only grows and
+    /// one number stands for them all.
+    pub async fn count_versions(&self, municipalities: Option<&[String]>) -> Result<i64> {
+        let mut select = count_version::Entity::find().select_only().column_as(
+            Expr::cust("CAST(SUM(count_versions.version) AS BIGINT)"),
+            "sum",
+        );
+        if let Some(municipalities) = municipalities {
+            select = select.filter(kommune_in(
+                count_version::Column::Kommunenummer,
+                municipalities.iter().cloned(),
+            ));
+        }
+        let sum: Option<Option<i64>> = select.into_tuple().one(self.db).await?;
+        Ok(sum.flatten().unwrap_or(0))
     }
 
     /// Changes per municipality and operation recorded from `from` up to (not including)

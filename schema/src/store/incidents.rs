@@ -117,13 +117,10 @@ impl TenantDb<'_> {
         page: &PageRequest,
     ) -> Result<Page<incident::Model>> {
         let select = self.incident_select(filter)?;
-        let page = self
-            .read(async |txn| paging::fetch(txn, select, &order.ordering(), page).await)
-            .await?;
-        let rows = page.rows.iter().map(|(_, r)| r.kommunenummer.as_str());
-        self.log_access("list", incident::Entity::TYPE_NAME, rows)
-            .await?;
-        Ok(page)
+        self.read_logged("list", incident::Entity::TYPE_NAME, async |txn| {
+            paging::fetch(txn, select, &order.ordering(), page).await
+        })
+        .await
     }
 
     pub async fn count_incidents(&self, filter: &IncidentFilter) -> Result<u64> {
@@ -141,13 +138,10 @@ impl TenantDb<'_> {
     }
 
     pub async fn incident(&self, id: Uuid) -> Result<Option<incident::Model>> {
-        let found = self
-            .read(async |txn| self.find_record::<incident::Entity, _>(txn, id).await)
-            .await?;
-        let rows = found.iter().map(|r| r.kommunenummer.as_str());
-        self.log_access("read", incident::Entity::TYPE_NAME, rows)
-            .await?;
-        Ok(found)
+        self.read_logged("read", incident::Entity::TYPE_NAME, async |txn| {
+            self.find_record::<incident::Entity, _>(txn, id).await
+        })
+        .await
     }
 
     /// The suspected substances of the given incidents, as (incident, substance) pairs.

@@ -104,13 +104,11 @@ impl TenantDb<'_> {
         page: &PageRequest,
     ) -> Result<Page<naloxone_distribution::Model>> {
         let select = self.naloxone_select(filter)?;
-        let page = self
-            .read(async |txn| paging::fetch(txn, select, &order.ordering(), page).await)
-            .await?;
-        let rows = page.rows.iter().map(|(_, r)| r.kommunenummer.as_str());
-        self.log_access("list", naloxone_distribution::Entity::TYPE_NAME, rows)
-            .await?;
-        Ok(page)
+        let record_type = naloxone_distribution::Entity::TYPE_NAME;
+        self.read_logged("list", record_type, async |txn| {
+            paging::fetch(txn, select, &order.ordering(), page).await
+        })
+        .await
     }
 
     pub async fn count_naloxone_distributions(&self, filter: &NaloxoneFilter) -> Result<u64> {
@@ -131,16 +129,12 @@ impl TenantDb<'_> {
         &self,
         id: Uuid,
     ) -> Result<Option<naloxone_distribution::Model>> {
-        let found = self
-            .read(async |txn| {
-                self.find_record::<naloxone_distribution::Entity, _>(txn, id)
-                    .await
-            })
-            .await?;
-        let rows = found.iter().map(|r| r.kommunenummer.as_str());
         let record_type = naloxone_distribution::Entity::TYPE_NAME;
-        self.log_access("read", record_type, rows).await?;
-        Ok(found)
+        self.read_logged("read", record_type, async |txn| {
+            self.find_record::<naloxone_distribution::Entity, _>(txn, id)
+                .await
+        })
+        .await
     }
 
     /// The distribution sites of the municipalities in scope, by name.

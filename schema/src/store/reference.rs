@@ -1,13 +1,11 @@
 //! Reference data: municipalities, their populations and the shared plan (focus areas,
-//! measures and indicators with targets). Public to read; written by the seed and by plan
-//! administrators.
+//! measures and indicators with targets). Public to read, through the process's copy in
+//! [`super::reference_data`]; written by the seed and by plan administrators.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder};
 use uuid::Uuid;
 
 use crate::domain::{IndicatorKind, Kommunenummer, TargetDirection};
@@ -142,7 +140,7 @@ impl<'a> Reference<'a> {
         Self { db }
     }
 
-    pub async fn municipalities(&self) -> Result<Vec<Municipality>> {
+    pub(crate) async fn municipalities(&self) -> Result<Vec<Municipality>> {
         let rows = municipality::Entity::find()
             .order_by_asc(municipality::Column::Kommunenummer)
             .all(self.db)
@@ -151,7 +149,7 @@ impl<'a> Reference<'a> {
     }
 
     /// Populations of every municipality, by municipality, oldest year first.
-    pub async fn populations(&self) -> Result<BTreeMap<String, Vec<Population>>> {
+    pub(crate) async fn populations(&self) -> Result<BTreeMap<String, Vec<Population>>> {
         let rows = population::Entity::find()
             .order_by_asc(population::Column::Kommunenummer)
             .order_by_asc(population::Column::Year)
@@ -172,7 +170,7 @@ impl<'a> Reference<'a> {
         Ok(by_municipality)
     }
 
-    pub async fn plans(&self) -> Result<Vec<Plan>> {
+    pub(crate) async fn plans(&self) -> Result<Vec<Plan>> {
         let rows = plan::Entity::find()
             .order_by_asc(plan::Column::PeriodStart)
             .order_by_asc(plan::Column::Code)
@@ -182,7 +180,7 @@ impl<'a> Reference<'a> {
     }
 
     /// Every focus area, in plan order.
-    pub async fn focus_areas(&self) -> Result<Vec<FocusArea>> {
+    pub(crate) async fn focus_areas(&self) -> Result<Vec<FocusArea>> {
         let rows = focus_area::Entity::find()
             .order_by_asc(focus_area::Column::PlanId)
             .order_by_asc(focus_area::Column::Position)
@@ -192,7 +190,7 @@ impl<'a> Reference<'a> {
     }
 
     /// Every measure, in plan order within its focus area.
-    pub async fn measures(&self) -> Result<Vec<Measure>> {
+    pub(crate) async fn measures(&self) -> Result<Vec<Measure>> {
         let rows = measure::Entity::find()
             .order_by_asc(measure::Column::FocusAreaId)
             .order_by_asc(measure::Column::Position)
@@ -202,7 +200,7 @@ impl<'a> Reference<'a> {
     }
 
     /// Which municipalities are responsible for which measure, as (measure, kommunenummer).
-    pub async fn responsibilities(&self) -> Result<Vec<(Uuid, String)>> {
+    pub(crate) async fn responsibilities(&self) -> Result<Vec<(Uuid, String)>> {
         let rows = measure_responsibility::Entity::find()
             .order_by_asc(measure_responsibility::Column::MeasureId)
             .order_by_asc(measure_responsibility::Column::Kommunenummer)
@@ -214,19 +212,8 @@ impl<'a> Reference<'a> {
             .collect())
     }
 
-    /// A plan's indicators, in order.
-    pub async fn indicators(&self, plan_id: Uuid) -> Result<Vec<Indicator>> {
-        let rows = indicator::Entity::find()
-            .filter(indicator::Column::PlanId.eq(plan_id))
-            .order_by_asc(indicator::Column::Position)
-            .order_by_asc(indicator::Column::Code)
-            .all(self.db)
-            .await?;
-        Ok(rows.into_iter().map(Indicator::from).collect())
-    }
-
     /// Every plan's indicators, in order within their plan: the whole table, for the
-    /// per-request cache.
+    /// process's copy.
     pub(crate) async fn all_indicators(&self) -> Result<Vec<Indicator>> {
         let rows = indicator::Entity::find()
             .order_by_asc(indicator::Column::PlanId)

@@ -11,7 +11,7 @@ use serde_json::json;
 on_both_databases!(a_page_of_actions_costs_a_constant_number_of_statements);
 
 /// The most statements one page may cost, whatever its size.
-const STATEMENT_BUDGET: usize = 16;
+const STATEMENT_BUDGET: usize = 12;
 
 const PAGE: &str = "query($first: Int!) { actions(first: $first) { totalCount edges { node {
     title status
@@ -21,8 +21,8 @@ const PAGE: &str = "query($first: Int!) { actions(first: $first) { totalCount ed
 
 async fn add_actions(db: &TestDb, count: usize) {
     let store = db.store();
-    let reference = store.reference();
-    let measures = reference.measures().await.unwrap();
+    let reference = store.reference_data().await.unwrap();
+    let measures = reference.measures();
     let molde: Kommunenummer = "1506".parse().unwrap();
     let day = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
     let actions: Vec<NewAction> = (0..count)
@@ -64,6 +64,9 @@ async fn a_page_of_actions_costs_a_constant_number_of_statements(backend: Backen
         .await
         .with_caller("1506:coordinator");
 
+    // The first request loads the process's copy of the reference data; later ones check its
+    // version only.
+    app.query(PAGE, json!({ "first": 1 })).await;
     let mut cost = Vec::new();
     for first in [10, 100] {
         statements.store(0, Ordering::SeqCst);

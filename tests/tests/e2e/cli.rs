@@ -33,12 +33,13 @@ const TABLES: [(&str, &str); 14] = [
 ];
 
 /// Tables that are not seed content: the logs and submitted reports, which grow through use,
-/// and the counts' versions, which move with every recount.
-const OPERATIONAL_TABLES: [&str; 5] = [
+/// and the counts' and reference data's versions, which move with every recount and change.
+const OPERATIONAL_TABLES: [&str; 6] = [
     "access_log",
     "audit_events",
     "audit_heads",
     "count_versions",
+    "reference_version",
     "report_submissions",
 ];
 

@@ -2,6 +2,7 @@
 //! databases, and disclosure control holds for other municipalities and analysts.
 
 use motgift_tests::{Backend, TestApp, error_code, first_error, on_both_databases};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -9,6 +10,7 @@ on_both_databases!(
     others_see_small_counts_suppressed_and_nothing_can_be_worked_out,
     bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
     kept_panels_follow_every_write,
+    kept_reference_data_follows_every_change,
 );
 
 const ROWS: [&str; 3] = ["1505", "1506", "1508"];
@@ -594,4 +596,58 @@ async fn kept_panels_follow_every_write(backend: Backend) {
         )
         .await;
     assert_eq!(march().await, (vec![Some(8), Some(3), Some(11)], Some(22)));
+}
+
+/// Reference data and the rates built on it are kept in memory: a change to a population, a
+/// municipality's name or the plan, however it is made, shows in the next request.
+async fn kept_reference_data_follows_every_change(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    fixed_dataset(&app).await;
+    let molde = app.clone().with_caller("1506:coordinator");
+    let query = format!(
+        "{{ municipality(kommunenummer: \"1506\") {{ name population(year: 2024) }}
+            plan {{ focusAreas {{ name }} }}
+            {} }}",
+        dashboard_query(
+            "from: \"2024-03-01\", to: \"2024-03-31\"",
+            "incidents { periods { municipalityTotals { ratePer10k } } }"
+        )
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+    );
+    let read = async || {
+        let data = molde.query(&query, json!({})).await;
+        (
+            data["municipality"]["name"].as_str().unwrap().to_owned(),
+            data["municipality"]["population"].as_i64(),
+            data["plan"]["focusAreas"][0]["name"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            data["dashboard"]["incidents"]["periods"][0]["municipalityTotals"][1]["ratePer10k"]
+                .as_f64(),
+        )
+    };
+    let before = read().await;
+    assert_eq!(before.1, Some(32_800));
+    assert_eq!(read().await, before, "kept");
+
+    // Changed behind the service's back, as a seed, an import or an operator would.
+    for sql in [
+        "UPDATE municipality_populations SET population = 16400 \
+         WHERE kommunenummer = '1506' AND year = 2024",
+        "UPDATE municipalities SET name = 'Molde kommune' WHERE kommunenummer = '1506'",
+        "UPDATE focus_areas SET name = 'Endret' WHERE position = 1",
+    ] {
+        app.db.db.execute_unprepared(sql).await.expect(sql);
+    }
+    let after = read().await;
+    assert_eq!(after.0, "Molde kommune");
+    assert_eq!(after.1, Some(16_400));
+    assert_eq!(after.2, "Endret");
+    let (rate_before, rate_after) = (before.3.unwrap(), after.3.unwrap());
+    assert!(
+        (rate_after - 2.0 * rate_before).abs() < 0.02,
+        "the rate follows the population: {rate_before} -> {rate_after}"
+    );
 }

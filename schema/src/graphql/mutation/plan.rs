@@ -88,13 +88,13 @@ impl PlanMutation {
         let plan_id = match input.plan_id {
             Some(id) => GlobalId::decode_as(&id, "Plan", "planId").extend()?,
             None => {
-                let plans = ctx
+                let reference = ctx
                     .data_unchecked::<Store>()
-                    .reference()
-                    .plans()
+                    .reference_data()
                     .await
                     .extend()?;
-                match plans.as_slice() {
+                let plans = reference.plans();
+                match plans {
                     [only] => only.id,
                     _ => return Err(Error::validation("planId", "say which plan").extend()),
                 }

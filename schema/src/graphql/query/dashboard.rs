@@ -5,9 +5,10 @@ use async_graphql::{Context, Object, ResultExt};
 use crate::ctx::RequestContext;
 use crate::dashboard::{Bucket, Range};
 use crate::error::{Error, FieldError, Result};
+use crate::graphql::loaders::Loaders;
 use crate::graphql::scalars::Date;
 use crate::graphql::types::{AnnualReport, Dashboard, year_range};
-use crate::store::Store;
+use crate::store::{ReferenceData, Store};
 
 #[derive(Default)]
 pub struct DashboardQuery;
@@ -55,10 +56,10 @@ async fn report(
         .viewer()
         .clone();
     let range = year_range(year)?;
+    let reference = store.reference_data().await?;
     let rows = match &municipality {
         Some(k) => {
-            let known = store.reference().municipalities().await?;
-            if !known.iter().any(|m| &m.kommunenummer == k) {
+            if reference.municipality(k).is_none() {
                 return Err(Error::validation(
                     "municipality",
                     format!("there is no municipality {k}"),
@@ -66,7 +67,7 @@ async fn report(
             }
             vec![k.clone()]
         }
-        None => plan_municipalities(store).await?,
+        None => plan_municipalities(&reference),
     };
     Ok(AnnualReport::new(
         year,
@@ -76,17 +77,15 @@ async fn report(
 }
 
 /// The municipalities of the joint plan: those responsible for any of its measures.
-async fn plan_municipalities(store: &Store) -> Result<Vec<String>> {
-    let mut rows: Vec<String> = store
-        .reference()
+fn plan_municipalities(reference: &ReferenceData) -> Vec<String> {
+    let mut rows: Vec<String> = reference
         .responsibilities()
-        .await?
-        .into_iter()
-        .map(|(_, k)| k)
+        .iter()
+        .map(|(_, k)| k.clone())
         .collect();
     rows.sort();
     rows.dedup();
-    Ok(rows)
+    rows
 }
 
 async fn open(
@@ -102,20 +101,19 @@ async fn open(
         .viewer()
         .clone();
     let range = Range::new(from.0, to.0, bucket)?;
-    let known: Vec<String> = store
-        .reference()
-        .municipalities()
-        .await?
-        .into_iter()
-        .map(|m| m.kommunenummer)
-        .collect();
+    let reference = ctx.data_unchecked::<Loaders>().reference.data().await?;
     let Some(wanted) = municipalities else {
-        return Ok(Dashboard::new(range, known, true, viewer));
+        let all = reference
+            .municipalities()
+            .iter()
+            .map(|m| m.kommunenummer.clone())
+            .collect();
+        return Ok(Dashboard::new(range, all, true, viewer));
     };
     let unknown: Vec<FieldError> = wanted
         .iter()
         .enumerate()
-        .filter(|(_, k)| !known.contains(k))
+        .filter(|(_, k)| reference.municipality(k).is_none())
         .map(|(i, k)| FieldError {
             field: format!("municipalities[{i}]"),
             message: format!("there is no municipality {k}"),
@@ -133,6 +131,6 @@ async fn open(
     let mut rows = wanted;
     rows.sort();
     rows.dedup();
-    let all = rows.len() == known.len();
+    let all = rows.len() == reference.municipalities().len();
     Ok(Dashboard::new(range, rows, all, viewer))
 }

@@ -2,8 +2,9 @@
 
 use async_graphql::{Context, Object, ResultExt};
 
+use crate::graphql::loaders::Loaders;
 use crate::graphql::types::{MunicipalityNode, PlanNode};
-use crate::store::Store;
+use crate::store::ReferenceData;
 
 #[derive(Default)]
 pub struct ReferenceQuery;
@@ -15,9 +16,13 @@ impl ReferenceQuery {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<MunicipalityNode>> {
-        let store = ctx.data_unchecked::<Store>();
-        let rows = store.reference().municipalities().await.extend()?;
-        Ok(rows.into_iter().map(MunicipalityNode).collect())
+        let data = reference(ctx).await?;
+        Ok(data
+            .municipalities()
+            .iter()
+            .cloned()
+            .map(MunicipalityNode)
+            .collect())
     }
 
     /// One municipality by its four-digit kommunenummer, or null when there is none.
@@ -26,7 +31,7 @@ impl ReferenceQuery {
         ctx: &Context<'_>,
         kommunenummer: String,
     ) -> async_graphql::Result<Option<MunicipalityNode>> {
-        let loaders = ctx.data_unchecked::<crate::graphql::loaders::Loaders>();
+        let loaders = ctx.data_unchecked::<Loaders>();
         let found = loaders
             .reference
             .municipality(&kommunenummer)
@@ -37,9 +42,8 @@ impl ReferenceQuery {
 
     /// Every plan, oldest first. There is normally one: the joint action plan.
     async fn plans(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PlanNode>> {
-        let store = ctx.data_unchecked::<Store>();
-        let rows = store.reference().plans().await.extend()?;
-        Ok(rows.into_iter().map(PlanNode).collect())
+        let data = reference(ctx).await?;
+        Ok(data.plans().iter().cloned().map(PlanNode).collect())
     }
 
     /// The plan with the given code, or the current plan (the latest to start) without one.
@@ -48,12 +52,19 @@ impl ReferenceQuery {
         ctx: &Context<'_>,
         code: Option<String>,
     ) -> async_graphql::Result<Option<PlanNode>> {
-        let store = ctx.data_unchecked::<Store>();
-        let plans = store.reference().plans().await.extend()?;
+        let data = reference(ctx).await?;
         let found = match code {
-            Some(code) => plans.into_iter().find(|p| p.code == code),
-            None => plans.into_iter().last(),
+            Some(code) => data.plans().iter().find(|p| p.code == code),
+            None => data.current_plan(),
         };
-        Ok(found.map(PlanNode))
+        Ok(found.cloned().map(PlanNode))
     }
+}
+
+async fn reference<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a ReferenceData> {
+    ctx.data_unchecked::<Loaders>()
+        .reference
+        .data()
+        .await
+        .extend()
 }

@@ -58,8 +58,11 @@ impl Dashboard {
         range: Range,
     ) -> Result<Arc<Panel>> {
         let store = ctx.data_unchecked::<Store>();
+        let reference = ctx.data_unchecked::<Loaders>().reference.data().await?;
         let cache = ctx.data_unchecked::<PanelCache>();
-        self.selection.panel(store, cache, spec, range).await
+        self.selection
+            .panel(store, reference, cache, spec, range)
+            .await
     }
 
     pub(crate) async fn panel(
@@ -310,14 +313,7 @@ pub(crate) async fn responsibilities(
     rows: &[String],
 ) -> Result<Vec<(crate::store::FocusArea, crate::store::Measure, Vec<String>)>> {
     let reference = &ctx.data_unchecked::<Loaders>().reference;
-    let Some(plan) = ctx
-        .data_unchecked::<Store>()
-        .reference()
-        .plans()
-        .await?
-        .into_iter()
-        .last()
-    else {
+    let Some(plan) = reference.current_plan().await? else {
         return Ok(Vec::new());
     };
     let wanted: BTreeSet<&str> = rows.iter().map(String::as_str).collect();
@@ -433,15 +429,11 @@ impl Dashboard {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Vec<IndicatorResult>> {
-        let store = ctx.data_unchecked::<Store>();
-        let Some(plan) = store.reference().plans().await?.into_iter().last() else {
+        let reference = &ctx.data_unchecked::<Loaders>().reference;
+        let Some(plan) = reference.current_plan().await? else {
             return Ok(Vec::new());
         };
-        let indicators = ctx
-            .data_unchecked::<Loaders>()
-            .reference
-            .indicators_of(plan.id)
-            .await?;
+        let indicators = reference.indicators_of(plan.id).await?;
         let years = Range {
             bucket: Bucket::Year,
             ..self.range

@@ -1,0 +1,154 @@
+//! Public reference data (municipalities, populations, the plan) kept in memory for the whole
+//! process. A request checks one number, the `reference_version` a trigger raises on every
+//! change to those tables, and reads the tables again only when it moved: exact on any number
+//! of instances, and a request no longer decodes every municipality and population figure to
+//! name one.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::store::reference::{
+    FocusArea, Indicator, Measure, Municipality, Plan, Population, Reference,
+};
+
+/// The reference tables as of one version.
+#[derive(Debug)]
+pub struct ReferenceData {
+    version: i64,
+    municipalities: Vec<Municipality>,
+    municipality_index: HashMap<String, usize>,
+    populations: BTreeMap<String, Vec<Population>>,
+    plans: Vec<Plan>,
+    focus_areas: Vec<FocusArea>,
+    measures: Vec<Measure>,
+    responsibilities: Vec<(Uuid, String)>,
+    indicators: Vec<Indicator>,
+}
+
+impl ReferenceData {
+    /// The `reference_version` these tables were read at.
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+
+    /// Every municipality, ordered by kommunenummer.
+    pub fn municipalities(&self) -> &[Municipality] {
+        &self.municipalities
+    }
+
+    pub fn municipality(&self, kommunenummer: &str) -> Option<&Municipality> {
+        self.municipality_index
+            .get(kommunenummer)
+            .map(|&i| &self.municipalities[i])
+    }
+
+    /// A municipality's population figures, oldest year first.
+    pub fn populations_of(&self, kommunenummer: &str) -> &[Population] {
+        self.populations
+            .get(kommunenummer)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Every population figure, by municipality.
+    pub fn populations(&self) -> impl Iterator<Item = &Population> {
+        self.populations.values().flatten()
+    }
+
+    /// Every plan, oldest first.
+    pub fn plans(&self) -> &[Plan] {
+        &self.plans
+    }
+
+    /// The current plan: the latest to start.
+    pub fn current_plan(&self) -> Option<&Plan> {
+        self.plans.last()
+    }
+
+    /// Every focus area, in plan order.
+    pub fn focus_areas(&self) -> &[FocusArea] {
+        &self.focus_areas
+    }
+
+    /// Every measure, in order within its focus area.
+    pub fn measures(&self) -> &[Measure] {
+        &self.measures
+    }
+
+    /// Which municipalities are responsible for which measure, as (measure, kommunenummer),
+    /// by measure.
+    pub fn responsibilities(&self) -> &[(Uuid, String)] {
+        &self.responsibilities
+    }
+
+    /// Every plan's indicators, in order within their plan.
+    pub fn indicators(&self) -> &[Indicator] {
+        &self.indicators
+    }
+
+    async fn load(db: &DatabaseConnection, version: i64) -> Result<Self> {
+        let reference = Reference::new(db);
+        let municipalities = reference.municipalities().await?;
+        let municipality_index = municipalities
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.kommunenummer.clone(), i))
+            .collect();
+        Ok(Self {
+            version,
+            municipalities,
+            municipality_index,
+            populations: reference.populations().await?,
+            plans: reference.plans().await?,
+            focus_areas: reference.focus_areas().await?,
+            measures: reference.measures().await?,
+            responsibilities: reference.responsibilities().await?,
+            indicators: reference.all_indicators().await?,
+        })
+    }
+}
+
+/// The process's copy of the reference data, shared by every clone of the store.
+#[derive(Debug, Default)]
+pub(crate) struct ReferenceCell(RwLock<Option<Arc<ReferenceData>>>);
+
+impl ReferenceCell {
+    /// The reference data as of the database's current version.
+    pub(crate) async fn current(&self, db: &DatabaseConnection) -> Result<Arc<ReferenceData>> {
+        // The version is read before the tables, so a copy is never labelled newer than it is.
+        let version = current_version(db).await?;
+        if let Some(kept) = self.kept().filter(|kept| kept.version == version) {
+            return Ok(kept);
+        }
+        let loaded = Arc::new(ReferenceData::load(db, version).await?);
+        let mut slot = self
+            .0
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if slot.as_ref().is_none_or(|kept| kept.version < version) {
+            *slot = Some(loaded.clone());
+        }
+        Ok(loaded)
+    }
+
+    fn kept(&self) -> Option<Arc<ReferenceData>> {
+        self.0
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+}
+
+async fn current_version(db: &DatabaseConnection) -> Result<i64> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT version FROM reference_version WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| Error::Internal("reference_version has no row".to_owned()))?;
+    Ok(row.try_get("", "version")?)
+}
