@@ -1,5 +1,7 @@
 //! Prometheus metrics, served as text at `GET /metrics`: GraphQL requests and their latency by
-//! operation name, errors by code, HTTP requests by route and status, and the database pool.
+//! operation name, errors by code, HTTP requests by route and status, the database pool, and the
+//! kept dashboard panels and reference data (how often a panel is served as kept or computed
+//! afresh from the counts, and how often the reference data is read again).
 //!
 //! Label values come from clients (operation names), so they are bounded: a name must look
 //! like a GraphQL name of at most 64 characters, and after [`MAX_OPERATION_NAMES`] distinct
@@ -13,8 +15,10 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use motgift_schema::store::CacheStats;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 use sea_orm::{DatabaseConnection, DbBackend};
 
@@ -41,6 +45,11 @@ pub struct Metrics {
     http_requests: IntCounterVec,
     http_duration: HistogramVec,
     pool: IntGaugeVec,
+    panel_cache_lookups: IntCounterVec,
+    panel_cache_size: IntGaugeVec,
+    reference_loads: IntCounter,
+    /// The cache counters are sampled when scraped; one scrape at a time moves them.
+    cache_sampling: Mutex<()>,
     operations: Mutex<HashSet<String>>,
 }
 
@@ -109,6 +118,29 @@ impl Metrics {
             &["state"],
         )
         .expect("valid metric");
+        let panel_cache_lookups = IntCounterVec::new(
+            Opts::new(
+                "motgift_panel_cache_lookups_total",
+                "Dashboard panels asked for, by result: hit (served as kept) or miss (computed \
+                 from the monthly counts)",
+            ),
+            &["result"],
+        )
+        .expect("valid metric");
+        let panel_cache_size = IntGaugeVec::new(
+            Opts::new(
+                "motgift_panel_cache_size",
+                "Kept dashboard panels: entries, and figures (the budget's unit)",
+            ),
+            &["unit"],
+        )
+        .expect("valid metric");
+        let reference_loads = IntCounter::new(
+            "motgift_reference_data_loads_total",
+            "Times the reference data (municipalities, populations, the plan) was read from the \
+             database: at start and after each change to it",
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(graphql_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(graphql_duration.clone()),
@@ -116,6 +148,9 @@ impl Metrics {
             Box::new(http_requests.clone()),
             Box::new(http_duration.clone()),
             Box::new(pool.clone()),
+            Box::new(panel_cache_lookups.clone()),
+            Box::new(panel_cache_size.clone()),
+            Box::new(reference_loads.clone()),
         ] {
             registry
                 .register(collector)
@@ -129,6 +164,10 @@ impl Metrics {
             http_requests,
             http_duration,
             pool,
+            panel_cache_lookups,
+            panel_cache_size,
+            reference_loads,
+            cache_sampling: Mutex::new(()),
             operations: Mutex::new(HashSet::new()),
         }
     }
@@ -213,11 +252,39 @@ impl Metrics {
         self.pool.with_label_values(&["max"]).set(i64::from(max));
     }
 
+    /// The caches' counters now: the store counts, the counters here follow.
+    fn sample_caches(&self, stats: CacheStats) {
+        let _one_at_a_time = self
+            .cache_sampling
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let follow = |counter: &IntCounter, now: u64| {
+            counter.inc_by(now.saturating_sub(counter.get()));
+        };
+        follow(
+            &self.panel_cache_lookups.with_label_values(&["hit"]),
+            stats.panels.hits,
+        );
+        follow(
+            &self.panel_cache_lookups.with_label_values(&["miss"]),
+            stats.panels.misses,
+        );
+        follow(&self.reference_loads, stats.reference_loads);
+        let gauge = |unit: &str, value: u64| {
+            self.panel_cache_size
+                .with_label_values(&[unit])
+                .set(i64::try_from(value).unwrap_or(i64::MAX));
+        };
+        gauge("entries", stats.panels.entries);
+        gauge("figures", stats.panels.figures);
+    }
+
     /// Everything, in Prometheus' text exposition format.
-    pub fn render(&self, db: Option<&DatabaseConnection>) -> String {
+    pub fn render(&self, db: Option<&DatabaseConnection>, caches: CacheStats) -> String {
         if let Some(db) = db {
             self.sample_pool(db);
         }
+        self.sample_caches(caches);
         let mut out = Vec::new();
         if let Err(err) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {
             tracing::error!(error = %err, "encoding metrics failed");
@@ -238,7 +305,9 @@ fn is_graphql_name(name: &str) -> bool {
 
 /// `GET /metrics`.
 pub async fn serve_metrics(State(state): State<AppState>) -> Response {
-    let body = state.metrics.render(state.config.database.as_ref());
+    let body = state
+        .metrics
+        .render(state.config.database.as_ref(), state.store.cache_stats());
     (
         [(
             header::CONTENT_TYPE,

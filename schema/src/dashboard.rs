@@ -9,7 +9,7 @@ pub mod panels;
 mod period;
 mod selection;
 
-pub use cache::{PanelCache, PanelKey, Stamp};
+pub use cache::{PanelCache, PanelCacheStats, PanelKey, Stamp};
 pub use panel::{
     Category, CountCell, CountSeries, Panel, PanelPeriod, PanelSpec, Populations, build_panel,
 };

@@ -85,12 +85,40 @@ impl From<DbErr> for Error {
             tracing::warn!(error = %err, "statement cut by the statement timeout");
             return Error::StatementTimeout;
         }
+        if is_connection_lost(&err) {
+            tracing::warn!(error = %err, "lost the database connection");
+            return Error::Unavailable;
+        }
         match err {
             // A pool that cannot hand out a connection means the database is down or
             // saturated: the client may retry, it is not a bug.
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Error::Unavailable,
             other => Error::Db(other),
         }
+    }
+}
+
+/// The connection broke under a statement: the server shut down or restarted (SQLSTATE
+/// 57P01 `admin_shutdown`, 57P02 `crash_shutdown`, 57P03 `cannot_connect_now`), a connection
+/// exception (class 08), or the socket failed. The transaction is rolled back (or, when the
+/// commit itself was cut, its outcome is unknown): the client may retry, with the same
+/// idempotency key for a create, so it is `SERVICE_UNAVAILABLE`, not a fault of the service.
+fn is_connection_lost(err: &DbErr) -> bool {
+    let (DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
+    | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+    | DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    match &**e {
+        sea_orm::sqlx::Error::Io(_)
+        | sea_orm::sqlx::Error::PoolTimedOut
+        | sea_orm::sqlx::Error::PoolClosed
+        | sea_orm::sqlx::Error::WorkerCrashed => true,
+        sea_orm::sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+        _ => false,
     }
 }
 
@@ -143,3 +171,17 @@ impl ErrorExtensions for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_broken_under_a_statement_is_unavailable_not_internal() {
+        let io = sea_orm::sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        let err = DbErr::Exec(sea_orm::RuntimeErr::SqlxError(std::sync::Arc::new(io)));
+        assert_eq!(Error::from(err).code(), "SERVICE_UNAVAILABLE");
+        let other = DbErr::Custom("a bug".to_owned());
+        assert_eq!(Error::from(other).code(), "INTERNAL");
+    }
+}

@@ -41,10 +41,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
 
 /// Builds the schema once per process. Per-request state is attached by [`prepare_request`].
 pub fn build_schema(store: Store) -> MotgiftSchema {
-    builder()
-        .data(store)
-        .data(crate::dashboard::PanelCache::default())
-        .finish()
+    builder().data(store).finish()
 }
 
 /// Attaches the request context and fresh DataLoaders to one request. DataLoaders are built per

@@ -50,6 +50,7 @@ pub use submissions::Submission;
 pub use tenant::{Actor, TenantDb, TenantScope};
 
 use crate::ctx::{Access, Caller, RequestContext};
+use crate::dashboard::{PanelCache, PanelCacheStats};
 use crate::disclosure::{DEFAULT_THRESHOLD, Viewer};
 use crate::error::{Error, Result};
 
@@ -80,6 +81,15 @@ pub struct Store {
     db: DatabaseConnection,
     disclosure_threshold: u64,
     reference_data: Arc<reference_data::ReferenceCell>,
+    panels: Arc<PanelCache>,
+}
+
+/// How the process's caches are used, for the service's metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheStats {
+    pub panels: PanelCacheStats,
+    /// Times the reference data was read: at start and after each change to it.
+    pub reference_loads: u64,
 }
 
 impl Store {
@@ -88,6 +98,7 @@ impl Store {
             db,
             disclosure_threshold: DEFAULT_THRESHOLD,
             reference_data: Arc::default(),
+            panels: Arc::default(),
         }
     }
 
@@ -121,6 +132,18 @@ impl Store {
     /// reference version is unchanged (one small read).
     pub async fn reference_data(&self) -> Result<Arc<ReferenceData>> {
         self.reference_data.current(&self.db).await
+    }
+
+    /// Published dashboard panels, kept while their counts are unchanged.
+    pub(crate) fn panel_cache(&self) -> &PanelCache {
+        &self.panels
+    }
+
+    pub fn cache_stats(&self) -> CacheStats {
+        CacheStats {
+            panels: self.panels.stats(),
+            reference_loads: self.reference_data.loads(),
+        }
     }
 
     /// The caller's municipality data, for what `access` needs. Anonymous requests get

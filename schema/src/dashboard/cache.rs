@@ -3,6 +3,7 @@
 //! reused only when the versions of its municipalities are what they were when it was
 //! published: exact on every instance of the service, with one small read per request.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use lru::LruCache;
@@ -45,6 +46,20 @@ struct Entries {
 pub struct PanelCache {
     entries: Mutex<Entries>,
     budget: usize,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// How the kept panels are used, for the service's metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PanelCacheStats {
+    /// Panels served as kept.
+    pub hits: u64,
+    /// Panels computed from the counts: never kept, dropped, or their counts changed.
+    pub misses: u64,
+    pub entries: u64,
+    /// Figures held, the measure of the cache's budget.
+    pub figures: u64,
 }
 
 impl PanelCache {
@@ -55,14 +70,36 @@ impl PanelCache {
                 size: 0,
             }),
             budget,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
     }
 
     /// The panel published for `key` when the data was at `stamp`, if kept.
     pub fn get(&self, key: &PanelKey, stamp: Stamp) -> Option<Arc<Panel>> {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = entries.lru.get(key)?;
-        (entry.stamp == stamp).then(|| entry.panel.clone())
+        let kept = entries
+            .lru
+            .get(key)
+            .filter(|entry| entry.stamp == stamp)
+            .map(|entry| entry.panel.clone());
+        let counter = if kept.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        kept
+    }
+
+    pub fn stats(&self) -> PanelCacheStats {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        PanelCacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            entries: entries.lru.len() as u64,
+            figures: entries.size as u64,
+        }
     }
 
     pub fn put(&self, key: PanelKey, stamp: Stamp, panel: Arc<Panel>) {
@@ -81,6 +118,15 @@ impl PanelCache {
             };
             entries.size -= dropped.panel.size();
         }
+    }
+}
+
+impl std::fmt::Debug for PanelCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PanelCache")
+            .field("budget", &self.budget)
+            .field("stats", &self.stats())
+            .finish()
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tokio::sync::OnceCell;
 
-use super::cache::{PanelCache, PanelKey, Stamp};
+use super::cache::{PanelKey, Stamp};
 use super::panel::{Panel, PanelSpec, Populations, build_panel};
 use super::period::Range;
 use crate::disclosure::Viewer;
@@ -46,11 +46,11 @@ impl Selection {
         &self,
         store: &Store,
         reference: &ReferenceData,
-        cache: &PanelCache,
         spec: &PanelSpec,
         range: Range,
     ) -> Result<Arc<Panel>> {
         let reader = store.aggregate_reader(self.viewer.clone());
+        let cache = store.panel_cache();
         let listed = (!self.all).then_some(&self.rows[..]);
         // Versions are read before the counts, so a kept panel is never older than the
         // versions it is kept under.

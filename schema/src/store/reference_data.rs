@@ -5,6 +5,7 @@
 //! name one.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
@@ -113,7 +114,10 @@ impl ReferenceData {
 
 /// The process's copy of the reference data, shared by every clone of the store.
 #[derive(Debug, Default)]
-pub(crate) struct ReferenceCell(RwLock<Option<Arc<ReferenceData>>>);
+pub(crate) struct ReferenceCell {
+    kept: RwLock<Option<Arc<ReferenceData>>>,
+    loads: AtomicU64,
+}
 
 impl ReferenceCell {
     /// The reference data as of the database's current version.
@@ -124,8 +128,9 @@ impl ReferenceCell {
             return Ok(kept);
         }
         let loaded = Arc::new(ReferenceData::load(db, version).await?);
+        self.loads.fetch_add(1, Ordering::Relaxed);
         let mut slot = self
-            .0
+            .kept
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if slot.as_ref().is_none_or(|kept| kept.version < version) {
@@ -134,8 +139,13 @@ impl ReferenceCell {
         Ok(loaded)
     }
 
+    /// How many times the tables were read: once at start and after each change.
+    pub(crate) fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
+    }
+
     fn kept(&self) -> Option<Arc<ReferenceData>> {
-        self.0
+        self.kept
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()

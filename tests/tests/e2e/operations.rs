@@ -1,5 +1,6 @@
-//! Operations: `/metrics` after a few requests, rate limits per caller, PostgreSQL's statement
-//! timeout surfacing as `SERVICE_UNAVAILABLE`, and graceful shutdown with a request in flight.
+//! Operations: `/metrics` after a few requests (kept panels' hits and misses included), rate
+//! limits per caller, PostgreSQL's statement timeout surfacing as `SERVICE_UNAVAILABLE`, and
+//! graceful shutdown with a request in flight.
 
 use std::time::Duration;
 
@@ -159,8 +160,26 @@ async fn metrics_count_operations_errors_http_and_the_pool(backend: Backend) {
     assert!(size >= 1.0, "the requests opened a connection:\n{metrics}");
     assert_eq!(idle + in_use, size);
 
+    // A dashboard panel: computed from the counts once, then served as kept.
+    let dashboard = "{ dashboard(from: \"2024-01-01\", to: \"2024-12-31\") { incidents { periods { total { value } } } } }";
+    app.query(dashboard, json!({})).await;
+    app.query(dashboard, json!({})).await;
+
     // The scrape itself is counted on the next one, by its route.
     let again = app.get("/metrics").await.text().await.unwrap();
+    let lookups = "motgift_panel_cache_lookups_total";
+    assert_eq!(
+        sample(&again, &format!("{lookups}{{result=\"miss\"}}")),
+        1.0
+    );
+    assert_eq!(sample(&again, &format!("{lookups}{{result=\"hit\"}}")), 1.0);
+    assert_eq!(
+        sample(&again, "motgift_panel_cache_size{unit=\"entries\"}"),
+        1.0
+    );
+    assert!(sample(&again, "motgift_panel_cache_size{unit=\"figures\"}") > 0.0);
+    // Read once, at the first request that needed it; nothing changed it since.
+    assert_eq!(sample(&again, "motgift_reference_data_loads_total"), 1.0);
     assert!(
         sample(
             &again,

@@ -10,8 +10,7 @@ use uuid::Uuid;
 
 use crate::ctx::RequestContext;
 use crate::dashboard::{
-    Bucket, Category, CountCell, CountSeries, Panel, PanelCache, PanelSpec, Period, Range,
-    Selection, panels,
+    Bucket, Category, CountCell, CountSeries, Panel, PanelSpec, Period, Range, Selection, panels,
 };
 use crate::disclosure::Viewer;
 use crate::domain::{ActionStatus, IndicatorKind, TargetDirection};
@@ -59,10 +58,7 @@ impl Dashboard {
     ) -> Result<Arc<Panel>> {
         let store = ctx.data_unchecked::<Store>();
         let reference = ctx.data_unchecked::<Loaders>().reference.data().await?;
-        let cache = ctx.data_unchecked::<PanelCache>();
-        self.selection
-            .panel(store, reference, cache, spec, range)
-            .await
+        self.selection.panel(store, reference, spec, range).await
     }
 
     pub(crate) async fn panel(
