@@ -4,8 +4,9 @@
 //! loaded with reference data once per migration set (crates.io's approach), and dropped when
 //! the test ends. SQLite: each test gets its own file in the temp directory.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use motgift_migrations::{Migrator, MigratorTrait};
@@ -30,10 +31,12 @@ pub fn admin_url() -> String {
 
 /// The URL of another database on the same server as `admin_url`.
 pub fn database_url(name: &str) -> String {
-    let admin = admin_url();
-    let base = admin
-        .rsplit_once('/')
-        .map_or(admin.as_str(), |(base, _)| base);
+    database_url_on(&admin_url(), name)
+}
+
+/// The URL of another database on the server of `admin`.
+fn database_url_on(admin: &str, name: &str) -> String {
+    let base = admin.rsplit_once('/').map_or(admin, |(base, _)| base);
     format!("{base}/{name}")
 }
 
@@ -43,7 +46,11 @@ pub const SERVICE_ROLE: &str = "motgift_service";
 
 /// `database_url(name)` for the service role (trust authentication, no password).
 pub fn service_database_url(name: &str) -> String {
-    let url = database_url(name);
+    service_database_url_on(&admin_url(), name)
+}
+
+fn service_database_url_on(admin: &str, name: &str) -> String {
+    let url = database_url_on(admin, name);
     match (url.split_once("://"), url.rsplit_once('@')) {
         (Some((scheme, _)), Some((_, host))) => format!("{scheme}://{SERVICE_ROLE}@{host}"),
         (Some((scheme, rest)), None) => format!("{scheme}://{SERVICE_ROLE}@{rest}"),
@@ -51,9 +58,8 @@ pub fn service_database_url(name: &str) -> String {
     }
 }
 
-async fn admin_connection() -> PgConnection {
-    let url = admin_url();
-    match PgConnection::connect(&url).await {
+async fn admin_connection(url: &str) -> PgConnection {
+    match PgConnection::connect(url).await {
         Ok(conn) => conn,
         Err(err) => panic!(
             "PostgreSQL is not reachable at {url} ({err}).\n\
@@ -81,15 +87,22 @@ fn template_name() -> String {
     format!("motgift_template_{hash:016x}")
 }
 
-static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+/// The template of each server (by admin URL), created once per process.
+static TEMPLATES: Mutex<BTreeMap<String, Arc<OnceCell<String>>>> = Mutex::new(BTreeMap::new());
 
 /// Creates the template once per server; an advisory lock keeps parallel test processes from
 /// building it twice.
-async fn template() -> &'static str {
-    TEMPLATE
+async fn template(admin_url: &str) -> String {
+    let per_server = TEMPLATES
+        .lock()
+        .expect("template map")
+        .entry(admin_url.to_owned())
+        .or_default()
+        .clone();
+    per_server
         .get_or_init(|| async {
             let name = template_name();
-            let mut admin = admin_connection().await;
+            let mut admin = admin_connection(admin_url).await;
             admin
                 .execute("SELECT pg_advisory_lock(727274)")
                 .await
@@ -113,7 +126,7 @@ async fn template() -> &'static str {
                     .await
                     .expect("create template");
                 {
-                    let db = connect(&DbConfig::new(database_url(&building)))
+                    let db = connect(&DbConfig::new(database_url_on(admin_url, &building)))
                         .await
                         .expect("connect to template");
                     prepare(&db).await;
@@ -142,6 +155,7 @@ async fn template() -> &'static str {
             name
         })
         .await
+        .clone()
 }
 
 /// Migrations and reference data: what every test database starts with.
@@ -162,16 +176,28 @@ pub struct TestDb {
     pub db: DatabaseConnection,
     service: DatabaseConnection,
     name: String,
+    /// The server's admin URL (PostgreSQL), to drop the database.
+    admin_url: String,
 }
 
 impl TestDb {
     /// A fresh database with migrations and reference data.
     pub async fn new(backend: Backend) -> Self {
+        Self::create(backend, admin_url()).await
+    }
+
+    /// A fresh PostgreSQL database on another server than the shared one (such as a
+    /// `PgServer` of the test's own), with its template and the service role.
+    pub async fn new_on(admin_url: &str) -> Self {
+        Self::create(Backend::Postgres, admin_url.to_owned()).await
+    }
+
+    async fn create(backend: Backend, admin_url: String) -> Self {
         let name = format!("motgift_test_{}", uuid::Uuid::new_v4().simple());
         let (url, service_url) = match backend {
             Backend::Postgres => {
-                let template = template().await;
-                let mut admin = admin_connection().await;
+                let template = template(&admin_url).await;
+                let mut admin = admin_connection(&admin_url).await;
                 let create = format!("CREATE DATABASE {name} TEMPLATE {template}");
                 // Cloning fails while another session briefly touches the template: retry.
                 let mut attempt = 0;
@@ -186,7 +212,10 @@ impl TestDb {
                         Err(err) => panic!("create test database: {err}"),
                     }
                 }
-                (database_url(&name), service_database_url(&name))
+                (
+                    database_url_on(&admin_url, &name),
+                    service_database_url_on(&admin_url, &name),
+                )
             }
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("{name}.db"));
@@ -208,6 +237,7 @@ impl TestDb {
             db,
             service,
             name,
+            admin_url,
         }
     }
 
@@ -250,13 +280,14 @@ impl Drop for TestDb {
                 // Drop runs outside async; a short-lived runtime on its own thread does the
                 // work so the test's runtime is not blocked.
                 let name = self.name.clone();
+                let admin_url = self.admin_url.clone();
                 let _ = std::thread::spawn(move || {
                     let runtime = tokio::runtime::Builder::new_current_thread()
                         .enable_all()
                         .build()
                         .expect("runtime");
                     runtime.block_on(async {
-                        if let Ok(mut admin) = PgConnection::connect(&admin_url()).await {
+                        if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
                             let _ = admin
                                 .execute(AssertSqlSafe(format!(
                                     "DROP DATABASE IF EXISTS {name} WITH (FORCE)"

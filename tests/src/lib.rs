@@ -3,7 +3,9 @@
 
 pub mod app;
 pub mod db;
+pub mod empty_db;
 pub mod oidc;
+pub mod pg_server;
 pub mod proxy;
 
 pub use app::{TestApp, error_code, first_error};

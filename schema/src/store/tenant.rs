@@ -33,6 +33,14 @@ impl TenantScope {
     pub fn municipalities(&self) -> &[String] {
         &self.municipalities
     }
+
+    /// Carries this scope into a transaction opened elsewhere, for the system's own
+    /// transactions that need another isolation level than the store's (the backup commands).
+    /// The same transaction-local setting as every scoped transaction; never reachable from a
+    /// request.
+    pub async fn apply_to(&self, txn: &DatabaseTransaction) -> Result<()> {
+        set_scope(txn, &self.municipalities).await
+    }
 }
 
 /// Who acts through a handle, as the audit trail records it.
@@ -112,7 +120,13 @@ pub(crate) async fn begin_in_scope(
     municipalities: &[String],
 ) -> Result<DatabaseTransaction> {
     let txn = db.begin().await?;
-    if db.get_database_backend() == DbBackend::Postgres {
+    set_scope(&txn, municipalities).await?;
+    Ok(txn)
+}
+
+/// Sets the row-level security scope of a PostgreSQL transaction (SQLite has none).
+async fn set_scope(txn: &DatabaseTransaction, municipalities: &[String]) -> Result<()> {
+    if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "SELECT set_config('app.municipalities', $1, true)",
@@ -120,7 +134,7 @@ pub(crate) async fn begin_in_scope(
         ))
         .await?;
     }
-    Ok(txn)
+    Ok(())
 }
 
 /// Access to the records of the municipalities in scope, on behalf of one actor.

@@ -2,9 +2,11 @@
 
 mod aggregates;
 mod audit;
+mod backup;
 mod batching;
 mod cli;
 mod dashboard;
+mod fault;
 mod foundation;
 mod identity_provider;
 mod isolation;
