@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::http::{HeaderName, Request};
-use axum::middleware::{from_fn_with_state, map_response};
+use axum::middleware::{from_fn_with_state, map_request, map_response};
 use axum::routing::get;
 use motgift_schema::Store;
 use motgift_schema::graphql::{MotgiftSchema, build_schema};
@@ -24,6 +24,23 @@ use crate::rate_limit::RateLimiter;
 use crate::{limits, routes};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The longest request id a client may send: the audit and access logs keep 64 characters.
+pub const MAX_REQUEST_ID_LEN: usize = 64;
+
+/// Drops a client's `x-request-id` that the logs could not keep as sent (empty, longer than
+/// 64 characters, or not visible ASCII), so the service makes one of its own instead of
+/// failing every write of the request.
+async fn drop_unusable_request_id<B>(mut request: Request<B>) -> Request<B> {
+    let unusable = request.headers().get(REQUEST_ID_HEADER).is_some_and(|id| {
+        let id = id.as_bytes();
+        id.is_empty() || id.len() > MAX_REQUEST_ID_LEN || !id.iter().all(u8::is_ascii_graphic)
+    });
+    if unusable {
+        request.headers_mut().remove(REQUEST_ID_HEADER);
+    }
+    request
+}
 
 /// The request id set by `SetRequestIdLayer` (or sent by the client).
 pub fn request_id(headers: &axum::http::HeaderMap) -> &str {
@@ -107,6 +124,7 @@ pub fn router(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
+        .layer(map_request(drop_unusable_request_id))
 }
 
 /// `/metrics` alone, for a listener of its own (`--metrics-listen`).

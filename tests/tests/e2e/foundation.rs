@@ -79,6 +79,40 @@ async fn responses_carry_a_request_id(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(kept.headers()["x-request-id"], "trace-me-123");
+
+    // An id the logs could not keep as sent is replaced, and the request's writes go through.
+    let long = "x".repeat(65);
+    let molde: motgift_schema::domain::Kommunenummer = "1506".parse().unwrap();
+    let token = app
+        .dev_issuer
+        .token(&[molde], &[motgift_schema::Role::Coordinator], 1);
+    let input = serde_json::json!({
+        "occurredOn": "2025-05-01", "placeType": "PRIVATE_HOME", "outcome": "NON_FATAL",
+        "suspectedSubstances": ["HEROIN"], "naloxoneGiven": "NO", "disposition": "TRANSPORTED_TO_HOSPITAL",
+        "ageBand": "AGE_25_34", "sex": "FEMALE", "followUpOffered": "YES", "source": "AMBULANCE_DISPATCH",
+    });
+    let replaced = app
+        .client
+        .post(format!("{}/graphql", app.base_url))
+        .header("x-request-id", &long)
+        .bearer_auth(token)
+        .json(&serde_json::json!({
+            "query": "mutation($i: CreateOverdoseIncidentInput!) { createOverdoseIncident(input: $i) { id } }",
+            "variables": { "i": input },
+        }))
+        .send()
+        .await
+        .unwrap();
+    let id = replaced.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(id.len(), 36, "a UUID instead of {long}");
+    let body: serde_json::Value = replaced.json().await.unwrap();
+    assert!(
+        body["data"]["createOverdoseIncident"]["id"].is_string(),
+        "{body}"
+    );
 }
 
 async fn graphiql_is_served(backend: Backend) {
