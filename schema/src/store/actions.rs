@@ -107,17 +107,12 @@ impl TenantDb<'_> {
 
     /// The notes of the given actions, oldest first.
     pub async fn notes_of_actions(&self, ids: &[Uuid]) -> Result<Vec<action_note::Model>> {
-        let select = self
-            .select::<action_note::Entity>()
-            .filter(action_note::Column::ActionId.is_in(ids.iter().copied()));
-        self.read(async |txn| {
-            Ok(sea_orm::QueryOrder::order_by_asc(
-                sea_orm::QueryOrder::order_by_asc(select, action_note::Column::NotedOn),
-                action_note::Column::CreatedAt,
-            )
-            .all(txn)
-            .await?)
-        })
+        self.read_by_keys(
+            self.select::<action_note::Entity>(),
+            action_note::Column::ActionId,
+            ids,
+            &[action_note::Column::NotedOn, action_note::Column::CreatedAt],
+        )
         .await
     }
 

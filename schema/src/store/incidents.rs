@@ -146,11 +146,14 @@ impl TenantDb<'_> {
 
     /// The suspected substances of the given incidents, as (incident, substance) pairs.
     pub async fn substances_of_incidents(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, Substance)>> {
-        let select = self
-            .select::<incident_substance::Entity>()
-            .filter(incident_substance::Column::IncidentId.is_in(ids.iter().copied()))
-            .order_by_asc(incident_substance::Column::Substance);
-        let rows = self.read(async |txn| Ok(select.all(txn).await?)).await?;
+        let rows = self
+            .read_by_keys(
+                self.select::<incident_substance::Entity>(),
+                incident_substance::Column::IncidentId,
+                ids,
+                &[incident_substance::Column::Substance],
+            )
+            .await?;
         Ok(rows
             .into_iter()
             .map(|r| (r.incident_id, r.substance))

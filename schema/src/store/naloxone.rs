@@ -155,10 +155,13 @@ impl TenantDb<'_> {
     }
 
     pub async fn sites_by_id(&self, ids: &[Uuid]) -> Result<Vec<distribution_site::Model>> {
-        let select = self
-            .select::<distribution_site::Entity>()
-            .filter(distribution_site::Column::Id.is_in(ids.iter().copied()));
-        self.read(async |txn| Ok(select.all(txn).await?)).await
+        self.read_by_keys(
+            self.select::<distribution_site::Entity>(),
+            distribution_site::Column::Id,
+            ids,
+            &[distribution_site::Column::Id],
+        )
+        .await
     }
 
     pub async fn create_naloxone_distribution(
