@@ -7,7 +7,7 @@ mod html;
 
 use async_graphql::{Request, Variables};
 use motgift_schema::ctx::RequestContext;
-use motgift_schema::graphql::{MotgiftSchema, prepare_request};
+use motgift_schema::graphql::{MotgiftSchema, execute, prepare_request};
 use motgift_schema::store::Store;
 use serde_json::{Value, json};
 
@@ -76,7 +76,7 @@ pub async fn export(
     let request = Request::new(REPORT)
         .variables(variables)
         .operation_name("AnnualReportExport");
-    let response = schema.execute(prepare_request(request, store, ctx)).await;
+    let response = execute(schema, prepare_request(request, store, ctx)).await;
     if !response.errors.is_empty() {
         return Err(ReportErrors(json!({ "errors": response.errors })));
     }

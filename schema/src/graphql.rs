@@ -36,12 +36,20 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_directives(MAX_DIRECTIVES)
-        .extension(error_codes::ErrorCodes)
 }
 
 /// Builds the schema once per process. Per-request state is attached by [`prepare_request`].
 pub fn build_schema(store: Store) -> MotgiftSchema {
     builder().data(store).finish()
+}
+
+/// Executes a request prepared by [`prepare_request`] and gives every error a stable
+/// `extensions.code`, including the errors async-graphql raises itself while parsing and
+/// validating. Every response leaves through here.
+pub async fn execute(schema: &MotgiftSchema, request: Request) -> async_graphql::Response {
+    let mut response = schema.execute(request).await;
+    error_codes::classify_all(&mut response);
+    response
 }
 
 /// Attaches the request context and fresh DataLoaders to one request. DataLoaders are built per

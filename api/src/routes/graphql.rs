@@ -11,7 +11,7 @@ use axum::http::header::WWW_AUTHENTICATE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use motgift_schema::RequestContext;
-use motgift_schema::graphql::prepare_request;
+use motgift_schema::graphql::{self, prepare_request};
 
 use crate::app::{AppState, request_id};
 use crate::auth::AuthError;
@@ -70,7 +70,7 @@ pub async fn execute(
     };
     let request = prepare_request(request, &state.store, ctx);
     let started = Instant::now();
-    let response = state.schema.execute(request).await;
+    let response = graphql::execute(&state.schema, request).await;
     state.metrics.graphql_request(
         &label,
         started.elapsed(),
