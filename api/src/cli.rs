@@ -185,6 +185,13 @@ impl Cli {
 }
 
 async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
+    let span_export = match args.otlp_endpoint.as_deref().map(str::trim) {
+        Some(endpoint) if !endpoint.is_empty() => Some(crate::telemetry::export_spans(
+            endpoint,
+            &args.otlp_service_name,
+        )?),
+        _ => None,
+    };
     let statement_timeout = (args.statement_timeout_seconds > 0)
         .then(|| std::time::Duration::from_secs(args.statement_timeout_seconds));
     let opened = database::open_with(database_args, statement_timeout).await?;
@@ -271,6 +278,10 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
     crate::app::serve(listener, router(state), stopped(), grace).await?;
     if let Some(metrics_server) = metrics_server {
         metrics_server.await??;
+    }
+    // The requests' spans have ended: send what is still queued before the runtime goes.
+    if let Some(span_export) = span_export {
+        span_export.shutdown().await;
     }
     tracing::info!("stopped");
     Ok(())

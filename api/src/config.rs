@@ -114,6 +114,16 @@ pub struct ServeArgs {
     /// network) instead of on the main address.
     #[arg(long, env = "MOTGIFT_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
+
+    /// Export each request's span to this OpenTelemetry collector over OTLP/HTTP with protobuf
+    /// (for example `http://otel-collector:4318`: spans go to `/v1/traces` under it). Off when
+    /// unset.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
+
+    /// The `service.name` of the exported spans.
+    #[arg(long, env = "OTEL_SERVICE_NAME", default_value = crate::telemetry::DEFAULT_SERVICE_NAME)]
+    pub otlp_service_name: String,
 }
 
 /// What the HTTP application needs, independent of how it was configured. The default is

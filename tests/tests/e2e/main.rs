@@ -19,3 +19,4 @@ mod report;
 mod report_export;
 mod row_security;
 mod sign_in;
+mod traces;
