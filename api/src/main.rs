@@ -2,6 +2,11 @@
 
 use clap::Parser;
 
+/// mimalloc: a GraphQL response is thousands of small values built and dropped per request,
+/// where glibc's allocator spent about a fifth of the service's time in the profile.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     motgift_api::telemetry::init();
