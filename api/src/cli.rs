@@ -368,15 +368,15 @@ async fn report(database_args: &DatabaseArgs, args: ReportArgs) -> anyhow::Resul
         Some(k) => ([Role::Coordinator].into(), [k.clone()].into()),
         None => ([Role::Analyst].into(), Default::default()),
     };
-    let ctx = motgift_schema::RequestContext {
-        request_id: uuid::Uuid::new_v4().to_string(),
-        caller: Some(Caller {
+    let ctx = motgift_schema::RequestContext::new(
+        uuid::Uuid::new_v4().to_string(),
+        Some(Caller {
             subject: "motgift-cli".to_owned(),
             roles,
             municipalities,
         }),
-        operation: Some("AnnualReportExport".to_owned()),
-    };
+        Some("AnnualReportExport".to_owned()),
+    );
     let municipality = args.municipality.as_ref().map(|k| k.as_str());
     let body = export(&schema, &store, ctx, args.year, municipality, args.format)
         .await

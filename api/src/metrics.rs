@@ -45,8 +45,8 @@ pub struct Metrics {
     http_requests: IntCounterVec,
     http_duration: HistogramVec,
     pool: IntGaugeVec,
-    panel_cache_lookups: IntCounterVec,
-    panel_cache_size: IntGaugeVec,
+    cache_lookups: IntCounterVec,
+    cache_size: IntGaugeVec,
     reference_loads: IntCounter,
     /// The cache counters are sampled when scraped; one scrape at a time moves them.
     cache_sampling: Mutex<()>,
@@ -118,21 +118,22 @@ impl Metrics {
             &["state"],
         )
         .expect("valid metric");
-        let panel_cache_lookups = IntCounterVec::new(
+        let cache_lookups = IntCounterVec::new(
             Opts::new(
-                "motgift_panel_cache_lookups_total",
-                "Dashboard panels asked for, by result: hit (served as kept) or miss (computed \
-                 from the monthly counts)",
+                "motgift_cache_lookups_total",
+                "Lookups in the kept dashboard panels and answers, by cache and result: hit \
+                 (served as kept) or miss (computed afresh)",
             ),
-            &["result"],
+            &["cache", "result"],
         )
         .expect("valid metric");
-        let panel_cache_size = IntGaugeVec::new(
+        let cache_size = IntGaugeVec::new(
             Opts::new(
-                "motgift_panel_cache_size",
-                "Kept dashboard panels: entries, and figures (the budget's unit)",
+                "motgift_cache_size",
+                "What the kept panels and answers hold: entries, and their weight in the \
+                 budget's unit (figures for panels, bytes for answers)",
             ),
-            &["unit"],
+            &["cache", "unit"],
         )
         .expect("valid metric");
         let reference_loads = IntCounter::new(
@@ -148,8 +149,8 @@ impl Metrics {
             Box::new(http_requests.clone()),
             Box::new(http_duration.clone()),
             Box::new(pool.clone()),
-            Box::new(panel_cache_lookups.clone()),
-            Box::new(panel_cache_size.clone()),
+            Box::new(cache_lookups.clone()),
+            Box::new(cache_size.clone()),
             Box::new(reference_loads.clone()),
         ] {
             registry
@@ -164,8 +165,8 @@ impl Metrics {
             http_requests,
             http_duration,
             pool,
-            panel_cache_lookups,
-            panel_cache_size,
+            cache_lookups,
+            cache_size,
             reference_loads,
             cache_sampling: Mutex::new(()),
             operations: Mutex::new(HashSet::new()),
@@ -261,22 +262,22 @@ impl Metrics {
         let follow = |counter: &IntCounter, now: u64| {
             counter.inc_by(now.saturating_sub(counter.get()));
         };
-        follow(
-            &self.panel_cache_lookups.with_label_values(&["hit"]),
-            stats.panels.hits,
-        );
-        follow(
-            &self.panel_cache_lookups.with_label_values(&["miss"]),
-            stats.panels.misses,
-        );
+        for (cache, kept, unit) in [
+            ("panels", stats.panels, "figures"),
+            ("answers", stats.answers, "bytes"),
+        ] {
+            let lookups = |result: &str| self.cache_lookups.with_label_values(&[cache, result]);
+            follow(&lookups("hit"), kept.hits);
+            follow(&lookups("miss"), kept.misses);
+            let gauge = |unit: &str, value: u64| {
+                self.cache_size
+                    .with_label_values(&[cache, unit])
+                    .set(i64::try_from(value).unwrap_or(i64::MAX));
+            };
+            gauge("entries", kept.entries);
+            gauge(unit, kept.weight);
+        }
         follow(&self.reference_loads, stats.reference_loads);
-        let gauge = |unit: &str, value: u64| {
-            self.panel_cache_size
-                .with_label_values(&[unit])
-                .set(i64::try_from(value).unwrap_or(i64::MAX));
-        };
-        gauge("entries", stats.panels.entries);
-        gauge("figures", stats.panels.figures);
     }
 
     /// Everything, in Prometheus' text exposition format.

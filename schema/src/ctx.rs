@@ -5,6 +5,8 @@
 //! this crate only reads the result.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::domain::Kommunenummer;
 
@@ -125,4 +127,34 @@ pub struct RequestContext {
     pub caller: Option<Caller>,
     /// The client's name for the operation (GraphQL `operationName`), if it gave one.
     pub operation: Option<String>,
+    /// Set when the request is authorised for anything beyond the published figures.
+    pub beyond_figures: BeyondFigures,
+}
+
+impl RequestContext {
+    pub fn new(request_id: String, caller: Option<Caller>, operation: Option<String>) -> Self {
+        Self {
+            request_id,
+            caller,
+            operation,
+            beyond_figures: BeyondFigures::default(),
+        }
+    }
+}
+
+/// Whether a request went past the published figures and the public reference data to
+/// anything else (records, audit trails, logs, plan changes). Such a request's answer depends
+/// on more than the versions a kept answer is checked against, and its reads may be logged,
+/// so it is never kept. Shared by the clones of one request's context.
+#[derive(Debug, Clone, Default)]
+pub struct BeyondFigures(Arc<AtomicBool>);
+
+impl BeyondFigures {
+    pub(crate) fn mark(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn reached(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
 }

@@ -9,7 +9,7 @@ pub mod panels;
 mod period;
 mod selection;
 
-pub use cache::{PanelCache, PanelCacheStats, PanelKey, Stamp};
+pub use cache::{PANEL_BUDGET, PanelCache, PanelKey};
 pub use panel::{
     Category, CountCell, CountSeries, Panel, PanelPeriod, PanelSpec, Populations, build_panel,
 };

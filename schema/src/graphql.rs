@@ -3,6 +3,7 @@
 mod connection;
 mod error_codes;
 mod global_id;
+pub(crate) mod kept_answers;
 mod loaders;
 mod mutation;
 mod node;
@@ -14,6 +15,7 @@ mod types;
 use async_graphql::{EmptySubscription, Request, Schema, SchemaBuilder};
 
 pub use global_id::GlobalId;
+pub use kept_answers::{Answer, answer};
 pub use mutation::Mutation;
 pub use query::Query;
 pub use scalars::Date;

@@ -11,6 +11,7 @@ pub mod domain;
 mod entity;
 pub mod error;
 pub mod graphql;
+pub mod kept;
 pub mod store;
 pub mod validate;
 

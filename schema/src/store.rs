@@ -50,12 +50,15 @@ pub use submissions::Submission;
 pub use tenant::{Actor, TenantDb, TenantScope};
 
 use crate::ctx::{Access, Caller, RequestContext};
-use crate::dashboard::{PanelCache, PanelCacheStats};
+use crate::dashboard::{PANEL_BUDGET, PanelCache};
 use crate::disclosure::{DEFAULT_THRESHOLD, Viewer};
 use crate::error::{Error, Result};
+use crate::graphql::kept_answers::{ANSWER_BUDGET, AnswerCache};
+use crate::kept::{KeptStats, Stamp};
 
 /// The request's caller, and the actor it is for the audit, if one of its roles grants
 /// `access`: `UNAUTHENTICATED` for an anonymous request, `FORBIDDEN` without such a role.
+/// Every access but to the published figures marks the request, so its answer is not kept.
 fn authorise(ctx: &RequestContext, access: Access) -> Result<(&Caller, Actor)> {
     let caller = ctx.caller.as_ref().ok_or(Error::Unauthenticated)?;
     let role = caller.acting_role(access).ok_or_else(|| {
@@ -66,6 +69,9 @@ fn authorise(ctx: &RequestContext, access: Access) -> Result<(&Caller, Actor)> {
             roles.join(" or ")
         ))
     })?;
+    if access != Access::ReadAggregates {
+        ctx.beyond_figures.mark();
+    }
     let actor = Actor {
         subject: caller.subject.clone(),
         role: role.code().to_owned(),
@@ -82,12 +88,14 @@ pub struct Store {
     disclosure_threshold: u64,
     reference_data: Arc<reference_data::ReferenceCell>,
     panels: Arc<PanelCache>,
+    answers: Arc<AnswerCache>,
 }
 
 /// How the process's caches are used, for the service's metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheStats {
-    pub panels: PanelCacheStats,
+    pub panels: KeptStats,
+    pub answers: KeptStats,
     /// Times the reference data was read: at start and after each change to it.
     pub reference_loads: u64,
 }
@@ -98,7 +106,8 @@ impl Store {
             db,
             disclosure_threshold: DEFAULT_THRESHOLD,
             reference_data: Arc::default(),
-            panels: Arc::default(),
+            panels: Arc::new(PanelCache::new(PANEL_BUDGET)),
+            answers: Arc::new(AnswerCache::new(ANSWER_BUDGET)),
         }
     }
 
@@ -139,9 +148,32 @@ impl Store {
         &self.panels
     }
 
+    /// Whole answers of requests for figures, kept while the data behind them is unchanged.
+    pub(crate) fn answer_cache(&self) -> &AnswerCache {
+        &self.answers
+    }
+
+    /// The versions of all figures and reference data now, in one read: what kept answers,
+    /// which may cover any municipality, are checked against.
+    pub(crate) async fn stamp(&self) -> Result<Stamp> {
+        const VERSIONS: &str = "SELECT \
+             (SELECT version FROM reference_version WHERE id = 1) AS reference, \
+             (SELECT CAST(SUM(version) AS BIGINT) FROM count_versions) AS counts";
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(self.backend(), VERSIONS))
+            .await?
+            .ok_or_else(|| Error::Internal("the versions read returned no row".to_owned()))?;
+        Ok(Stamp {
+            reference: row.try_get("", "reference")?,
+            counts: row.try_get::<Option<i64>>("", "counts")?.unwrap_or(0),
+        })
+    }
+
     pub fn cache_stats(&self) -> CacheStats {
         CacheStats {
             panels: self.panels.stats(),
+            answers: self.answers.stats(),
             reference_loads: self.reference_data.loads(),
         }
     }

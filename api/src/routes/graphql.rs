@@ -6,12 +6,13 @@ use std::time::Instant;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Extension;
+use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
-use axum::http::header::WWW_AUTHENTICATE;
+use axum::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use motgift_schema::RequestContext;
-use motgift_schema::graphql::{self, prepare_request};
+use motgift_schema::graphql::{self, Answer};
 
 use crate::app::{AppState, request_id};
 use crate::auth::AuthError;
@@ -63,14 +64,17 @@ pub async fn execute(
         tracing::Span::current().record("operation", operation);
     }
     let label = state.metrics.operation_label(operation.as_deref());
-    let ctx = RequestContext {
-        request_id,
-        caller,
-        operation,
-    };
-    let request = prepare_request(request, &state.store, ctx);
+    let ctx = RequestContext::new(request_id, caller, operation);
     let started = Instant::now();
-    let response = graphql::execute(&state.schema, request).await;
+    let response = match graphql::answer(&state.schema, &state.store, request, ctx).await {
+        Answer::Kept(body) => {
+            state
+                .metrics
+                .graphql_request(&label, started.elapsed(), std::iter::empty());
+            return kept_response(body);
+        }
+        Answer::Fresh(response) => response,
+    };
     state.metrics.graphql_request(
         &label,
         started.elapsed(),
@@ -95,6 +99,18 @@ pub async fn execute(
             .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     http
+}
+
+/// A kept answer, sent as [`GraphQLResponse`] sends a fresh one.
+fn kept_response(body: Bytes) -> Response {
+    (
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/graphql-response+json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// The operation's name: the one the client chose to run, or the name of the document's only

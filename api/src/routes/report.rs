@@ -41,11 +41,11 @@ pub async fn download(
         ));
     };
     let municipality = (name != JOINT).then_some(name);
-    let ctx = RequestContext {
-        request_id: request_id(&headers).to_owned(),
+    let ctx = RequestContext::new(
+        request_id(&headers).to_owned(),
         caller,
-        operation: Some("AnnualReportExport".to_owned()),
-    };
+        Some("AnnualReportExport".to_owned()),
+    );
     match export(&state.schema, &state.store, ctx, year, municipality, format).await {
         Ok(body) => {
             let mut response = body.into_response();

@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use tokio::sync::OnceCell;
 
-use super::cache::{PanelKey, Stamp};
+use super::cache::PanelKey;
 use super::panel::{Panel, PanelSpec, Populations, build_panel};
 use super::period::Range;
 use crate::disclosure::Viewer;
 use crate::error::Result;
+use crate::kept::Stamp;
 use crate::store::{ReferenceData, Store};
 
 /// The municipalities a request reads figures for, and who reads.

@@ -6,6 +6,7 @@ use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, Que
 use serde_json::json;
 use uuid::Uuid;
 
+use super::aggregates;
 use super::audit::{AuditOperation, Change};
 use super::lifecycle::{RecordEntity, Retraction, with_state};
 use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
@@ -155,6 +156,8 @@ impl TenantDb<'_> {
             .exec_without_returning(&w.txn)
             .await?;
         let notes = insert_notes(&w.txn, &new, &new.notes).await?;
+        // Plan progress counts the actions themselves.
+        aggregates::figures_changed(&w.txn, &kommunenummer).await?;
         let created = self
             .find_record::<action::Entity, _>(&w.txn, new.meta.id)
             .await?
@@ -190,6 +193,7 @@ impl TenantDb<'_> {
             self.check_measure(&w.txn, content.measure_id).await?;
         }
         let after = w.save::<action::Entity>(&before, content.content()).await?;
+        aggregates::figures_changed(&w.txn, &after.kommunenummer).await?;
         w.audit(Change {
             record_type: action::Entity::TYPE_NAME,
             record_id: id,

@@ -181,13 +181,17 @@ pub(crate) async fn apply<C: ConnectionTrait>(
             .await?;
     }
     if !rows.is_empty() {
-        raise_version(conn, kommunenummer).await?;
+        figures_changed(conn, kommunenummer).await?;
     }
     Ok(())
 }
 
-/// Marks a municipality's counts as changed, so published dashboards are computed afresh.
-async fn raise_version<C: ConnectionTrait>(conn: &C, kommunenummer: &str) -> Result<()> {
+/// Marks a municipality's figures as changed by raising its count version, so kept panels
+/// and answers are computed afresh.
+pub(crate) async fn figures_changed<C: ConnectionTrait>(
+    conn: &C,
+    kommunenummer: &str,
+) -> Result<()> {
     count_version::Entity::insert(count_version::ActiveModel {
         kommunenummer: Set(kommunenummer.to_owned()),
         version: Set(1),
@@ -271,7 +275,7 @@ impl TenantDb<'_> {
             .chain(distributions.iter().flat_map(naloxone_deltas));
         apply(&txn, kommunenummer, deltas).await?;
         // Even a recount to nothing changes what dashboards show.
-        raise_version(&txn, kommunenummer).await?;
+        figures_changed(&txn, kommunenummer).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -282,6 +286,10 @@ pub(crate) trait Aggregated: RecordEntity
 where
     Self::Model: Sync,
 {
+    /// True when figures are read from the rows themselves (plan progress reads the actions'
+    /// statuses), so that every change to a row changes the figures.
+    const READ_AS_FIGURES: bool = false;
+
     /// What a row in force contributes; reads its child rows through `conn` if it needs them.
     fn deltas<C: ConnectionTrait + Sync>(
         conn: &C,
@@ -290,6 +298,8 @@ where
 }
 
 impl Aggregated for action::Entity {
+    const READ_AS_FIGURES: bool = true;
+
     /// Plan progress is read from the actions themselves: there are few.
     async fn deltas<C: ConnectionTrait + Sync>(_: &C, _: &action::Model) -> Result<Vec<Delta>> {
         Ok(Vec::new())

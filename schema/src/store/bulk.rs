@@ -1,10 +1,13 @@
 //! Bulk inserts of many records at once (seeding, import). Each call runs in one transaction
 //! and skips rows whose id already exists, so a repeated load changes nothing.
 
+use std::collections::BTreeSet;
+
 use sea_orm::ActiveValue::Set;
 use sea_orm::{EntityTrait, Iterable};
 
 use super::TenantDb;
+use super::aggregates;
 use super::records::{NewAction, NewIncident, NewNaloxoneDistribution, NewSite};
 use crate::entity::{
     action, action_note, distribution_site, incident, incident_substance, naloxone_distribution,
@@ -81,6 +84,14 @@ impl TenantDb<'_> {
                 .on_conflict_do_nothing()
                 .exec_without_returning(&txn)
                 .await?;
+        }
+        // Plan progress counts the actions themselves.
+        let municipalities: BTreeSet<&str> = actions
+            .iter()
+            .map(|a| a.meta.kommunenummer.as_str())
+            .collect();
+        for kommunenummer in municipalities {
+            aggregates::figures_changed(&txn, kommunenummer).await?;
         }
         txn.commit().await?;
         Ok(())

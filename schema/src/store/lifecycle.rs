@@ -153,6 +153,9 @@ impl<'a> TenantDb<'a> {
         let after = w.retract::<E>(&before, &retraction.reason).await?;
         let taken_back = negated(E::deltas(&w.txn, &before).await?);
         aggregates::apply(&w.txn, E::kommunenummer(&before), taken_back).await?;
+        if E::READ_AS_FIGURES {
+            aggregates::figures_changed(&w.txn, E::kommunenummer(&before)).await?;
+        }
         w.audit(Change {
             record_type: E::TYPE_NAME,
             record_id: retraction.id,

@@ -11,6 +11,7 @@ on_both_databases!(
     bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
     kept_panels_follow_every_write,
     kept_reference_data_follows_every_change,
+    kept_answers_follow_actions_and_callers_and_never_skip_the_access_log,
 );
 
 const ROWS: [&str; 3] = ["1505", "1506", "1508"];
@@ -650,4 +651,82 @@ async fn kept_reference_data_follows_every_change(backend: Backend) {
         (rate_after - 2.0 * rate_before).abs() < 0.02,
         "the rate follows the population: {rate_before} -> {rate_after}"
     );
+}
+
+/// Whole answers are kept too: the same request again is served from memory until an action,
+/// a count or reference data changes; another caller never gets an answer kept for someone
+/// who sees more; and a request that reaches records is answered afresh, and logged, each time.
+async fn kept_answers_follow_actions_and_callers_and_never_skip_the_access_log(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    fixed_dataset(&app).await;
+    let molde = app.clone().with_caller("1506:coordinator");
+    let kristiansund = app.clone().with_caller("1505:coordinator");
+    let query = dashboard_query(
+        "from: \"2024-03-01\", to: \"2024-03-31\"",
+        &format!(
+            "{} planProgress {{ actionsByStatus {{ kommunenummer status count }} }}",
+            panel("incidents")
+        ),
+    );
+    let read = async |caller: &TestApp| {
+        let data = caller.query(&query, json!({})).await;
+        let d = &data["dashboard"];
+        (
+            values(&d["incidents"]["periods"][0]["cells"]),
+            d["planProgress"]["actionsByStatus"].clone(),
+        )
+    };
+    let in_progress = json!([{ "kommunenummer": "1506", "status": "IN_PROGRESS", "count": 1 }]);
+    let first = read(&molde).await;
+    assert_eq!(
+        first,
+        (vec![Some(8), Some(3), Some(11)], in_progress.clone())
+    );
+    assert_eq!(read(&molde).await, first, "kept");
+    // The same request from Kristiansund: Molde's 3 stays suppressed (and Ålesund's 11 with
+    // it, or the total would give it away).
+    assert_eq!(
+        read(&kristiansund).await,
+        (vec![Some(8), None, None], in_progress)
+    );
+
+    // Molde's action is delayed: plan progress follows at once.
+    let actions = molde
+        .query("{ actions(first: 1) { nodes { id version } } }", json!({}))
+        .await;
+    let action = &actions["actions"]["nodes"][0];
+    molde
+        .query(
+            "mutation($i: UpdateActionInput!) { updateAction(input: $i) { id } }",
+            json!({ "i": { "id": action["id"], "version": action["version"],
+                "status": "DELAYED" } }),
+        )
+        .await;
+    let delayed = json!([{ "kommunenummer": "1506", "status": "DELAYED", "count": 1 }]);
+    assert_eq!(read(&molde).await.1, delayed);
+    assert_eq!(read(&kristiansund).await.1, delayed);
+
+    // Actions reached through the dashboard are records: every such read is logged.
+    let through_plan = dashboard_query(
+        "from: \"2024-03-01\", to: \"2024-03-31\"",
+        "planProgress { actionsByStatus { focusArea { measures { actions { title } } } } }",
+    );
+    let logged = async || {
+        molde.query("{ accessLog { totalCount } }", json!({})).await["accessLog"]["totalCount"]
+            .as_i64()
+            .unwrap()
+    };
+    // Whether reading the log is itself logged is the log's business: measured, not assumed.
+    let before = logged().await;
+    let reading_the_log = logged().await - before;
+    let before = logged().await;
+    for _ in 0..2 {
+        let data = molde.query(&through_plan, json!({})).await;
+        let areas = &data["dashboard"]["planProgress"]["actionsByStatus"];
+        assert_eq!(
+            areas[0]["focusArea"]["measures"][0]["actions"][0]["title"],
+            "Kartlegging av overdoser"
+        );
+    }
+    assert_eq!(logged().await - before, 2 + reading_the_log);
 }

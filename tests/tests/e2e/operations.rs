@@ -160,24 +160,36 @@ async fn metrics_count_operations_errors_http_and_the_pool(backend: Backend) {
     assert!(size >= 1.0, "the requests opened a connection:\n{metrics}");
     assert_eq!(idle + in_use, size);
 
-    // A dashboard panel: computed from the counts once, then served as kept.
+    // A dashboard: its panel computed from the counts and its answer kept; the same request
+    // again is answered as kept; another shape of answer over the same panel reuses the panel.
     let dashboard = "{ dashboard(from: \"2024-01-01\", to: \"2024-12-31\") { incidents { periods { total { value } } } } }";
+    let other_shape = "{ dashboard(from: \"2024-01-01\", to: \"2024-12-31\") { incidents { periods { total { suppressed } } } } }";
     app.query(dashboard, json!({})).await;
     app.query(dashboard, json!({})).await;
+    app.query(other_shape, json!({})).await;
 
     // The scrape itself is counted on the next one, by its route.
     let again = app.get("/metrics").await.text().await.unwrap();
-    let lookups = "motgift_panel_cache_lookups_total";
-    assert_eq!(
-        sample(&again, &format!("{lookups}{{result=\"miss\"}}")),
-        1.0
-    );
-    assert_eq!(sample(&again, &format!("{lookups}{{result=\"hit\"}}")), 1.0);
-    assert_eq!(
-        sample(&again, "motgift_panel_cache_size{unit=\"entries\"}"),
-        1.0
-    );
-    assert!(sample(&again, "motgift_panel_cache_size{unit=\"figures\"}") > 0.0);
+    let lookups = |cache: &str, result: &str| {
+        sample(
+            &again,
+            &format!("motgift_cache_lookups_total{{cache=\"{cache}\",result=\"{result}\"}}"),
+        )
+    };
+    assert_eq!(lookups("answers", "miss"), 2.0, "{again}");
+    assert_eq!(lookups("answers", "hit"), 1.0);
+    assert_eq!(lookups("panels", "miss"), 1.0);
+    assert_eq!(lookups("panels", "hit"), 1.0);
+    let size = |cache: &str, unit: &str| {
+        sample(
+            &again,
+            &format!("motgift_cache_size{{cache=\"{cache}\",unit=\"{unit}\"}}"),
+        )
+    };
+    assert_eq!(size("panels", "entries"), 1.0);
+    assert!(size("panels", "figures") > 0.0);
+    assert_eq!(size("answers", "entries"), 2.0);
+    assert!(size("answers", "bytes") > 0.0);
     // Read once, at the first request that needed it; nothing changed it since.
     assert_eq!(sample(&again, "motgift_reference_data_loads_total"), 1.0);
     assert!(

@@ -1,0 +1,187 @@
+//! Whole answers to requests for figures, kept as the bytes sent and served again while the
+//! data behind them is unchanged (see [`crate::kept`]). A dashboard asked for again by a
+//! caller with the same roles and municipalities then costs one small read and a copy,
+//! instead of resolving thousands of fields.
+//!
+//! An answer is kept only when all of these hold, so nothing but published figures and
+//! public reference data is ever served from memory:
+//! - the operation is a query whose root fields are all in [`FIGURE_ROOTS`];
+//! - the request was never authorised for anything beyond the figures (records, audit
+//!   trails, logs: see [`crate::ctx::BeyondFigures`]), so no read that must be logged is
+//!   skipped and nothing that no version covers is reused;
+//! - it has no errors.
+
+use std::collections::BTreeSet;
+
+use async_graphql::Request;
+use async_graphql::parser::parse_query;
+use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+use bytes::Bytes;
+
+use super::{MotgiftSchema, execute, prepare_request};
+use crate::ctx::{RequestContext, Role};
+use crate::kept::{Kept, Weigh};
+use crate::store::Store;
+
+/// The root fields whose answers depend only on the counts, the actions' statuses and the
+/// reference data: what the versions cover.
+const FIGURE_ROOTS: [&str; 6] = [
+    "dashboard",
+    "municipalities",
+    "municipality",
+    "plans",
+    "plan",
+    "__typename",
+];
+
+/// Room for 64 MiB of answers (a national monthly series by outcome is about 60 KiB).
+pub const ANSWER_BUDGET: usize = 64 * 1024 * 1024;
+
+/// Everything an answer depends on besides the data: the request as sent, and what the
+/// caller may see (the disclosure threshold is the store's own).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AnswerKey {
+    query: String,
+    operation: Option<String>,
+    variables: String,
+    roles: BTreeSet<Role>,
+    municipalities: Vec<String>,
+}
+
+/// Kept answers, weighed in bytes.
+pub type AnswerCache = Kept<AnswerKey, Bytes>;
+
+impl Weigh for Bytes {
+    fn weight(&self) -> usize {
+        self.len()
+    }
+}
+
+/// A request's answer: the JSON body when it was kept (now or before), else the response.
+pub enum Answer {
+    Kept(Bytes),
+    Fresh(async_graphql::Response),
+}
+
+/// Answers a request, from a kept answer when there is one for the data as it is now.
+pub async fn answer(
+    schema: &MotgiftSchema,
+    store: &Store,
+    request: Request,
+    ctx: RequestContext,
+) -> Answer {
+    let cache = store.answer_cache();
+    let Some(key) = keepable(cache, &request, &ctx) else {
+        return Answer::Fresh(execute(schema, prepare_request(request, store, ctx)).await);
+    };
+    // Read before anything the answer is built from, so a kept answer is never older than the
+    // versions it is kept under. When the read fails, the request runs and reports why.
+    let Ok(stamp) = store.stamp().await else {
+        return Answer::Fresh(execute(schema, prepare_request(request, store, ctx)).await);
+    };
+    if let Some(body) = cache.get(&key, stamp) {
+        return Answer::Kept(body);
+    }
+    let beyond_figures = ctx.beyond_figures.clone();
+    let response = execute(schema, prepare_request(request, store, ctx)).await;
+    if !response.is_ok() || beyond_figures.reached() || !response.http_headers.is_empty() {
+        return Answer::Fresh(response);
+    }
+    match serde_json::to_vec(&response) {
+        Ok(body) => {
+            let body = Bytes::from(body);
+            cache.put(key, stamp, body.clone());
+            Answer::Kept(body)
+        }
+        Err(_) => Answer::Fresh(response),
+    }
+}
+
+/// The key to keep the request's answer under, when the request may be kept at all.
+fn keepable(cache: &AnswerCache, request: &Request, ctx: &RequestContext) -> Option<AnswerKey> {
+    let caller = ctx.caller.as_ref()?;
+    // Only documents that ask for figures are worth a look.
+    if !request.query.contains("dashboard") {
+        return None;
+    }
+    let key = AnswerKey {
+        query: request.query.clone(),
+        operation: request.operation_name.clone(),
+        variables: serde_json::to_string(&request.variables).ok()?,
+        roles: caller.roles.clone(),
+        municipalities: caller
+            .municipalities
+            .iter()
+            .map(|k| k.as_str().to_owned())
+            .collect(),
+    };
+    // A key already kept was looked at when it was kept.
+    let figures_only = cache.contains(&key)
+        || asks_for_figures_only(&request.query, request.operation_name.as_deref());
+    figures_only.then_some(key)
+}
+
+/// Whether the operation to run is a query that asks only for [`FIGURE_ROOTS`] at its root.
+fn asks_for_figures_only(query: &str, operation_name: Option<&str>) -> bool {
+    let Ok(document) = parse_query(query) else {
+        return false;
+    };
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(operation), _) => operation,
+        (DocumentOperations::Multiple(operations), Some(name)) => {
+            let Some(operation) = operations.get(name) else {
+                return false;
+            };
+            operation
+        }
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            let Some(operation) = operations.values().next() else {
+                return false;
+            };
+            operation
+        }
+        (DocumentOperations::Multiple(_), None) => return false,
+    };
+    operation.node.ty == OperationType::Query
+        && operation
+            .node
+            .selection_set
+            .node
+            .items
+            .iter()
+            .all(|item| match &item.node {
+                Selection::Field(field) => FIGURE_ROOTS.contains(&field.node.name.node.as_str()),
+                // Fragments at the root could hide any field; such documents are not kept.
+                Selection::FragmentSpread(_) | Selection::InlineFragment(_) => false,
+            })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::asks_for_figures_only;
+
+    #[test]
+    fn only_queries_for_figures_and_reference_data_are_kept() {
+        let figures = "query Q1 { dashboard(from: \"2025-01-01\", to: \"2025-12-31\") { \
+                       incidents { total { value } } } municipalities { name } }";
+        assert!(asks_for_figures_only(figures, None));
+        assert!(asks_for_figures_only(figures, Some("Q1")));
+        for other in [
+            "{ dashboard(from: \"2025-01-01\", to: \"2025-12-31\") { from } \
+             overdoseIncidents(first: 1) { totalCount } }",
+            "{ annualReport(year: 2025) { year } }",
+            "{ ...F } fragment F on Query { dashboard(from: \"2025-01-01\", to: \"2025-12-31\") { from } }",
+            "mutation { dashboard }",
+            "query A { dashboard(from: \"2025-01-01\", to: \"2025-12-31\") { from } } \
+             query B { accessLog(first: 1) { totalCount } }",
+            "not graphql",
+        ] {
+            assert!(!asks_for_figures_only(other, None), "{other}");
+        }
+        // The named operation decides.
+        let two = "query A { dashboard(from: \"2025-01-01\", to: \"2025-12-31\") { from } } \
+                   query B { accessLog(first: 1) { totalCount } }";
+        assert!(asks_for_figures_only(two, Some("A")));
+        assert!(!asks_for_figures_only(two, Some("B")));
+    }
+}

@@ -1,0 +1,180 @@
+//! Values kept in memory and reused while the data behind them is unchanged: published panels
+//! and whole answers of dashboard requests. Every change to a municipality's counts or
+//! actions raises its count version in the same transaction, and every change to reference
+//! data raises the reference version, so a value is reused only when the versions it was
+//! built under are the versions now: exact on every instance of the service, with one small
+//! read per request.
+
+use std::hash::Hash;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use lru::LruCache;
+
+/// The versions a kept value was built under: the sum of the count versions of the
+/// municipalities it covers (every change raises one of them, so the sum only grows) and the
+/// version of the reference data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub counts: i64,
+    pub reference: i64,
+}
+
+/// What a kept value costs against its cache's budget, in the cache's own unit.
+pub trait Weigh {
+    fn weight(&self) -> usize;
+}
+
+struct Entry<V> {
+    stamp: Stamp,
+    value: V,
+}
+
+struct Entries<K: Hash + Eq, V> {
+    lru: LruCache<K, Entry<V>>,
+    weight: usize,
+}
+
+/// Kept values, least recently used dropped first once they weigh more than the budget.
+pub struct Kept<K: Hash + Eq, V> {
+    entries: Mutex<Entries<K, V>>,
+    budget: usize,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// How a cache is used, for the service's metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeptStats {
+    /// Values served as kept.
+    pub hits: u64,
+    /// Values computed afresh: never kept, dropped, or their data changed.
+    pub misses: u64,
+    pub entries: u64,
+    /// What the entries weigh, the measure of the budget.
+    pub weight: u64,
+}
+
+impl<K: Hash + Eq, V: Clone + Weigh> Kept<K, V> {
+    pub fn new(budget: usize) -> Self {
+        Self {
+            entries: Mutex::new(Entries {
+                lru: LruCache::unbounded(),
+                weight: 0,
+            }),
+            budget,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// The value kept for `key` when the data was at `stamp`, if any.
+    pub fn get(&self, key: &K, stamp: Stamp) -> Option<V> {
+        let kept = self
+            .lock()
+            .lru
+            .get(key)
+            .filter(|entry| entry.stamp == stamp)
+            .map(|entry| entry.value.clone());
+        let counter = if kept.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        kept
+    }
+
+    /// Whether anything is kept for `key`, at any stamp; neither counted nor made recent.
+    pub fn contains(&self, key: &K) -> bool {
+        self.lock().lru.contains(key)
+    }
+
+    pub fn put(&self, key: K, stamp: Stamp, value: V) {
+        let weight = value.weight();
+        if weight > self.budget {
+            return;
+        }
+        let mut entries = self.lock();
+        if let Some(old) = entries.lru.put(key, Entry { stamp, value }) {
+            entries.weight -= old.value.weight();
+        }
+        entries.weight += weight;
+        while entries.weight > self.budget {
+            let Some((_, dropped)) = entries.lru.pop_lru() else {
+                break;
+            };
+            entries.weight -= dropped.value.weight();
+        }
+    }
+
+    pub fn stats(&self) -> KeptStats {
+        let entries = self.lock();
+        KeptStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            entries: entries.lru.len() as u64,
+            weight: entries.weight as u64,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries<K, V>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl<K: Hash + Eq, V> std::fmt::Debug for Kept<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kept")
+            .field("budget", &self.budget)
+            .field("hits", &self.hits.load(Ordering::Relaxed))
+            .field("misses", &self.misses.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone)]
+    struct Sized(usize);
+
+    impl Weigh for Sized {
+        fn weight(&self) -> usize {
+            self.0
+        }
+    }
+
+    const AT: Stamp = Stamp {
+        counts: 1,
+        reference: 1,
+    };
+
+    #[test]
+    fn a_value_is_served_only_at_the_stamp_it_was_kept_under() {
+        let kept = Kept::new(10);
+        kept.put("a", AT, Sized(1));
+        assert!(kept.get(&"a", AT).is_some());
+        assert!(kept.get(&"a", Stamp { counts: 2, ..AT }).is_none());
+        assert!(kept.get(&"a", Stamp { reference: 2, ..AT }).is_none());
+        assert!(kept.contains(&"a"));
+        let stats = kept.stats();
+        assert_eq!((stats.hits, stats.misses), (1, 2));
+    }
+
+    #[test]
+    fn the_least_recently_used_go_first_over_budget() {
+        let kept = Kept::new(10);
+        kept.put("a", AT, Sized(4));
+        kept.put("b", AT, Sized(4));
+        kept.get(&"a", AT);
+        kept.put("c", AT, Sized(4));
+        assert!(kept.contains(&"a") && kept.contains(&"c"));
+        assert!(!kept.contains(&"b"));
+        assert_eq!(kept.stats().weight, 8);
+        // Heavier than the whole budget: never kept.
+        kept.put("d", AT, Sized(11));
+        assert!(!kept.contains(&"d"));
+    }
+}
