@@ -20,14 +20,23 @@ pub struct Stamp {
     pub reference: i64,
 }
 
-/// What a kept value costs against its cache's budget, in the cache's own unit.
+/// What a kept key or value costs against its cache's budget, in the cache's own unit.
 pub trait Weigh {
     fn weight(&self) -> usize;
+}
+
+impl Stamp {
+    /// Whether this stamp is later than `other`: versions only grow.
+    fn is_after(self, other: Stamp) -> bool {
+        self != other && self.counts >= other.counts && self.reference >= other.reference
+    }
 }
 
 struct Entry<V> {
     stamp: Stamp,
     value: V,
+    /// The key's and the value's weight together.
+    weight: usize,
 }
 
 struct Entries<K: Hash + Eq, V> {
@@ -35,7 +44,8 @@ struct Entries<K: Hash + Eq, V> {
     weight: usize,
 }
 
-/// Kept values, least recently used dropped first once they weigh more than the budget.
+/// Kept values, least recently used dropped first once they and their keys weigh more than
+/// the budget.
 pub struct Kept<K: Hash + Eq, V> {
     entries: Mutex<Entries<K, V>>,
     budget: usize,
@@ -55,7 +65,7 @@ pub struct KeptStats {
     pub weight: u64,
 }
 
-impl<K: Hash + Eq, V: Clone + Weigh> Kept<K, V> {
+impl<K: Hash + Eq + Weigh, V: Clone + Weigh> Kept<K, V> {
     pub fn new(budget: usize) -> Self {
         Self {
             entries: Mutex::new(Entries {
@@ -90,21 +100,34 @@ impl<K: Hash + Eq, V: Clone + Weigh> Kept<K, V> {
         self.lock().lru.contains(key)
     }
 
+    /// Keeps `value` for `key` as built at `stamp`, unless a value built later is kept.
     pub fn put(&self, key: K, stamp: Stamp, value: V) {
-        let weight = value.weight();
+        let weight = key.weight() + value.weight();
         if weight > self.budget {
             return;
         }
         let mut entries = self.lock();
-        if let Some(old) = entries.lru.put(key, Entry { stamp, value }) {
-            entries.weight -= old.value.weight();
+        if entries
+            .lru
+            .peek(&key)
+            .is_some_and(|kept| kept.stamp.is_after(stamp))
+        {
+            return;
+        }
+        let entry = Entry {
+            stamp,
+            value,
+            weight,
+        };
+        if let Some(old) = entries.lru.put(key, entry) {
+            entries.weight -= old.weight;
         }
         entries.weight += weight;
         while entries.weight > self.budget {
             let Some((_, dropped)) = entries.lru.pop_lru() else {
                 break;
             };
-            entries.weight -= dropped.value.weight();
+            entries.weight -= dropped.weight;
         }
     }
 
@@ -146,6 +169,12 @@ mod tests {
         }
     }
 
+    impl Weigh for &str {
+        fn weight(&self) -> usize {
+            0
+        }
+    }
+
     const AT: Stamp = Stamp {
         counts: 1,
         reference: 1,
@@ -176,5 +205,34 @@ mod tests {
         // Heavier than the whole budget: never kept.
         kept.put("d", AT, Sized(11));
         assert!(!kept.contains(&"d"));
+    }
+
+    #[derive(Clone, PartialEq, Eq, Hash)]
+    struct Heavy(&'static str);
+
+    impl Weigh for Heavy {
+        fn weight(&self) -> usize {
+            self.0.len()
+        }
+    }
+
+    #[test]
+    fn keys_count_against_the_budget() {
+        let kept = Kept::new(10);
+        kept.put(Heavy("eightchr"), AT, Sized(1));
+        kept.put(Heavy("another8"), AT, Sized(1));
+        assert!(!kept.contains(&Heavy("eightchr")));
+        assert_eq!(kept.stats().weight, 9);
+    }
+
+    #[test]
+    fn a_value_built_earlier_never_replaces_one_built_later() {
+        let kept = Kept::new(10);
+        let later = Stamp { counts: 2, ..AT };
+        kept.put("a", later, Sized(1));
+        kept.put("a", AT, Sized(1));
+        assert!(kept.get(&"a", later).is_some());
+        kept.put("a", Stamp { counts: 3, ..AT }, Sized(1));
+        assert!(kept.get(&"a", later).is_none());
     }
 }

@@ -119,6 +119,11 @@ impl Store {
         }
     }
 
+    /// Others' counts from 1 up to this are suppressed.
+    pub(crate) fn disclosure_threshold(&self) -> u64 {
+        self.disclosure_threshold
+    }
+
     pub fn backend(&self) -> DbBackend {
         self.db.get_database_backend()
     }

@@ -24,6 +24,13 @@ pub type PanelCache = Kept<PanelKey, Arc<Panel>>;
 /// Room for about two million figures (some 40 MB).
 pub const PANEL_BUDGET: usize = 2_000_000;
 
+/// A key's municipalities, about a figure each.
+impl Weigh for PanelKey {
+    fn weight(&self) -> usize {
+        self.rows.len() + self.own.len()
+    }
+}
+
 impl Weigh for Arc<Panel> {
     fn weight(&self) -> usize {
         self.size()

@@ -34,8 +34,13 @@ const FIGURE_ROOTS: [&str; 6] = [
     "__typename",
 ];
 
-/// Room for 64 MiB of answers (a national monthly series by outcome is about 60 KiB).
+/// Room for 64 MiB of answers and their keys (a national monthly series by outcome is about
+/// 60 KiB).
 pub const ANSWER_BUDGET: usize = 64 * 1024 * 1024;
+
+/// What an entry costs besides its strings and bytes (the map's node, the allocations'
+/// headers), so that many small answers are bounded too.
+const ENTRY_OVERHEAD: usize = 256;
 
 /// Everything an answer depends on besides the data: the request as sent, and what the
 /// caller may see (the disclosure threshold is the store's own).
@@ -46,6 +51,17 @@ pub struct AnswerKey {
     variables: String,
     roles: BTreeSet<Role>,
     municipalities: Vec<String>,
+    threshold: u64,
+}
+
+impl Weigh for AnswerKey {
+    fn weight(&self) -> usize {
+        ENTRY_OVERHEAD
+            + self.query.len()
+            + self.operation.as_ref().map_or(0, String::len)
+            + self.variables.len()
+            + self.municipalities.len() * 4
+    }
 }
 
 /// Kept answers, weighed in bytes.
@@ -71,20 +87,26 @@ pub async fn answer(
     ctx: RequestContext,
 ) -> Answer {
     let cache = store.answer_cache();
-    let Some(key) = keepable(cache, &request, &ctx) else {
+    let Some(key) = keepable(cache, &request, &ctx, store.disclosure_threshold()) else {
         return Answer::Fresh(execute(schema, prepare_request(request, store, ctx)).await);
     };
     // Read before anything the answer is built from, so a kept answer is never older than the
     // versions it is kept under. When the read fails, the request runs and reports why.
-    let Ok(stamp) = store.stamp().await else {
-        return Answer::Fresh(execute(schema, prepare_request(request, store, ctx)).await);
+    let stamp = match store.stamp().await {
+        Ok(stamp) => stamp,
+        Err(err) => {
+            tracing::warn!(error = %err, "reading the versions failed; answering afresh");
+            return Answer::Fresh(execute(schema, prepare_request(request, store, ctx)).await);
+        }
     };
     if let Some(body) = cache.get(&key, stamp) {
         return Answer::Kept(body);
     }
     let beyond_figures = ctx.beyond_figures.clone();
     let response = execute(schema, prepare_request(request, store, ctx)).await;
-    if !response.is_ok() || beyond_figures.reached() || !response.http_headers.is_empty() {
+    // Kept answers are sent with no headers of their own.
+    let headers = !response.http_headers.is_empty() || response.cache_control.value().is_some();
+    if !response.is_ok() || beyond_figures.reached() || headers {
         return Answer::Fresh(response);
     }
     match serde_json::to_vec(&response) {
@@ -98,7 +120,12 @@ pub async fn answer(
 }
 
 /// The key to keep the request's answer under, when the request may be kept at all.
-fn keepable(cache: &AnswerCache, request: &Request, ctx: &RequestContext) -> Option<AnswerKey> {
+fn keepable(
+    cache: &AnswerCache,
+    request: &Request,
+    ctx: &RequestContext,
+    threshold: u64,
+) -> Option<AnswerKey> {
     let caller = ctx.caller.as_ref()?;
     // Only documents that ask for figures are worth a look.
     if !request.query.contains("dashboard") {
@@ -114,6 +141,7 @@ fn keepable(cache: &AnswerCache, request: &Request, ctx: &RequestContext) -> Opt
             .iter()
             .map(|k| k.as_str().to_owned())
             .collect(),
+        threshold,
     };
     // A key already kept was looked at when it was kept.
     let figures_only = cache.contains(&key)

@@ -152,16 +152,13 @@ impl TenantDb<'_> {
         new.meta.created_at = Utc::now().trunc_subsecs(6);
         let mut row = new.row();
         row.idempotency_fingerprint = Set(new.meta.idempotency_key.as_ref().map(|_| print));
-        action::Entity::insert(row)
-            .exec_without_returning(&w.txn)
+        // The row as stored (timestamps as the database keeps them), in the same statement.
+        let created = action::Entity::insert(row)
+            .exec_with_returning(&w.txn)
             .await?;
         let notes = insert_notes(&w.txn, &new, &new.notes).await?;
         // Plan progress counts the actions themselves.
         aggregates::figures_changed(&w.txn, &kommunenummer).await?;
-        let created = self
-            .find_record::<action::Entity, _>(&w.txn, new.meta.id)
-            .await?
-            .ok_or_else(|| Error::Internal("a created action vanished".to_owned()))?;
         w.audit(Change {
             record_type: action::Entity::TYPE_NAME,
             record_id: created.id,

@@ -81,13 +81,15 @@ impl AuditChain {
     /// so it takes the municipality's row lock on PostgreSQL and the write lock on SQLite
     /// before anything is read, and concurrent writers queue instead of forking the chain.
     pub async fn claim(txn: &DatabaseTransaction, kommunenummer: &str) -> Result<Self> {
+        // Locks and reads the head in one statement.
         let touch = || {
             audit_head::Entity::update_many()
                 .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq))
                 .filter(kommune_eq(audit_head::Column::Kommunenummer, kommunenummer))
-                .exec(txn)
+                .exec_with_returning(txn)
         };
-        if touch().await?.rows_affected == 0 {
+        let mut heads = touch().await?;
+        if heads.is_empty() {
             audit_head::Entity::insert(audit_head::ActiveModel {
                 kommunenummer: Set(kommunenummer.to_owned()),
                 seq: Set(0),
@@ -96,11 +98,10 @@ impl AuditChain {
             .on_conflict_do_nothing()
             .exec_without_returning(txn)
             .await?;
-            touch().await?;
+            heads = touch().await?;
         }
-        let head = audit_head::Entity::find_by_id(kommunenummer.to_owned())
-            .one(txn)
-            .await?
+        let head = heads
+            .pop()
             .ok_or_else(|| Error::Internal("audit head vanished".to_owned()))?;
         Ok(Self {
             kommunenummer: head.kommunenummer,

@@ -18,7 +18,7 @@ use super::tenant::TenantDb;
 use super::tenant::{kommune_eq, kommune_in};
 use crate::domain::{Outcome, PlaceType, Substance};
 use crate::entity::{incident, incident_substance};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::validate::{self, Validator};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -181,14 +181,11 @@ impl TenantDb<'_> {
         new.meta.created_at = Utc::now().trunc_subsecs(6);
         let mut row = new.row();
         row.idempotency_fingerprint = Set(new.meta.idempotency_key.as_ref().map(|_| print));
-        incident::Entity::insert(row)
-            .exec_without_returning(&w.txn)
+        // The row as stored (timestamps as the database keeps them), in the same statement.
+        let created = incident::Entity::insert(row)
+            .exec_with_returning(&w.txn)
             .await?;
         replace_substances(&w.txn, &kommunenummer, new.meta.id, &new.substances).await?;
-        let created = self
-            .find_record::<incident::Entity, _>(&w.txn, new.meta.id)
-            .await?
-            .ok_or_else(|| Error::Internal("a created incident vanished".to_owned()))?;
         aggregates::apply(
             &w.txn,
             &kommunenummer,

@@ -249,13 +249,10 @@ impl TenantDb<'_> {
             new.meta.created_at = now;
             let mut row = new.row();
             row.idempotency_fingerprint = Set(new.meta.idempotency_key.as_ref().map(|_| print));
-            naloxone_distribution::Entity::insert(row)
-                .exec_without_returning(&w.txn)
+            // The row as stored (timestamps as the database keeps them), in the same statement.
+            let stored = naloxone_distribution::Entity::insert(row)
+                .exec_with_returning(&w.txn)
                 .await?;
-            let stored = self
-                .find_record::<naloxone_distribution::Entity, _>(&w.txn, new.meta.id)
-                .await?
-                .ok_or_else(|| Error::Internal("a created distribution vanished".to_owned()))?;
             aggregates::apply(&w.txn, &kommunenummer, naloxone_deltas(&stored)).await?;
             w.audit(Change {
                 record_type: naloxone_distribution::Entity::TYPE_NAME,
