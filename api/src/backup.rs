@@ -54,12 +54,7 @@ async fn municipalities<C: ConnectionTrait>(db: &C) -> anyhow::Result<Vec<String
         DbBackend::Postgres => "SELECT kommunenummer::text FROM municipalities ORDER BY 1",
         _ => "SELECT kommunenummer FROM municipalities ORDER BY 1",
     };
-    let rows = db
-        .query_all_raw(Statement::from_string(backend, sql))
-        .await?;
-    rows.iter()
-        .map(|row| Ok(row.try_get_by_index::<String>(0)?))
-        .collect()
+    catalog::first_column(db, sql).await
 }
 
 /// The row-level security scope of the given municipalities and the plan's audit chain.

@@ -149,8 +149,13 @@ pub async fn tables<C: ConnectionTrait>(db: &C) -> anyhow::Result<Vec<String>> {
              ORDER BY 1"
         }
     };
+    first_column(db, sql).await
+}
+
+/// The first column of every row `sql` returns, as text.
+pub async fn first_column<C: ConnectionTrait>(db: &C, sql: &str) -> anyhow::Result<Vec<String>> {
     let rows = db
-        .query_all_raw(Statement::from_string(backend, sql))
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
         .await?;
     rows.iter()
         .map(|row| Ok(row.try_get_by_index::<String>(0)?))

@@ -10,7 +10,7 @@ use clap::Parser;
 use motgift_api::backup::{MANIFEST_FILE, Manifest, NOT_EXPORTED, Owner, Scope, TABLES};
 use motgift_api::cli::Cli;
 use motgift_schema::Store;
-use motgift_schema::store::PLAN_CHAIN;
+use motgift_schema::store::{AuditVerification, PLAN_CHAIN};
 use motgift_tests::empty_db::EmptyDb;
 use motgift_tests::{Backend, TestApp, TestDb, on_both_databases};
 use sea_orm::{DatabaseConnection, FromQueryResult, JsonValue, Statement};
@@ -305,13 +305,8 @@ async fn export_then_import_gives_identical_results(backend: Backend) {
         .verify_audit()
         .await
         .unwrap();
-    assert!(verification.intact());
     assert_eq!(
-        verification
-            .chains
-            .iter()
-            .map(|c| c.kommunenummer.as_str())
-            .collect::<Vec<_>>(),
+        intact_chains(&verification),
         ["1505", "1506", PLAN_CHAIN],
         "the demo and the changes make three chains"
     );
@@ -476,15 +471,7 @@ async fn a_municipality_archive_holds_no_other_municipality_rows(backend: Backen
         .verify_audit()
         .await
         .unwrap();
-    assert!(verification.intact());
-    assert_eq!(
-        verification
-            .chains
-            .iter()
-            .map(|c| c.kommunenummer.as_str())
-            .collect::<Vec<_>>(),
-        ["1506", PLAN_CHAIN]
-    );
+    assert_eq!(intact_chains(&verification), ["1506", PLAN_CHAIN]);
     let restored = empty.serve().await;
     assert_eq!(
         restored
@@ -538,4 +525,14 @@ fn assert_same_lines(a: &Path, b: &Path) {
         let file = format!("{}.jsonl", table.name);
         assert!(lines(a, &file) == lines(b, &file), "{file} differs");
     }
+}
+
+/// The municipalities of the verified audit chains; fails unless every chain is intact.
+fn intact_chains(verification: &AuditVerification) -> Vec<&str> {
+    assert!(verification.intact(), "{verification:?}");
+    verification
+        .chains
+        .iter()
+        .map(|c| c.kommunenummer.as_str())
+        .collect()
 }
