@@ -132,15 +132,7 @@ async fn template(admin_url: &str) -> String {
                     prepare(&db).await;
                     db.close().await.expect("close template connection");
                 }
-                admin
-                    .execute(AssertSqlSafe(format!(
-                        "DO $$ BEGIN CREATE ROLE {SERVICE_ROLE} LOGIN; \
-                         EXCEPTION WHEN duplicate_object THEN NULL; END $$; \
-                         GRANT {} TO {SERVICE_ROLE}",
-                        motgift_migrations::SERVICE_GROUP
-                    )))
-                    .await
-                    .expect("create the service role");
+                ensure_service_role(&mut admin).await;
                 admin
                     .execute(AssertSqlSafe(format!(
                         "ALTER DATABASE {building} RENAME TO {name}"
@@ -159,6 +151,30 @@ async fn template(admin_url: &str) -> String {
 }
 
 /// Migrations and reference data: what every test database starts with.
+/// Creates a role unless it exists. Roles belong to the server and other tests create them
+/// too: the statement tolerates losing the race.
+pub(crate) async fn ensure_role(admin: &mut PgConnection, role: &str, options: &str) {
+    admin
+        .execute(AssertSqlSafe(format!(
+            "DO $$ BEGIN CREATE ROLE {role} {options}; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("create role {role}: {e}"));
+}
+
+/// The service's login role, a member of the migrations' group (which must exist).
+pub(crate) async fn ensure_service_role(admin: &mut PgConnection) {
+    ensure_role(admin, SERVICE_ROLE, "LOGIN").await;
+    admin
+        .execute(AssertSqlSafe(format!(
+            "GRANT {} TO {SERVICE_ROLE}",
+            motgift_migrations::SERVICE_GROUP
+        )))
+        .await
+        .expect("make the service role a member of the service group");
+}
+
 async fn prepare(db: &DatabaseConnection) {
     motgift_seed::migrate_and_run(db, SeedOptions::default())
         .await

@@ -13,7 +13,10 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 
 use crate::TestApp;
-use crate::db::{Backend, SERVICE_ROLE, TestDb, admin_url, database_url, service_database_url};
+use crate::db::{
+    Backend, TestDb, admin_url, database_url, ensure_role, ensure_service_role,
+    service_database_url,
+};
 
 /// The role that owns the empty PostgreSQL databases.
 pub const OWNER_ROLE: &str = "motgift_owner";
@@ -39,27 +42,9 @@ impl EmptyDb {
                 let mut admin = PgConnection::connect(&admin_url())
                     .await
                     .expect("connect to PostgreSQL as the admin");
-                // Roles belong to the server and other tests create them too: each statement
-                // tolerates losing the race.
-                for (role, login) in [
-                    (SERVICE_GROUP, "NOLOGIN"),
-                    (SERVICE_ROLE, "LOGIN"),
-                    (OWNER_ROLE, "LOGIN"),
-                ] {
-                    admin
-                        .execute(AssertSqlSafe(format!(
-                            "DO $$ BEGIN CREATE ROLE {role} {login}; \
-                             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
-                        )))
-                        .await
-                        .expect("create role");
-                }
-                admin
-                    .execute(AssertSqlSafe(format!(
-                        "GRANT {SERVICE_GROUP} TO {SERVICE_ROLE}"
-                    )))
-                    .await
-                    .expect("make the service role a member of the service group");
+                ensure_role(&mut admin, SERVICE_GROUP, "NOLOGIN").await;
+                ensure_role(&mut admin, OWNER_ROLE, "LOGIN").await;
+                ensure_service_role(&mut admin).await;
                 admin
                     .execute(AssertSqlSafe(format!(
                         "CREATE DATABASE {name} OWNER {OWNER_ROLE} TEMPLATE template0"
