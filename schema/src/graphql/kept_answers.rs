@@ -20,6 +20,7 @@ use bytes::Bytes;
 
 use super::{MotgiftSchema, execute, prepare_request};
 use crate::ctx::{RequestContext, Role};
+use crate::domain::Kommunenummer;
 use crate::kept::{Kept, Weigh};
 use crate::store::Store;
 
@@ -50,7 +51,7 @@ pub struct AnswerKey {
     operation: Option<String>,
     variables: String,
     roles: BTreeSet<Role>,
-    municipalities: Vec<String>,
+    municipalities: BTreeSet<Kommunenummer>,
     threshold: u64,
 }
 
@@ -136,11 +137,7 @@ fn keepable(
         operation: request.operation_name.clone(),
         variables: serde_json::to_string(&request.variables).ok()?,
         roles: caller.roles.clone(),
-        municipalities: caller
-            .municipalities
-            .iter()
-            .map(|k| k.as_str().to_owned())
-            .collect(),
+        municipalities: caller.municipalities.clone(),
         threshold,
     };
     // A key already kept was looked at when it was kept.
@@ -154,21 +151,16 @@ fn asks_for_figures_only(query: &str, operation_name: Option<&str>) -> bool {
     let Ok(document) = parse_query(query) else {
         return false;
     };
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(operation), _) => operation,
-        (DocumentOperations::Multiple(operations), Some(name)) => {
-            let Some(operation) = operations.get(name) else {
-                return false;
-            };
-            operation
-        }
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            let Some(operation) = operations.values().next() else {
-                return false;
-            };
-            operation
-        }
-        (DocumentOperations::Multiple(_), None) => return false,
+    let operation = match &document.operations {
+        DocumentOperations::Single(operation) => Some(operation),
+        DocumentOperations::Multiple(operations) => match operation_name {
+            Some(name) => operations.get(name),
+            None if operations.len() == 1 => operations.values().next(),
+            None => None,
+        },
+    };
+    let Some(operation) = operation else {
+        return false;
     };
     operation.node.ty == OperationType::Query
         && operation
