@@ -21,6 +21,7 @@ mod reference;
 mod reference_data;
 mod submissions;
 mod tenant;
+mod together;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -36,7 +37,7 @@ pub use connect::{DbConfig, connect};
 pub use incidents::{IncidentFilter, IncidentOrder};
 pub use lifecycle::Retraction;
 pub use naloxone::{NaloxoneFilter, NaloxoneOrder};
-pub use paging::{Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest};
+pub use paging::{Cursor, DEFAULT_PAGE_SIZE, ListParts, Listed, MAX_PAGE_SIZE, Page, PageRequest};
 pub use plan_editor::{PLAN_CHAIN, PlanEditor};
 pub use records::{
     NewAction, NewIncident, NewNaloxoneDistribution, NewSite, RecordMeta, RecordState,

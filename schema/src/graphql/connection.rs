@@ -7,8 +7,8 @@ use async_graphql::{Context, Object, OutputType, ResultExt};
 use crate::ctx::{Access, RequestContext};
 use crate::error::Error;
 use crate::store::{
-    AccessLogFilter, ActionFilter, AuditFilter, IncidentFilter, NaloxoneFilter, Page, PageRequest,
-    Store,
+    AccessLogFilter, ActionFilter, AuditFilter, IncidentFilter, ListParts, Listed, NaloxoneFilter,
+    Page, PageRequest, Store,
 };
 
 /// A connection of `N` with opaque cursors and `totalCount`.
@@ -33,6 +33,28 @@ pub fn connection<T, N: OutputType>(
     connection
 }
 
+/// Builds a connection from a page read with its parts; the total, if it was read, answers
+/// `totalCount`, otherwise `total` does.
+pub fn listed<T, C, N: OutputType>(
+    listed: Listed<T, C>,
+    node: impl Fn(T) -> N,
+    total: CountQuery,
+) -> RecordConnection<N> {
+    let total = listed.total.map_or(total, CountQuery::Counted);
+    connection(listed.page, node, total)
+}
+
+/// What a list resolver reads with its page: the children if `child` (a field of its nodes)
+/// is selected, the total if `totalCount` is.
+pub fn parts(ctx: &Context<'_>, child: &str) -> ListParts {
+    let look = ctx.look_ahead();
+    ListParts {
+        children: look.field("edges").field("node").field(child).exists()
+            || look.field("nodes").field(child).exists(),
+        total: look.field("totalCount").exists(),
+    }
+}
+
 /// Reads Relay's paging arguments, refusing pages larger than the maximum.
 pub fn page_request(
     first: Option<i32>,
@@ -52,8 +74,9 @@ pub fn complexity(first: Option<i32>, last: Option<i32>, child: usize) -> usize 
     size.max(1) * child + 1
 }
 
-/// The filter a `totalCount` counts with.
+/// The filter a `totalCount` counts with, or the count read with the page.
 pub enum CountQuery {
+    Counted(u64),
     Actions(ActionFilter),
     Incidents(IncidentFilter),
     Naloxone(NaloxoneFilter),
@@ -70,6 +93,7 @@ impl TotalCount {
         let store = ctx.data_unchecked::<Store>();
         let request = ctx.data_unchecked::<RequestContext>();
         let count = match &self.0 {
+            CountQuery::Counted(n) => Ok(*n),
             CountQuery::Actions(f) => {
                 store
                     .tenant(request, Access::ReadActions)

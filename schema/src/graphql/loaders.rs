@@ -86,7 +86,7 @@ impl TenantKeys {
 
 /// Groups rows by a key into the map a loader returns; every requested key gets an entry, so
 /// an empty list is cached too.
-fn group<V>(
+pub fn group<V>(
     keys: &[Uuid],
     rows: impl IntoIterator<Item = V>,
     key: impl Fn(&V) -> Uuid,
@@ -130,16 +130,23 @@ impl Loader<Uuid> for SubstancesByIncident {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, SharedError> {
         let rows = self.0.tenant()?.substances_of_incidents(keys).await?;
-        Ok(group(keys, rows, |(id, _)| *id)
-            .into_iter()
-            .map(|(id, pairs)| {
-                let mut substances: Vec<Substance> = pairs.into_iter().map(|(_, s)| s).collect();
-                // The code list's order, not the codes' alphabetical one.
-                substances.sort();
-                (id, substances)
-            })
-            .collect())
+        Ok(substances_by_incident(keys, rows))
     }
+}
+
+/// Each incident's substances in the code list's order (not the codes' alphabetical one).
+pub fn substances_by_incident(
+    keys: &[Uuid],
+    rows: Vec<(Uuid, Substance)>,
+) -> HashMap<Uuid, Vec<Substance>> {
+    group(keys, rows, |(id, _)| *id)
+        .into_iter()
+        .map(|(id, pairs)| {
+            let mut substances: Vec<Substance> = pairs.into_iter().map(|(_, s)| s).collect();
+            substances.sort();
+            (id, substances)
+        })
+        .collect()
 }
 
 pub struct SiteById(TenantKeys);

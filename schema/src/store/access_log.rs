@@ -8,7 +8,9 @@ use chrono::{SubsecRound, Utc};
 use sea_orm::{DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Select};
 use uuid::Uuid;
 
-use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
+use super::paging::{
+    self, Cursor, ListParts, Listed, Ordering, Page, PageRequest, SortKind, SortValue,
+};
 use super::tenant::TenantDb;
 use super::tenant::kommune_in;
 use crate::entity::access_log;
@@ -60,6 +62,12 @@ impl<M: OwnedRow> DetailRows for Page<M> {
     }
 }
 
+impl<M: OwnedRow, C> DetailRows for Listed<M, C> {
+    fn municipalities(&self) -> impl Iterator<Item = &str> {
+        self.page.municipalities()
+    }
+}
+
 impl TenantDb<'_> {
     /// Reads detail rows in one scoped transaction and logs them before they are handed out:
     /// one entry per municipality with the row count. If the entry cannot be written, nothing
@@ -88,6 +96,35 @@ impl TenantDb<'_> {
             log.commit().await?;
         }
         Ok(found)
+    }
+
+    /// A page of detail rows and the parts of its list that `parts` asks for, read and
+    /// logged in one transaction (see [`ListParts`]).
+    pub(crate) async fn list<M: OwnedRow, C>(
+        &self,
+        record_type: &'static str,
+        parts: ListParts,
+        page: impl AsyncFnOnce(&DatabaseTransaction) -> Result<Page<M>>,
+        children: impl AsyncFnOnce(&DatabaseTransaction, &Page<M>) -> Result<Vec<C>>,
+        total: impl AsyncFnOnce(&DatabaseTransaction) -> Result<u64>,
+    ) -> Result<Listed<M, C>> {
+        self.read_logged("list", record_type, async |txn| {
+            let page = page(txn).await?;
+            let children = match parts.children {
+                true => Some(children(txn, &page).await?),
+                false => None,
+            };
+            let total = match parts.total {
+                true => Some(total(txn).await?),
+                false => None,
+            };
+            Ok(Listed {
+                page,
+                children,
+                total,
+            })
+        })
+        .await
     }
 
     fn log_entries<'k>(

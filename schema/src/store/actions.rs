@@ -6,13 +6,12 @@ use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, Que
 use serde_json::json;
 use uuid::Uuid;
 
-use super::aggregates;
 use super::audit::{AuditOperation, Change};
 use super::lifecycle::{RecordEntity, Retraction, with_state};
-use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
+use super::paging::{self, Cursor, ListParts, Listed, Ordering, PageRequest, SortKind, SortValue};
 use super::records::{NewAction, RecordState, fingerprint};
 use super::tenant::TenantDb;
-use super::tenant::kommune_in;
+use super::tenant::{kommune_in, select_by_keys};
 use crate::domain::ActionStatus;
 use crate::entity::{action, action_note, measure};
 use crate::error::{Error, Result};
@@ -81,16 +80,25 @@ impl TenantDb<'_> {
         Ok(select)
     }
 
+    /// A page of actions, with their notes and the total when `parts` asks for them.
     pub async fn actions(
         &self,
         filter: &ActionFilter,
         order: ActionOrder,
         page: &PageRequest,
-    ) -> Result<Page<action::Model>> {
+        parts: ListParts,
+    ) -> Result<Listed<action::Model, action_note::Model>> {
         let select = self.action_select(filter)?;
-        self.read_logged("list", action::Entity::TYPE_NAME, async |txn| {
-            paging::fetch(txn, select, &order.ordering(), page).await
-        })
+        self.list(
+            action::Entity::TYPE_NAME,
+            parts,
+            async |txn| paging::fetch(txn, select, &order.ordering(), page).await,
+            async |txn, page| {
+                let ids: Vec<Uuid> = page.rows.iter().map(|(_, a)| a.id).collect();
+                self.notes_in(txn, &ids).await
+            },
+            async |txn| Ok(self.action_select(filter)?.count(txn).await?),
+        )
         .await
     }
 
@@ -108,7 +116,16 @@ impl TenantDb<'_> {
 
     /// The notes of the given actions, oldest first.
     pub async fn notes_of_actions(&self, ids: &[Uuid]) -> Result<Vec<action_note::Model>> {
-        self.read_by_keys(
+        self.read(async |txn| self.notes_in(txn, ids).await).await
+    }
+
+    async fn notes_in(
+        &self,
+        txn: &DatabaseTransaction,
+        ids: &[Uuid],
+    ) -> Result<Vec<action_note::Model>> {
+        select_by_keys(
+            txn,
             self.select::<action_note::Entity>(),
             action_note::Column::ActionId,
             ids,
@@ -158,15 +175,14 @@ impl TenantDb<'_> {
             .await?;
         let notes = insert_notes(&w.txn, &new, &new.notes).await?;
         // Plan progress counts the actions themselves.
-        aggregates::figures_changed(&w.txn, &kommunenummer).await?;
+        w.figures_changed();
         w.audit(Change {
             record_type: action::Entity::TYPE_NAME,
             record_id: created.id,
             operation: AuditOperation::Create,
             before: None,
             after: Some(json!({ "action": created, "notes": notes })),
-        })
-        .await?;
+        });
         w.commit().await?;
         Ok(created)
     }
@@ -190,15 +206,14 @@ impl TenantDb<'_> {
             self.check_measure(&w.txn, content.measure_id).await?;
         }
         let after = w.save::<action::Entity>(&before, content.content()).await?;
-        aggregates::figures_changed(&w.txn, &after.kommunenummer).await?;
+        w.figures_changed();
         w.audit(Change {
             record_type: action::Entity::TYPE_NAME,
             record_id: id,
             operation: AuditOperation::Update,
             before: Some(json!(before)),
             after: Some(json!(after)),
-        })
-        .await?;
+        });
         w.commit().await?;
         Ok(after)
     }
@@ -228,8 +243,7 @@ impl TenantDb<'_> {
             operation: AuditOperation::AddNote,
             before: Some(json!({ "version": before.version })),
             after: Some(json!({ "version": after.version, "note": notes.first() })),
-        })
-        .await?;
+        });
         w.commit().await?;
         Ok(after)
     }

@@ -6,12 +6,15 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, InsertStatement, OnConflict, SubQueryStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
 
 use super::lifecycle::RecordEntity;
 use super::tenant::TenantDb;
 use super::tenant::{kommune_eq, kommune_in};
+use super::together::{rows_per_statement, send_together};
 use crate::domain::{Coded, Outcome, Substance};
 use crate::entity::{
     action, count_version, incident, incident_substance, monthly_count, naloxone_distribution,
@@ -136,54 +139,86 @@ pub(crate) fn negated(deltas: Vec<Delta>) -> Vec<Delta> {
         .collect()
 }
 
+/// Changes to one municipality's counts, summed per count (one statement may touch a row
+/// once), to be written together.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    sums: BTreeMap<(&'static str, NaiveDate, String), i64>,
+    /// Figures read from rows themselves changed (plan progress counts actions).
+    rows_changed: bool,
+}
+
+impl Tally {
+    pub fn add(&mut self, deltas: impl IntoIterator<Item = Delta>) {
+        for d in deltas {
+            *self
+                .sums
+                .entry((d.metric, d.month, d.category))
+                .or_default() += d.value;
+        }
+    }
+
+    /// Marks the figures as changed even if no count did.
+    pub fn rows_changed(&mut self) {
+        self.rows_changed = true;
+    }
+
+    /// The upserts of the counts that changed (zero sums are skipped) and, when anything
+    /// changed, the raise of the municipality's count version.
+    pub fn statements(self, kommunenummer: &str) -> Vec<SubQueryStatement> {
+        let rows: Vec<monthly_count::ActiveModel> = self
+            .sums
+            .into_iter()
+            .filter(|(_, value)| *value != 0)
+            .map(
+                |((metric, month, category), value)| monthly_count::ActiveModel {
+                    kommunenummer: Set(kommunenummer.to_owned()),
+                    metric: Set(metric.to_owned()),
+                    month: Set(month),
+                    category: Set(category),
+                    value: Set(value),
+                },
+            )
+            .collect();
+        let mut statements: Vec<SubQueryStatement> = rows
+            .chunks(rows_per_statement(5))
+            .map(|chunk| {
+                monthly_count::Entity::insert_many(chunk.iter().cloned())
+                    .on_conflict(
+                        OnConflict::columns([
+                            monthly_count::Column::Kommunenummer,
+                            monthly_count::Column::Metric,
+                            monthly_count::Column::Month,
+                            monthly_count::Column::Category,
+                        ])
+                        .value(
+                            monthly_count::Column::Value,
+                            Expr::cust("monthly_counts.value + excluded.value"),
+                        )
+                        .to_owned(),
+                    )
+                    .into_query()
+                    .into()
+            })
+            .collect();
+        if !statements.is_empty() || self.rows_changed {
+            statements.push(raise_version(kommunenummer).into());
+        }
+        statements
+    }
+}
+
 /// Adds deltas to a municipality's counts, in the caller's transaction, and raises its count
-/// version when anything changed. Deltas on the same count are summed first (one statement
-/// may touch a row once) and zero sums are skipped.
+/// version when anything changed. (A [`Write`](super::lifecycle::Write) collects its deltas
+/// and applies them with its audit events instead.)
 pub(crate) async fn apply<C: ConnectionTrait>(
     conn: &C,
     kommunenummer: &str,
     deltas: impl IntoIterator<Item = Delta>,
 ) -> Result<()> {
-    let mut sums: BTreeMap<(&'static str, NaiveDate, String), i64> = BTreeMap::new();
-    for d in deltas {
-        *sums.entry((d.metric, d.month, d.category)).or_default() += d.value;
-    }
-    let rows: Vec<monthly_count::ActiveModel> = sums
-        .into_iter()
-        .filter(|(_, value)| *value != 0)
-        .map(
-            |((metric, month, category), value)| monthly_count::ActiveModel {
-                kommunenummer: Set(kommunenummer.to_owned()),
-                metric: Set(metric.to_owned()),
-                month: Set(month),
-                category: Set(category),
-                value: Set(value),
-            },
-        )
-        .collect();
-    // SQLite allows 32,766 bound values per statement; five per row.
-    for chunk in rows.chunks(5_000) {
-        monthly_count::Entity::insert_many(chunk.iter().cloned())
-            .on_conflict(
-                OnConflict::columns([
-                    monthly_count::Column::Kommunenummer,
-                    monthly_count::Column::Metric,
-                    monthly_count::Column::Month,
-                    monthly_count::Column::Category,
-                ])
-                .value(
-                    monthly_count::Column::Value,
-                    Expr::cust("monthly_counts.value + excluded.value"),
-                )
-                .to_owned(),
-            )
-            .exec_without_returning(conn)
-            .await?;
-    }
-    if !rows.is_empty() {
-        figures_changed(conn, kommunenummer).await?;
-    }
-    Ok(())
+    let mut tally = Tally::default();
+    tally.add(deltas);
+    send_together(conn, tally.statements(kommunenummer)).await
 }
 
 /// Marks a municipality's figures as changed by raising its count version, so kept panels
@@ -192,6 +227,11 @@ pub(crate) async fn figures_changed<C: ConnectionTrait>(
     conn: &C,
     kommunenummer: &str,
 ) -> Result<()> {
+    conn.execute(&raise_version(kommunenummer)).await?;
+    Ok(())
+}
+
+fn raise_version(kommunenummer: &str) -> InsertStatement {
     count_version::Entity::insert(count_version::ActiveModel {
         kommunenummer: Set(kommunenummer.to_owned()),
         version: Set(1),
@@ -204,29 +244,10 @@ pub(crate) async fn figures_changed<C: ConnectionTrait>(
             )
             .to_owned(),
     )
-    .exec_without_returning(conn)
-    .await?;
-    Ok(())
+    .into_query()
 }
 
 impl TenantDb<'_> {
-    /// The sum of a metric's monthly counts over the given municipalities: the number of
-    /// records in force for a metric that counts records.
-    pub(crate) async fn counted(&self, metric: &str, municipalities: &[String]) -> Result<u64> {
-        let select = monthly_count::Entity::find()
-            .select_only()
-            // PostgreSQL sums bigints as numeric; the cast keeps the type on both databases.
-            .column_as(Expr::cust("CAST(SUM(value) AS BIGINT)"), "total")
-            .filter(monthly_count::Column::Metric.eq(metric))
-            .filter(kommune_in(
-                monthly_count::Column::Kommunenummer,
-                municipalities.iter().cloned(),
-            ))
-            .into_tuple::<Option<i64>>();
-        let total = self.read(async |txn| Ok(select.one(txn).await?)).await?;
-        Ok(total.flatten().map_or(0, |t| u64::try_from(t).unwrap_or(0)))
-    }
-
     /// Recounts a municipality's monthly counts from its detail rows, replacing what was
     /// there. For bulk loads, which skip rows that exist and so cannot count as they go.
     pub async fn rebuild_aggregates(&self, kommunenummer: &str) -> Result<()> {
@@ -279,6 +300,27 @@ impl TenantDb<'_> {
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// The sum of a metric's monthly counts over the given municipalities: the number of records
+/// in force for a metric that counts records.
+pub(crate) async fn counted_in<C: ConnectionTrait>(
+    conn: &C,
+    metric: &str,
+    municipalities: &[String],
+) -> Result<u64> {
+    let select = monthly_count::Entity::find()
+        .select_only()
+        // PostgreSQL sums bigints as numeric; the cast keeps the type on both databases.
+        .column_as(Expr::cust("CAST(SUM(value) AS BIGINT)"), "total")
+        .filter(monthly_count::Column::Metric.eq(metric))
+        .filter(kommune_in(
+            monthly_count::Column::Kommunenummer,
+            municipalities.iter().cloned(),
+        ))
+        .into_tuple::<Option<i64>>();
+    let total = select.one(conn).await?;
+    Ok(total.flatten().map_or(0, |t| u64::try_from(t).unwrap_or(0)))
 }
 
 /// A record type whose rows in force are counted.

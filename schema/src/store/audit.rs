@@ -6,10 +6,10 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, SubQueryStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Iterable,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -19,6 +19,7 @@ use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortVal
 use super::reference::Reference;
 use super::tenant::{Actor, TenantDb, TenantScope};
 use super::tenant::{kommune_eq, kommune_in};
+use super::together::rows_per_statement;
 use crate::domain::Kommunenummer;
 use crate::entity::{audit_event, audit_head};
 use crate::error::{Error, Result};
@@ -69,11 +70,13 @@ pub(crate) struct Change {
     pub after: Option<Value>,
 }
 
-/// A municipality's chain, claimed for one transaction.
+/// A municipality's chain, claimed for one transaction. Events are hashed as they are
+/// appended and written with the head by [`AuditChain::statements`] before the commit.
 pub(crate) struct AuditChain {
     kommunenummer: String,
     seq: i64,
     hash: String,
+    appended: Vec<audit_event::ActiveModel>,
 }
 
 impl AuditChain {
@@ -107,15 +110,15 @@ impl AuditChain {
             kommunenummer: head.kommunenummer,
             seq: head.seq,
             hash: head.hash,
+            appended: Vec::new(),
         })
     }
 
-    pub async fn append(
-        &mut self,
-        txn: &DatabaseTransaction,
-        actor: &Actor,
-        change: Change,
-    ) -> Result<()> {
+    pub fn kommunenummer(&self) -> &str {
+        &self.kommunenummer
+    }
+
+    pub fn append(&mut self, actor: &Actor, change: Change) {
         let event = audit_event::Model {
             kommunenummer: self.kommunenummer.clone(),
             seq: self.seq + 1,
@@ -134,29 +137,41 @@ impl AuditChain {
             hash: String::new(),
         };
         let hash = event_hash(&event);
-        audit_event::Entity::insert(audit_event::ActiveModel {
+        self.appended.push(audit_event::ActiveModel {
             hash: Set(hash.clone()),
             ..sea_orm::IntoActiveModel::into_active_model(event)
-        })
-        .exec_without_returning(txn)
-        .await?;
+        });
         self.seq += 1;
         self.hash = hash;
-        Ok(())
     }
 
-    /// Moves the head to the last appended event.
-    pub async fn close(self, txn: &DatabaseTransaction) -> Result<()> {
-        audit_head::Entity::update_many()
-            .col_expr(audit_head::Column::Seq, Expr::value(self.seq))
-            .col_expr(audit_head::Column::Hash, Expr::value(self.hash))
-            .filter(kommune_eq(
-                audit_head::Column::Kommunenummer,
-                self.kommunenummer,
-            ))
-            .exec(txn)
-            .await?;
-        Ok(())
+    /// The appended events and the head moved to the last of them; nothing if none was.
+    pub fn statements(self) -> Vec<SubQueryStatement> {
+        if self.appended.is_empty() {
+            return Vec::new();
+        }
+        let columns = audit_event::Column::iter().count();
+        let mut statements: Vec<SubQueryStatement> = self
+            .appended
+            .chunks(rows_per_statement(columns))
+            .map(|chunk| {
+                audit_event::Entity::insert_many(chunk.iter().cloned())
+                    .into_query()
+                    .into()
+            })
+            .collect();
+        statements.push(
+            audit_head::Entity::update_many()
+                .col_expr(audit_head::Column::Seq, Expr::value(self.seq))
+                .col_expr(audit_head::Column::Hash, Expr::value(self.hash))
+                .filter(kommune_eq(
+                    audit_head::Column::Kommunenummer,
+                    self.kommunenummer,
+                ))
+                .into_query()
+                .into(),
+        );
+        statements
     }
 }
 

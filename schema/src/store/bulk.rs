@@ -9,17 +9,11 @@ use sea_orm::{EntityTrait, Iterable};
 use super::TenantDb;
 use super::aggregates;
 use super::records::{NewAction, NewIncident, NewNaloxoneDistribution, NewSite};
+use super::together::rows_per_statement;
 use crate::entity::{
     action, action_note, distribution_site, incident, incident_substance, naloxone_distribution,
 };
 use crate::error::{Error, Result};
-
-/// SQLite accepts at most 32,766 bound values in one statement, PostgreSQL 65,535.
-const MAX_BOUND_VALUES: usize = 30_000;
-
-fn rows_per_statement(columns: usize) -> usize {
-    MAX_BOUND_VALUES / columns
-}
 
 impl TenantDb<'_> {
     fn check_scope<'m>(&self, metas: impl IntoIterator<Item = &'m str>) -> Result<()> {

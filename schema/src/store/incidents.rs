@@ -9,13 +9,13 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::aggregates::{self, incident_deltas, metric, negated};
+use super::aggregates::{counted_in, incident_deltas, metric, negated};
 use super::audit::{AuditOperation, Change};
 use super::lifecycle::{RecordEntity, Retraction, with_state};
-use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
+use super::paging::{self, Cursor, ListParts, Listed, Ordering, PageRequest, SortKind, SortValue};
 use super::records::{NewIncident, RecordState, fingerprint};
 use super::tenant::TenantDb;
-use super::tenant::{kommune_eq, kommune_in};
+use super::tenant::{kommune_eq, kommune_in, select_by_keys};
 use crate::domain::{Outcome, PlaceType, Substance};
 use crate::entity::{incident, incident_substance};
 use crate::error::Result;
@@ -110,20 +110,38 @@ impl TenantDb<'_> {
         Ok(select)
     }
 
+    /// A page of incidents, with their substances and the total when `parts` asks for them.
     pub async fn incidents(
         &self,
         filter: &IncidentFilter,
         order: IncidentOrder,
         page: &PageRequest,
-    ) -> Result<Page<incident::Model>> {
+        parts: ListParts,
+    ) -> Result<Listed<incident::Model, (Uuid, Substance)>> {
         let select = self.incident_select(filter)?;
-        self.read_logged("list", incident::Entity::TYPE_NAME, async |txn| {
-            paging::fetch(txn, select, &order.ordering(), page).await
-        })
+        self.list(
+            incident::Entity::TYPE_NAME,
+            parts,
+            async |txn| paging::fetch(txn, select, &order.ordering(), page).await,
+            async |txn, page| {
+                let ids: Vec<Uuid> = page.rows.iter().map(|(_, i)| i.id).collect();
+                self.substances_in(txn, &ids).await
+            },
+            async |txn| self.count_incidents_in(txn, filter).await,
+        )
         .await
     }
 
     pub async fn count_incidents(&self, filter: &IncidentFilter) -> Result<u64> {
+        self.read(async |txn| self.count_incidents_in(txn, filter).await)
+            .await
+    }
+
+    async fn count_incidents_in(
+        &self,
+        txn: &DatabaseTransaction,
+        filter: &IncidentFilter,
+    ) -> Result<u64> {
         let whole = IncidentFilter {
             municipalities: filter.municipalities.clone(),
             ..IncidentFilter::default()
@@ -131,10 +149,9 @@ impl TenantDb<'_> {
         if *filter == whole {
             // Every incident in force: the kept counts have the answer without a scan.
             let municipalities = self.narrow(filter.municipalities.as_deref(), "municipalities")?;
-            return self.counted(metric::INCIDENTS, &municipalities).await;
+            return counted_in(txn, metric::INCIDENTS, &municipalities).await;
         }
-        let select = self.incident_select(filter)?;
-        self.read(async |txn| Ok(select.count(txn).await?)).await
+        Ok(self.incident_select(filter)?.count(txn).await?)
     }
 
     pub async fn incident(&self, id: Uuid) -> Result<Option<incident::Model>> {
@@ -146,14 +163,23 @@ impl TenantDb<'_> {
 
     /// The suspected substances of the given incidents, as (incident, substance) pairs.
     pub async fn substances_of_incidents(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, Substance)>> {
-        let rows = self
-            .read_by_keys(
-                self.select::<incident_substance::Entity>(),
-                incident_substance::Column::IncidentId,
-                ids,
-                &[incident_substance::Column::Substance],
-            )
-            .await?;
+        self.read(async |txn| self.substances_in(txn, ids).await)
+            .await
+    }
+
+    async fn substances_in(
+        &self,
+        txn: &DatabaseTransaction,
+        ids: &[Uuid],
+    ) -> Result<Vec<(Uuid, Substance)>> {
+        let rows = select_by_keys(
+            txn,
+            self.select::<incident_substance::Entity>(),
+            incident_substance::Column::IncidentId,
+            ids,
+            &[incident_substance::Column::Substance],
+        )
+        .await?;
         Ok(rows
             .into_iter()
             .map(|r| (r.incident_id, r.substance))
@@ -186,20 +212,14 @@ impl TenantDb<'_> {
             .exec_with_returning(&w.txn)
             .await?;
         replace_substances(&w.txn, &kommunenummer, new.meta.id, &new.substances).await?;
-        aggregates::apply(
-            &w.txn,
-            &kommunenummer,
-            incident_deltas(&created, &new.substances),
-        )
-        .await?;
+        w.count(incident_deltas(&created, &new.substances));
         w.audit(Change {
             record_type: incident::Entity::TYPE_NAME,
             record_id: created.id,
             operation: AuditOperation::Create,
             before: None,
             after: Some(snapshot(&created, &new.substances)),
-        })
-        .await?;
+        });
         w.commit().await?;
         Ok(created)
     }
@@ -242,15 +262,14 @@ impl TenantDb<'_> {
         let changed = negated(incident_deltas(&before, &old_substances))
             .into_iter()
             .chain(incident_deltas(&after, &content.substances));
-        aggregates::apply(&w.txn, &before.kommunenummer, changed).await?;
+        w.count(changed);
         w.audit(Change {
             record_type: incident::Entity::TYPE_NAME,
             record_id: id,
             operation: AuditOperation::Correct,
             before: Some(snapshot(&before, &old_substances)),
             after: Some(snapshot(&after, &content.substances)),
-        })
-        .await?;
+        });
         w.commit().await?;
         Ok(after)
     }

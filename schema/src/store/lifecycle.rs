@@ -8,11 +8,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::aggregates::{self, Aggregated, negated};
+use super::aggregates::{Aggregated, Delta, Tally, negated};
 use super::audit::{AuditChain, AuditOperation, Change};
 use super::records::RecordState;
 use super::reference::Reference;
 use super::tenant::{TenantDb, TenantOwned};
+use super::together::send_together;
 use crate::entity::{action, incident, naloxone_distribution};
 use crate::error::{Error, Result};
 use crate::validate::{self, Rules, Validator};
@@ -151,10 +152,9 @@ impl<'a> TenantDb<'a> {
         let mut w = self.write_for::<E>(retraction.id).await?;
         let before = w.current::<E>(retraction.id, retraction.version).await?;
         let after = w.retract::<E>(&before, &retraction.reason).await?;
-        let taken_back = negated(E::deltas(&w.txn, &before).await?);
-        aggregates::apply(&w.txn, E::kommunenummer(&before), taken_back).await?;
+        w.count(negated(E::deltas(&w.txn, &before).await?));
         if E::READ_AS_FIGURES {
-            aggregates::figures_changed(&w.txn, E::kommunenummer(&before)).await?;
+            w.figures_changed();
         }
         w.audit(Change {
             record_type: E::TYPE_NAME,
@@ -162,8 +162,7 @@ impl<'a> TenantDb<'a> {
             operation: AuditOperation::Retract,
             before: Some(serde_json::json!(before)),
             after: Some(serde_json::json!(after)),
-        })
-        .await?;
+        });
         w.commit().await?;
         Ok(after)
     }
@@ -176,6 +175,7 @@ impl<'a> TenantDb<'a> {
             tenant: self,
             txn,
             chain,
+            tally: Tally::default(),
         })
     }
 
@@ -199,11 +199,14 @@ impl<'a> TenantDb<'a> {
     }
 }
 
-/// A write transaction: the changes and their audit events commit together or not at all.
+/// A write transaction of one municipality: the changes, their counts and their audit events
+/// commit together or not at all.
 pub(crate) struct Write<'t, 'a> {
     tenant: &'t TenantDb<'a>,
     pub txn: DatabaseTransaction,
     chain: AuditChain,
+    /// Counts and audit events are written together at commit (see [`send_together`]).
+    tally: Tally,
 }
 
 impl Write<'_, '_> {
@@ -326,14 +329,25 @@ impl Write<'_, '_> {
     }
 
     /// Records one change in the municipality's audit chain.
-    pub async fn audit(&mut self, change: Change) -> Result<()> {
-        self.chain
-            .append(&self.txn, self.tenant.actor(), change)
-            .await
+    pub fn audit(&mut self, change: Change) {
+        self.chain.append(self.tenant.actor(), change);
+    }
+
+    /// Adds a record's contribution to the municipality's monthly counts (or, negated, takes
+    /// it back).
+    pub fn count(&mut self, deltas: impl IntoIterator<Item = Delta>) {
+        self.tally.add(deltas);
+    }
+
+    /// Marks the municipality's figures as changed by a row they are read from.
+    pub fn figures_changed(&mut self) {
+        self.tally.rows_changed();
     }
 
     pub async fn commit(self) -> Result<()> {
-        self.chain.close(&self.txn).await?;
+        let mut statements = self.tally.statements(self.chain.kommunenummer());
+        statements.extend(self.chain.statements());
+        send_together(&self.txn, statements).await?;
         self.txn.commit().await?;
         Ok(())
     }

@@ -1,22 +1,24 @@
 //! Naloxone distribution: sites and the kits handed out there.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use chrono::{NaiveDate, SubsecRound, Utc};
-use sea_orm::ActiveValue::Set;
+use sea_orm::ActiveValue::{self, Set};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Select,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, FromQueryResult, Iterable,
+    PaginatorTrait, QueryFilter, QueryOrder, Select,
 };
 use serde_json::json;
 use uuid::Uuid;
 
-use super::aggregates::{self, metric, naloxone_deltas, negated};
+use super::aggregates::{counted_in, metric, naloxone_deltas, negated};
 use super::audit::{AuditOperation, Change};
 use super::lifecycle::{RecordEntity, Retraction, with_state};
-use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
+use super::paging::{self, Cursor, ListParts, Listed, Ordering, PageRequest, SortKind, SortValue};
 use super::records::{NewNaloxoneDistribution, RecordState, fingerprint};
 use super::tenant::TenantDb;
-use super::tenant::{kommune_eq, kommune_in};
+use super::tenant::{kommune_eq, kommune_in, select_by_keys};
 use crate::domain::RecipientCategory;
 use crate::entity::{distribution_site, naloxone_distribution};
 use crate::error::{Error, Result};
@@ -97,21 +99,39 @@ impl TenantDb<'_> {
         Ok(select)
     }
 
+    /// A page of distributions, with their sites and the total when `parts` asks for them.
     pub async fn naloxone_distributions(
         &self,
         filter: &NaloxoneFilter,
         order: NaloxoneOrder,
         page: &PageRequest,
-    ) -> Result<Page<naloxone_distribution::Model>> {
+        parts: ListParts,
+    ) -> Result<Listed<naloxone_distribution::Model, distribution_site::Model>> {
         let select = self.naloxone_select(filter)?;
-        let record_type = naloxone_distribution::Entity::TYPE_NAME;
-        self.read_logged("list", record_type, async |txn| {
-            paging::fetch(txn, select, &order.ordering(), page).await
-        })
+        self.list(
+            naloxone_distribution::Entity::TYPE_NAME,
+            parts,
+            async |txn| paging::fetch(txn, select, &order.ordering(), page).await,
+            async |txn, page| {
+                let ids: BTreeSet<Uuid> = page.rows.iter().map(|(_, d)| d.site_id).collect();
+                self.sites_in(txn, &ids.into_iter().collect::<Vec<_>>())
+                    .await
+            },
+            async |txn| self.count_naloxone_in(txn, filter).await,
+        )
         .await
     }
 
     pub async fn count_naloxone_distributions(&self, filter: &NaloxoneFilter) -> Result<u64> {
+        self.read(async |txn| self.count_naloxone_in(txn, filter).await)
+            .await
+    }
+
+    async fn count_naloxone_in(
+        &self,
+        txn: &DatabaseTransaction,
+        filter: &NaloxoneFilter,
+    ) -> Result<u64> {
         let whole = NaloxoneFilter {
             municipalities: filter.municipalities.clone(),
             ..NaloxoneFilter::default()
@@ -119,10 +139,9 @@ impl TenantDb<'_> {
         if *filter == whole {
             // Every distribution in force: the kept counts have the answer without a scan.
             let municipalities = self.narrow(filter.municipalities.as_deref(), "municipalities")?;
-            return self.counted(metric::DISTRIBUTIONS, &municipalities).await;
+            return counted_in(txn, metric::DISTRIBUTIONS, &municipalities).await;
         }
-        let select = self.naloxone_select(filter)?;
-        self.read(async |txn| Ok(select.count(txn).await?)).await
+        Ok(self.naloxone_select(filter)?.count(txn).await?)
     }
 
     pub async fn naloxone_distribution(
@@ -155,7 +174,16 @@ impl TenantDb<'_> {
     }
 
     pub async fn sites_by_id(&self, ids: &[Uuid]) -> Result<Vec<distribution_site::Model>> {
-        self.read_by_keys(
+        self.read(async |txn| self.sites_in(txn, ids).await).await
+    }
+
+    async fn sites_in(
+        &self,
+        txn: &DatabaseTransaction,
+        ids: &[Uuid],
+    ) -> Result<Vec<distribution_site::Model>> {
+        select_by_keys(
+            txn,
             self.select::<distribution_site::Entity>(),
             distribution_site::Column::Id,
             ids,
@@ -217,23 +245,10 @@ impl TenantDb<'_> {
         v.finish()?;
 
         let mut w = self.write(&kommunenummer).await?;
-        let sites = self.active_site_ids(&w.txn, &kommunenummer).await?;
-        let mut v = Validator::new();
-        for (i, row) in rows.iter().enumerate() {
-            if !sites.contains(&row.site_id) {
-                let message =
-                    "there is no active distribution site with this id in the municipality";
-                match list_field {
-                    Some(field) => v.at(format!("{field}[{i}]"), |v| v.fail("siteId", message)),
-                    None => v.fail("siteId", message),
-                }
-            }
-        }
-        v.finish()?;
-
         let mut created = Vec::with_capacity(rows.len());
+        let mut v = Validator::new();
         let now = Utc::now().trunc_subsecs(6);
-        for new in &mut rows {
+        for (i, new) in rows.iter_mut().enumerate() {
             let print = fingerprint(&*new);
             if let Some(existing) = w
                 .replay::<naloxone_distribution::Entity>(
@@ -249,21 +264,29 @@ impl TenantDb<'_> {
             new.meta.created_at = now;
             let mut row = new.row();
             row.idempotency_fingerprint = Set(new.meta.idempotency_key.as_ref().map(|_| print));
-            // The row as stored (timestamps as the database keeps them), in the same statement.
-            let stored = naloxone_distribution::Entity::insert(row)
-                .exec_with_returning(&w.txn)
-                .await?;
-            aggregates::apply(&w.txn, &kommunenummer, naloxone_deltas(&stored)).await?;
+            let Some(stored) =
+                insert_at_active_site(&w.txn, row, &kommunenummer, new.site_id).await?
+            else {
+                match list_field {
+                    Some(field) => {
+                        v.at(format!("{field}[{i}]"), |v| v.fail("siteId", NO_SUCH_SITE))
+                    }
+                    None => v.fail("siteId", NO_SUCH_SITE),
+                }
+                continue;
+            };
+            w.count(naloxone_deltas(&stored));
             w.audit(Change {
                 record_type: naloxone_distribution::Entity::TYPE_NAME,
                 record_id: stored.id,
                 operation: AuditOperation::Create,
                 before: None,
                 after: Some(json!(stored)),
-            })
-            .await?;
+            });
             created.push(stored);
         }
+        // A bad site anywhere rolls back every row of the list.
+        v.finish()?;
         w.commit().await?;
         Ok(created)
     }
@@ -290,10 +313,7 @@ impl TenantDb<'_> {
                 .await?
                 .contains(&content.site_id)
         {
-            v.fail(
-                "siteId",
-                "there is no active distribution site with this id in the municipality",
-            );
+            v.fail("siteId", NO_SUCH_SITE);
         }
         v.finish()?;
         let after = w
@@ -302,15 +322,14 @@ impl TenantDb<'_> {
         let changed = negated(naloxone_deltas(&before))
             .into_iter()
             .chain(naloxone_deltas(&after));
-        aggregates::apply(&w.txn, &before.kommunenummer, changed).await?;
+        w.count(changed);
         w.audit(Change {
             record_type: naloxone_distribution::Entity::TYPE_NAME,
             record_id: id,
             operation: AuditOperation::Correct,
             before: Some(json!(before)),
             after: Some(json!(after)),
-        })
-        .await?;
+        });
         w.commit().await?;
         Ok(after)
     }
@@ -341,4 +360,52 @@ impl TenantDb<'_> {
             .map(|s| s.id)
             .collect())
     }
+}
+
+const NO_SUCH_SITE: &str = "there is no active distribution site with this id in the municipality";
+
+/// Inserts `row` if `site_id` is an active site of the municipality and returns it as stored
+/// (timestamps as the database keeps them); `None` if the site is not. One statement: the
+/// site is checked by the insert itself rather than read first.
+async fn insert_at_active_site(
+    txn: &DatabaseTransaction,
+    row: naloxone_distribution::ActiveModel,
+    kommunenummer: &str,
+    site_id: Uuid,
+) -> Result<Option<naloxone_distribution::Model>> {
+    // The columns the row sets; the others keep their defaults, as in a plain insert.
+    let (columns, values): (Vec<_>, Vec<_>) = naloxone_distribution::Column::iter()
+        .filter_map(|column| match row.get(column) {
+            ActiveValue::Set(value) | ActiveValue::Unchanged(value) => {
+                Some((column, Expr::val(value)))
+            }
+            ActiveValue::NotSet => None,
+        })
+        .unzip();
+    let active_site = Query::select()
+        .expr(Expr::val(1))
+        .from(distribution_site::Entity)
+        .and_where(kommune_eq(
+            distribution_site::Column::Kommunenummer,
+            kommunenummer,
+        ))
+        .and_where(distribution_site::Column::Id.eq(site_id))
+        .and_where(distribution_site::Column::Active.eq(true))
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(naloxone_distribution::Entity)
+        .columns(columns)
+        .select_from(
+            Query::select()
+                .exprs(values)
+                .and_where(Expr::exists(active_site))
+                .to_owned(),
+        )
+        .map_err(|e| Error::Internal(format!("building the insert: {e}")))?
+        .returning_all()
+        .to_owned();
+    let statement = txn.get_database_backend().build(&insert);
+    Ok(naloxone_distribution::Model::find_by_statement(statement)
+        .one(txn)
+        .await?)
 }

@@ -162,6 +162,25 @@ pub struct Page<T> {
     pub has_next_page: bool,
 }
 
+/// What a list shows besides its rows. They are read in the page's transaction, so a list
+/// costs one transaction (and one commit of its access-log entry) however much of it is asked
+/// for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListParts {
+    /// The rows' children (an incident's substances, an action's notes, ...).
+    pub children: bool,
+    /// How many match the filter across all pages.
+    pub total: bool,
+}
+
+/// A page with the parts of its list that were asked for.
+#[derive(Debug, Clone)]
+pub struct Listed<T, C> {
+    pub page: Page<T>,
+    pub children: Option<Vec<C>>,
+    pub total: Option<u64>,
+}
+
 impl<T> Page<T> {
     pub fn map<U>(self, f: impl Fn(T) -> U) -> Page<U> {
         Page {

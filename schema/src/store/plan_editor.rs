@@ -113,8 +113,7 @@ impl<'a> PlanEditor<'a> {
             operation: AuditOperation::Create,
             before: None,
             after: Some(json!(created)),
-        })
-        .await?;
+        });
         w.commit().await?;
         Ok(created)
     }
@@ -153,8 +152,7 @@ impl<'a> PlanEditor<'a> {
             operation: AuditOperation::Update,
             before: Some(json!(before)),
             after: Some(json!(after)),
-        })
-        .await?;
+        });
         w.commit().await?;
         Ok(after)
     }
@@ -175,8 +173,7 @@ impl<'a> PlanEditor<'a> {
             operation: AuditOperation::Create,
             before: None,
             after: Some(json!(new)),
-        })
-        .await?;
+        });
         w.commit().await?;
         Ok(Measure::from(new))
     }
@@ -215,8 +212,7 @@ impl<'a> PlanEditor<'a> {
             operation: AuditOperation::Update,
             before: Some(json!(before)),
             after: Some(json!(content)),
-        })
-        .await?;
+        });
         w.commit().await?;
         Ok(Measure::from(content))
     }

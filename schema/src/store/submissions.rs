@@ -87,8 +87,7 @@ impl TenantDb<'_> {
             operation: AuditOperation::Create,
             before: None,
             after: Some(json!({ "year": row.year, "version": row.version })),
-        })
-        .await?;
+        });
         w.commit().await?;
         Ok(row.into())
     }

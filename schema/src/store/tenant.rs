@@ -178,56 +178,6 @@ impl<'a> TenantDb<'a> {
         begin_in_scope(self.db, &self.scope.municipalities).await
     }
 
-    /// The rows of `select` whose `key` is one of `keys`, ordered by `order`: what a
-    /// DataLoader asks for a page's nested fields.
-    ///
-    /// On PostgreSQL the keys come as one array and are looked up one by one (a nested loop of
-    /// index lookups on the scoped table). Written as `key IN (…)`, the list and the
-    /// row-level security condition on the leading `kommunenummer` cannot both be index
-    /// conditions in PostgreSQL 15, the planner misjudges their selectivity, and every row of
-    /// the municipality is read and filtered: 24,000 rows and 8 ms for the substances of a page
-    /// of 100 incidents, far more once the prepared statement gets a generic plan.
-    pub(crate) async fn read_by_keys<E: TenantOwned>(
-        &self,
-        select: Select<E>,
-        key: E::Column,
-        keys: &[Uuid],
-        order: &[E::Column],
-    ) -> Result<Vec<E::Model>> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let column = || Expr::col((key.entity_name(), key));
-        if self.backend() != DbBackend::Postgres {
-            let select = order.iter().fold(
-                select.filter(column().is_in(keys.iter().copied())),
-                |select, column| select.order_by_asc(*column),
-            );
-            return self.read(async |txn| Ok(select.all(txn).await?)).await;
-        }
-        let lookup = select
-            .filter(column().eq(Expr::cust("wanted.id")))
-            .build(DbBackend::Postgres);
-        let mut values = lookup.values.map(|v| v.0).unwrap_or_default();
-        let array: Vec<String> = keys.iter().map(Uuid::to_string).collect();
-        values.push(format!("{{{}}}", array.join(",")).into());
-        let order: Vec<String> = order
-            .iter()
-            .map(|c| format!("t.\"{}\"", c.as_str()))
-            .collect();
-        // OFFSET 0 keeps the lookup a subquery of its own, so it runs once per key.
-        let sql = format!(
-            "SELECT t.* FROM unnest(CAST(${} AS uuid[])) AS wanted(id) \
-             CROSS JOIN LATERAL ({} OFFSET 0) AS t ORDER BY {}",
-            values.len(),
-            lookup.sql,
-            order.join(", ")
-        );
-        let statement = Statement::from_sql_and_values(DbBackend::Postgres, sql, values);
-        self.read(async |txn| Ok(E::find().from_raw_sql(statement).all(txn).await?))
-            .await
-    }
-
     /// Runs reads in one scoped transaction.
     pub(crate) async fn read<T>(
         &self,
@@ -272,4 +222,53 @@ impl<'a> TenantDb<'a> {
             }
         }
     }
+}
+
+/// The rows of `select` (a tenant's select) whose `key` is one of `keys`, ordered by `order`,
+/// in the caller's transaction.
+///
+/// On PostgreSQL the keys come as one array and are looked up one by one (a nested loop of
+/// index lookups on the scoped table). Written as `key IN (…)`, the list and the row-level
+/// security condition on the leading `kommunenummer` cannot both be index conditions in
+/// PostgreSQL 15, the planner misjudges their selectivity, and every row of the municipality
+/// is read and filtered: 24,000 rows and 8 ms for the substances of a page of 100 incidents,
+/// far more once the prepared statement gets a generic plan.
+pub(crate) async fn select_by_keys<E: TenantOwned>(
+    txn: &DatabaseTransaction,
+    select: Select<E>,
+    key: E::Column,
+    keys: &[Uuid],
+    order: &[E::Column],
+) -> Result<Vec<E::Model>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let column = || Expr::col((key.entity_name(), key));
+    if txn.get_database_backend() != DbBackend::Postgres {
+        let select = order.iter().fold(
+            select.filter(column().is_in(keys.iter().copied())),
+            |select, column| select.order_by_asc(*column),
+        );
+        return Ok(select.all(txn).await?);
+    }
+    let lookup = select
+        .filter(column().eq(Expr::cust("wanted.id")))
+        .build(DbBackend::Postgres);
+    let mut values = lookup.values.map(|v| v.0).unwrap_or_default();
+    let array: Vec<String> = keys.iter().map(Uuid::to_string).collect();
+    values.push(format!("{{{}}}", array.join(",")).into());
+    let order: Vec<String> = order
+        .iter()
+        .map(|c| format!("t.\"{}\"", c.as_str()))
+        .collect();
+    // OFFSET 0 keeps the lookup a subquery of its own, so it runs once per key.
+    let sql = format!(
+        "SELECT t.* FROM unnest(CAST(${} AS uuid[])) AS wanted(id) \
+         CROSS JOIN LATERAL ({} OFFSET 0) AS t ORDER BY {}",
+        values.len(),
+        lookup.sql,
+        order.join(", ")
+    );
+    let statement = Statement::from_sql_and_values(DbBackend::Postgres, sql, values);
+    Ok(E::find().from_raw_sql(statement).all(txn).await?)
 }

@@ -1,6 +1,7 @@
 //! Recording through GraphQL: each record type created, listed, changed and retracted;
 //! idempotency keys, stale versions, validation, and the audit trail.
 
+use motgift_schema::graphql::GlobalId;
 use motgift_tests::{Backend, TestApp, error_code, first_error, on_both_databases};
 use serde_json::{Value, json};
 
@@ -433,6 +434,39 @@ async fn bulk_distribution_is_all_or_nothing_with_every_bad_row(backend: Backend
         ["distributions[1].kits", "distributions[2].refillReason"]
     );
     assert_eq!(count_distributions(&app).await, 0, "nothing was stored");
+
+    // Sites are checked as each row is inserted: rows before a bad one are taken back too,
+    // and every bad site is named.
+    let nowhere = || {
+        let id = GlobalId::encode("DistributionSite", uuid::Uuid::now_v7()).0;
+        distribution(&id, "2025-06-03")
+    };
+    let good = || distribution(&site, "2025-06-03");
+    let body = app
+        .graphql(
+            BULK,
+            json!({ "input": { "distributions": [good(), nowhere(), good(), nowhere()] } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "VALIDATION");
+    let fields: Vec<&str> = first_error(&body)["extensions"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["distributions[1].siteId", "distributions[3].siteId"]
+    );
+    assert_eq!(count_distributions(&app).await, 0, "nothing was stored");
+    let figures = app
+        .query("{ naloxoneDistributions { totalCount } }", json!({}))
+        .await;
+    assert_eq!(
+        figures["naloxoneDistributions"]["totalCount"], 0,
+        "the kept counts were not touched"
+    );
 }
 
 async fn repeated_create_with_the_same_key_stores_one_row(backend: Backend) {

@@ -7,7 +7,7 @@ use crate::domain::{ActionStatus, Outcome, PlaceType, RecipientCategory, Substan
 use crate::error::Error;
 use crate::graphql::connection::{self, CountQuery, RecordConnection, page_request};
 use crate::graphql::global_id::GlobalId;
-use crate::graphql::loaders::Loaders;
+use crate::graphql::loaders::{Loaders, group, substances_by_incident};
 use crate::graphql::node::{self, Node};
 use crate::graphql::scalars::Date;
 use crate::graphql::types::*;
@@ -130,16 +130,19 @@ impl RecordQuery {
             statuses: filter.statuses,
             state: filter.state,
         };
-        let rows = tenant(ctx, Access::ReadActions)?
-            .actions(&filter, order_by, &page)
+        let mut listed = tenant(ctx, Access::ReadActions)?
+            .actions(&filter, order_by, &page, connection::parts(ctx, "notes"))
             .await
             .extend()?;
-        if selects(ctx, "notes") {
-            let ids = rows.rows.iter().map(|(_, a)| a.id);
-            loaders(ctx).action_notes.load_many(ids).await.extend()?;
+        if let Some(notes) = listed.children.take() {
+            let ids: Vec<_> = listed.page.rows.iter().map(|(_, a)| a.id).collect();
+            loaders(ctx)
+                .action_notes
+                .feed_many(group(&ids, notes, |n| n.action_id))
+                .await;
         }
-        Ok(connection::connection(
-            rows,
+        Ok(connection::listed(
+            listed,
             ActionNode,
             CountQuery::Actions(filter),
         ))
@@ -171,16 +174,24 @@ impl RecordQuery {
             substances: filter.substances,
             state: filter.state,
         };
-        let rows = tenant(ctx, Access::ReadCases)?
-            .incidents(&filter, order_by, &page)
+        let mut listed = tenant(ctx, Access::ReadCases)?
+            .incidents(
+                &filter,
+                order_by,
+                &page,
+                connection::parts(ctx, "suspectedSubstances"),
+            )
             .await
             .extend()?;
-        if selects(ctx, "suspectedSubstances") {
-            let ids = rows.rows.iter().map(|(_, i)| i.id);
-            loaders(ctx).substances.load_many(ids).await.extend()?;
+        if let Some(pairs) = listed.children.take() {
+            let ids: Vec<_> = listed.page.rows.iter().map(|(_, i)| i.id).collect();
+            loaders(ctx)
+                .substances
+                .feed_many(substances_by_incident(&ids, pairs))
+                .await;
         }
-        Ok(connection::connection(
-            rows,
+        Ok(connection::listed(
+            listed,
             IncidentNode,
             CountQuery::Incidents(filter),
         ))
@@ -212,17 +223,18 @@ impl RecordQuery {
             site_ids: decode_ids(filter.site_ids, "DistributionSite", "filter.siteIds").extend()?,
             state: filter.state,
         };
-        let rows = tenant(ctx, Access::ReadCases)?
-            .naloxone_distributions(&filter, order_by, &page)
+        let mut listed = tenant(ctx, Access::ReadCases)?
+            .naloxone_distributions(&filter, order_by, &page, connection::parts(ctx, "site"))
             .await
             .extend()?;
-        if selects(ctx, "site") {
-            let ids: std::collections::BTreeSet<_> =
-                rows.rows.iter().map(|(_, d)| d.site_id).collect();
-            loaders(ctx).sites.load_many(ids).await.extend()?;
+        if let Some(sites) = listed.children.take() {
+            loaders(ctx)
+                .sites
+                .feed_many(sites.into_iter().map(|s| (s.id, s)))
+                .await;
         }
-        Ok(connection::connection(
-            rows,
+        Ok(connection::listed(
+            listed,
             NaloxoneNode,
             CountQuery::Naloxone(filter),
         ))
@@ -307,14 +319,6 @@ impl AccessLogQuery {
             CountQuery::AccessLog(filter),
         ))
     }
-}
-
-/// Whether the connection's nodes select `field`. List resolvers then load that field for
-/// the whole page in one statement, so the items find it in the request's loader cache.
-fn selects(ctx: &Context<'_>, field: &str) -> bool {
-    let look = ctx.look_ahead();
-    look.field("edges").field("node").field(field).exists()
-        || look.field("nodes").field(field).exists()
 }
 
 fn loaders<'c>(ctx: &Context<'c>) -> &'c Loaders {

@@ -10,7 +10,7 @@ use crate::graphql::global_id::GlobalId;
 /// and how many rows.
 pub struct AccessLogEntryNode(pub access_log::Model);
 
-#[Object(name = "AccessLogEntry")]
+#[Object(name = "AccessLogEntry", serial)]
 impl AccessLogEntryNode {
     pub async fn id(&self) -> ID {
         GlobalId::encode("AccessLogEntry", self.0.id)

@@ -14,7 +14,7 @@ use crate::graphql::types::{MeasureNode, MunicipalityNode};
 /// What a municipality did, or plans to do, on a measure of the plan.
 pub struct ActionNode(pub action::Model);
 
-#[Object(name = "Action")]
+#[Object(name = "Action", serial)]
 impl ActionNode {
     pub async fn id(&self) -> ID {
         GlobalId::encode("Action", self.0.id)
@@ -129,7 +129,7 @@ impl ActionNode {
 /// A dated progress note on an action.
 pub struct ActionNoteNode(pub action_note::Model);
 
-#[Object(name = "ActionNote")]
+#[Object(name = "ActionNote", serial)]
 impl ActionNoteNode {
     async fn noted_on(&self) -> Date {
         Date(self.0.noted_on)

@@ -11,7 +11,7 @@ use crate::store::AuditOperation;
 /// after. Events are hash-chained per municipality.
 pub struct AuditEventNode(pub audit_event::Model);
 
-#[Object(name = "AuditEvent")]
+#[Object(name = "AuditEvent", serial)]
 impl AuditEventNode {
     pub async fn id(&self) -> ID {
         GlobalId::encode("AuditEvent", self.0.id)

@@ -15,7 +15,7 @@ use crate::graphql::types::action::municipality;
 /// follow-up. Never a name, a birth date or an address.
 pub struct IncidentNode(pub incident::Model);
 
-#[Object(name = "OverdoseIncident")]
+#[Object(name = "OverdoseIncident", serial)]
 impl IncidentNode {
     pub async fn id(&self) -> ID {
         GlobalId::encode("OverdoseIncident", self.0.id)

@@ -29,7 +29,7 @@ impl MunicipalityNode {
     }
 }
 
-#[Object(name = "Municipality")]
+#[Object(name = "Municipality", serial)]
 impl MunicipalityNode {
     /// The official four-digit municipality number, such as `1506`.
     async fn kommunenummer(&self) -> &str {

@@ -15,7 +15,7 @@ use crate::graphql::types::action::municipality;
 /// Kits handed out to one recipient.
 pub struct NaloxoneNode(pub naloxone_distribution::Model);
 
-#[Object(name = "NaloxoneDistribution")]
+#[Object(name = "NaloxoneDistribution", serial)]
 impl NaloxoneNode {
     pub async fn id(&self) -> ID {
         GlobalId::encode("NaloxoneDistribution", self.0.id)
@@ -120,7 +120,7 @@ impl NaloxoneNode {
 /// A named place of a municipality where naloxone is handed out.
 pub struct SiteNode(pub distribution_site::Model);
 
-#[Object(name = "DistributionSite")]
+#[Object(name = "DistributionSite", serial)]
 impl SiteNode {
     pub async fn id(&self) -> ID {
         GlobalId::encode("DistributionSite", self.0.id)
