@@ -11,7 +11,7 @@ use axum::http::{HeaderName, Request};
 use axum::middleware::{from_fn_with_state, map_request, map_response};
 use axum::routing::get;
 use motgift_schema::Store;
-use motgift_schema::graphql::{MotgiftSchema, build_schema};
+use motgift_schema::graphql::{MotgiftSchema, ParsedDocuments, build_schema};
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -55,6 +55,7 @@ pub fn request_id(headers: &axum::http::HeaderMap) -> &str {
 pub struct AppState {
     pub store: Store,
     pub schema: MotgiftSchema,
+    pub documents: Arc<ParsedDocuments>,
     pub config: Arc<AppConfig>,
     pub metrics: Arc<Metrics>,
     /// `None` when rate limiting is off.
@@ -65,6 +66,7 @@ impl AppState {
     pub fn new(store: Store, config: AppConfig) -> Self {
         Self {
             schema: build_schema(store.clone()),
+            documents: Arc::new(ParsedDocuments::default()),
             store,
             rate_limiter: config.rate_limit.map(|l| Arc::new(RateLimiter::new(l))),
             metrics: Arc::new(Metrics::new()),

@@ -7,6 +7,7 @@ pub(crate) mod kept_answers;
 mod loaders;
 mod mutation;
 mod node;
+mod parsed_documents;
 mod query;
 mod reference_cache;
 mod scalars;
@@ -17,6 +18,7 @@ use async_graphql::{EmptySubscription, Request, Schema, SchemaBuilder};
 pub use global_id::GlobalId;
 pub use kept_answers::{Answer, answer};
 pub use mutation::Mutation;
+pub use parsed_documents::ParsedDocuments;
 pub use query::Query;
 pub use scalars::Date;
 

@@ -58,8 +58,9 @@ pub async fn execute(
     if let Some(response) = rate_limited(&state, &key) {
         return response;
     }
-    let request = request.into_inner();
-    let operation = operation_name(&request);
+    let mut request = request.into_inner();
+    state.documents.prepare(&mut request);
+    let operation = operation_name(&mut request);
     if let Some(operation) = operation.as_deref() {
         tracing::Span::current().record("operation", operation);
     }
@@ -115,14 +116,11 @@ fn kept_response(body: Bytes) -> Response {
 
 /// The operation's name: the one the client chose to run, or the name of the document's only
 /// operation. Logs and the access log carry it.
-fn operation_name(request: &async_graphql::Request) -> Option<String> {
+fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
     if let Some(name) = &request.operation_name {
         return Some(name.clone());
     }
-    match async_graphql::parser::parse_query(&request.query)
-        .ok()?
-        .operations
-    {
+    match &request.parsed_query().ok()?.operations {
         async_graphql::parser::types::DocumentOperations::Multiple(operations)
             if operations.len() == 1 =>
         {

@@ -14,8 +14,9 @@
 use std::collections::BTreeSet;
 
 use async_graphql::Request;
-use async_graphql::parser::parse_query;
-use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationType, Selection,
+};
 use bytes::Bytes;
 
 use super::{MotgiftSchema, execute, prepare_request};
@@ -84,11 +85,11 @@ pub enum Answer {
 pub async fn answer(
     schema: &MotgiftSchema,
     store: &Store,
-    request: Request,
+    mut request: Request,
     ctx: RequestContext,
 ) -> Answer {
     let cache = store.answer_cache();
-    let Some(key) = keepable(cache, &request, &ctx, store.disclosure_threshold()) else {
+    let Some(key) = keepable(cache, &mut request, &ctx, store.disclosure_threshold()) else {
         return Answer::Fresh(execute(schema, prepare_request(request, store, ctx)).await);
     };
     // Read before anything the answer is built from, so a kept answer is never older than the
@@ -123,7 +124,7 @@ pub async fn answer(
 /// The key to keep the request's answer under, when the request may be kept at all.
 fn keepable(
     cache: &AnswerCache,
-    request: &Request,
+    request: &mut Request,
     ctx: &RequestContext,
     threshold: u64,
 ) -> Option<AnswerKey> {
@@ -142,15 +143,15 @@ fn keepable(
     };
     // A key already kept was looked at when it was kept.
     let figures_only = cache.contains(&key)
-        || asks_for_figures_only(&request.query, request.operation_name.as_deref());
+        || match request.parsed_query() {
+            Ok(document) => asks_for_figures_only(document, key.operation.as_deref()),
+            Err(_) => false,
+        };
     figures_only.then_some(key)
 }
 
 /// Whether the operation to run is a query that asks only for [`FIGURE_ROOTS`] at its root.
-fn asks_for_figures_only(query: &str, operation_name: Option<&str>) -> bool {
-    let Ok(document) = parse_query(query) else {
-        return false;
-    };
+fn asks_for_figures_only(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
     let operation = match &document.operations {
         DocumentOperations::Single(operation) => Some(operation),
         DocumentOperations::Multiple(operations) => match operation_name {
@@ -178,7 +179,11 @@ fn asks_for_figures_only(query: &str, operation_name: Option<&str>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::asks_for_figures_only;
+    use async_graphql::parser::parse_query;
+
+    fn asks_for_figures_only(query: &str, operation_name: Option<&str>) -> bool {
+        parse_query(query).is_ok_and(|d| super::asks_for_figures_only(&d, operation_name))
+    }
 
     #[test]
     fn only_queries_for_figures_and_reference_data_are_kept() {

@@ -30,7 +30,8 @@ impl ScalarType for Date {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.format("%Y-%m-%d").to_string())
+        // NaiveDate's Display is YYYY-MM-DD, without parsing a format string for each date.
+        Value::String(self.0.to_string())
     }
 }
 

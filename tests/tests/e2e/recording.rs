@@ -423,12 +423,7 @@ async fn bulk_distribution_is_all_or_nothing_with_every_bad_row(backend: Backend
         )
         .await;
     assert_eq!(error_code(&body), "VALIDATION");
-    let fields: Vec<&str> = first_error(&body)["extensions"]["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&body);
     assert_eq!(
         fields,
         ["distributions[1].kits", "distributions[2].refillReason"]
@@ -449,12 +444,7 @@ async fn bulk_distribution_is_all_or_nothing_with_every_bad_row(backend: Backend
         )
         .await;
     assert_eq!(error_code(&body), "VALIDATION");
-    let fields: Vec<&str> = first_error(&body)["extensions"]["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&body);
     assert_eq!(
         fields,
         ["distributions[1].siteId", "distributions[3].siteId"]
@@ -467,6 +457,16 @@ async fn bulk_distribution_is_all_or_nothing_with_every_bad_row(backend: Backend
         figures["naloxoneDistributions"]["totalCount"], 0,
         "the kept counts were not touched"
     );
+}
+
+/// The fields a `VALIDATION` error names, in order.
+fn error_fields(body: &Value) -> Vec<&str> {
+    first_error(body)["extensions"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect()
 }
 
 async fn repeated_create_with_the_same_key_stores_one_row(backend: Backend) {
