@@ -373,11 +373,12 @@ async fn insert_at_active_site(
     kommunenummer: &str,
     site_id: Uuid,
 ) -> Result<Option<naloxone_distribution::Model>> {
-    // The columns the row sets; the others keep their defaults, as in a plain insert.
+    // The columns the row sets, each cast as a plain insert would; the others keep their
+    // defaults.
     let (columns, values): (Vec<_>, Vec<_>) = naloxone_distribution::Column::iter()
         .filter_map(|column| match row.get(column) {
             ActiveValue::Set(value) | ActiveValue::Unchanged(value) => {
-                Some((column, Expr::val(value)))
+                Some((column, column.save_as(Expr::val(value))))
             }
             ActiveValue::NotSet => None,
         })
