@@ -110,13 +110,15 @@ impl TenantDb<'_> {
     ) -> Result<Listed<M, C>> {
         self.read_logged("list", record_type, async |txn| {
             let page = page(txn).await?;
-            let children = match parts.children {
-                true => Some(children(txn, &page).await?),
-                false => None,
+            let children = if parts.children {
+                Some(children(txn, &page).await?)
+            } else {
+                None
             };
-            let total = match parts.total {
-                true => Some(total(txn).await?),
-                false => None,
+            let total = if parts.total {
+                Some(total(txn).await?)
+            } else {
+                None
             };
             Ok(Listed {
                 page,

@@ -8,7 +8,8 @@ use chrono::{Datelike, NaiveDate};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, InsertStatement, OnConflict, SubQueryStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
 use super::lifecycle::RecordEntity;
@@ -208,19 +209,6 @@ impl Tally {
     }
 }
 
-/// Adds deltas to a municipality's counts, in the caller's transaction, and raises its count
-/// version when anything changed. (A [`Write`](super::lifecycle::Write) collects its deltas
-/// and applies them with its audit events instead.)
-pub(crate) async fn apply<C: ConnectionTrait>(
-    conn: &C,
-    kommunenummer: &str,
-    deltas: impl IntoIterator<Item = Delta>,
-) -> Result<()> {
-    let mut tally = Tally::default();
-    tally.add(deltas);
-    send_together(conn, tally.statements(kommunenummer)).await
-}
-
 /// Marks a municipality's figures as changed by raising its count version, so kept panels
 /// and answers are computed afresh.
 pub(crate) async fn figures_changed<C: ConnectionTrait>(
@@ -248,6 +236,29 @@ fn raise_version(kommunenummer: &str) -> InsertStatement {
 }
 
 impl TenantDb<'_> {
+    /// How many records `select` matches, in the caller's transaction. `kept` names the
+    /// metric that counts them when the filter asks for every record in force of its
+    /// municipalities: the kept counts then have the answer without a scan.
+    pub(crate) async fn count_records<E>(
+        &self,
+        txn: &DatabaseTransaction,
+        select: Select<E>,
+        kept: Option<&str>,
+        municipalities: Option<&[String]>,
+    ) -> Result<u64>
+    where
+        E: EntityTrait,
+        E::Model: Sync,
+    {
+        match kept {
+            Some(metric) => {
+                let municipalities = self.narrow(municipalities, "municipalities")?;
+                counted_in(txn, metric, &municipalities).await
+            }
+            None => Ok(select.count(txn).await?),
+        }
+    }
+
     /// Recounts a municipality's monthly counts from its detail rows, replacing what was
     /// there. For bulk loads, which skip rows that exist and so cannot count as they go.
     pub async fn rebuild_aggregates(&self, kommunenummer: &str) -> Result<()> {
@@ -294,9 +305,11 @@ impl TenantDb<'_> {
             .iter()
             .flat_map(|i| incident_deltas(i, substances.get(&i.id).map_or(&[][..], Vec::as_slice)))
             .chain(distributions.iter().flat_map(naloxone_deltas));
-        apply(&txn, kommunenummer, deltas).await?;
+        let mut tally = Tally::default();
+        tally.add(deltas);
         // Even a recount to nothing changes what dashboards show.
-        figures_changed(&txn, kommunenummer).await?;
+        tally.rows_changed();
+        send_together(&txn, tally.statements(kommunenummer)).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -304,7 +317,7 @@ impl TenantDb<'_> {
 
 /// The sum of a metric's monthly counts over the given municipalities: the number of records
 /// in force for a metric that counts records.
-pub(crate) async fn counted_in<C: ConnectionTrait>(
+async fn counted_in<C: ConnectionTrait>(
     conn: &C,
     metric: &str,
     municipalities: &[String],

@@ -3,13 +3,11 @@
 use chrono::{NaiveDate, SubsecRound, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Query;
-use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Select,
-};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Select};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::aggregates::{counted_in, incident_deltas, metric, negated};
+use super::aggregates::{incident_deltas, metric, negated};
 use super::audit::{AuditOperation, Change};
 use super::lifecycle::{RecordEntity, Retraction, with_state};
 use super::paging::{self, Cursor, ListParts, Listed, Ordering, PageRequest, SortKind, SortValue};
@@ -146,12 +144,10 @@ impl TenantDb<'_> {
             municipalities: filter.municipalities.clone(),
             ..IncidentFilter::default()
         };
-        if *filter == whole {
-            // Every incident in force: the kept counts have the answer without a scan.
-            let municipalities = self.narrow(filter.municipalities.as_deref(), "municipalities")?;
-            return counted_in(txn, metric::INCIDENTS, &municipalities).await;
-        }
-        Ok(self.incident_select(filter)?.count(txn).await?)
+        let kept = (*filter == whole).then_some(metric::INCIDENTS);
+        let select = self.incident_select(filter)?;
+        self.count_records(txn, select, kept, filter.municipalities.as_deref())
+            .await
     }
 
     pub async fn incident(&self, id: Uuid) -> Result<Option<incident::Model>> {

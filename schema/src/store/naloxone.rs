@@ -7,12 +7,12 @@ use sea_orm::ActiveValue::{self, Set};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, FromQueryResult, Iterable,
-    PaginatorTrait, QueryFilter, QueryOrder, Select,
+    QueryFilter, QueryOrder, Select,
 };
 use serde_json::json;
 use uuid::Uuid;
 
-use super::aggregates::{counted_in, metric, naloxone_deltas, negated};
+use super::aggregates::{metric, naloxone_deltas, negated};
 use super::audit::{AuditOperation, Change};
 use super::lifecycle::{RecordEntity, Retraction, with_state};
 use super::paging::{self, Cursor, ListParts, Listed, Ordering, PageRequest, SortKind, SortValue};
@@ -136,12 +136,10 @@ impl TenantDb<'_> {
             municipalities: filter.municipalities.clone(),
             ..NaloxoneFilter::default()
         };
-        if *filter == whole {
-            // Every distribution in force: the kept counts have the answer without a scan.
-            let municipalities = self.narrow(filter.municipalities.as_deref(), "municipalities")?;
-            return counted_in(txn, metric::DISTRIBUTIONS, &municipalities).await;
-        }
-        Ok(self.naloxone_select(filter)?.count(txn).await?)
+        let kept = (*filter == whole).then_some(metric::DISTRIBUTIONS);
+        let select = self.naloxone_select(filter)?;
+        self.count_records(txn, select, kept, filter.municipalities.as_deref())
+            .await
     }
 
     pub async fn naloxone_distribution(

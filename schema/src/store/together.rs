@@ -71,12 +71,10 @@ fn joined(mut group: Vec<SubQueryStatement>) -> Option<SubQueryStatement> {
     }
     let mut clause = WithClause::new();
     for (i, statement) in group.into_iter().enumerate() {
-        clause.cte(
-            CommonTableExpression::new()
-                .query(statement)
-                .table_name(format!("write_{i}"))
-                .to_owned(),
-        );
+        // Built in place: the builder's `to_owned()` would copy every statement once more.
+        let mut cte = CommonTableExpression::new();
+        cte.query(statement).table_name(format!("write_{i}"));
+        clause.cte(cte);
     }
     Some(clause.query(last).into())
 }
