@@ -12,6 +12,7 @@ pub mod dev_issuer;
 mod introspection;
 mod jwks;
 pub mod settings;
+mod verified;
 
 use std::fmt;
 use std::time::Duration;
@@ -29,6 +30,7 @@ use self::dev_issuer::DevIssuer;
 use self::introspection::Introspection;
 use self::jwks::{Jwks, VerificationKey};
 use self::settings::{AuthSettings, ClaimMapping, IssuerSettings};
+use self::verified::VerifiedTokens;
 
 /// Why a request's credentials were not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -84,6 +86,7 @@ struct TrustedIssuer {
 pub struct Authenticator {
     issuers: Vec<TrustedIssuer>,
     browser: Option<BrowserSignIn>,
+    verified: VerifiedTokens,
 }
 
 impl fmt::Debug for Authenticator {
@@ -121,6 +124,7 @@ impl Authenticator {
         Self {
             issuers,
             browser: settings.browser.clone().map(BrowserSignIn::new),
+            verified: VerifiedTokens::default(),
         }
     }
 
@@ -175,10 +179,14 @@ impl Authenticator {
         self.verify(token).await.map(Some)
     }
 
-    /// Verifies a bearer token and returns its caller.
+    /// Verifies a bearer token and returns its caller. A signed token that passed is kept
+    /// checked for a while (see [`verified`]).
     pub async fn verify(&self, token: &str) -> Result<Caller, AuthError> {
         if token.split('.').count() != 3 {
             return self.introspect(token).await;
+        }
+        if let Some(caller) = self.verified.get(token) {
+            return Ok(caller);
         }
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| AuthError::invalid("the access token is not a signed JWT"))?;
@@ -227,10 +235,16 @@ impl Authenticator {
                 _ => "the access token is not valid",
             })
         })?;
-        issuer
+        let caller = issuer
             .mapping
             .caller(&issuer.name, &data.claims)
-            .map_err(AuthError::Invalid)
+            .map_err(AuthError::Invalid)?;
+        // `exp` is required, so it is there; the check accepts it up to the leeway later.
+        if let Some(exp) = data.claims.get("exp").and_then(Value::as_u64) {
+            self.verified
+                .keep(token, &caller, exp.saturating_add(issuer.leeway));
+        }
+        Ok(caller)
     }
 }
 

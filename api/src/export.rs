@@ -76,7 +76,7 @@ pub async fn export(
     let request = Request::new(REPORT)
         .variables(variables)
         .operation_name("AnnualReportExport");
-    let response = execute(schema, prepare_request(request, store, ctx)).await;
+    let response = execute(schema, prepare_request(request, store, ctx, None)).await;
     if !response.errors.is_empty() {
         return Err(ReportErrors(json!({ "errors": response.errors })));
     }

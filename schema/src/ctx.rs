@@ -5,8 +5,7 @@
 //! this crate only reads the result.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::domain::Kommunenummer;
 
@@ -103,6 +102,16 @@ impl Access {
         }
     }
 
+    /// Whether this access only reads data that the versions of [`crate::kept`] cover: the
+    /// counts, the records and their parts, and reference data. The access log and the audit
+    /// trail change with every read or write, and writes change data.
+    pub fn reads_versioned_data(self) -> bool {
+        matches!(
+            self,
+            Access::ReadAggregates | Access::ReadActions | Access::ReadCases
+        )
+    }
+
     /// What is refused, for the error message.
     pub fn describe(self) -> &'static str {
         match self {
@@ -127,8 +136,8 @@ pub struct RequestContext {
     pub caller: Option<Caller>,
     /// The client's name for the operation (GraphQL `operationName`), if it gave one.
     pub operation: Option<String>,
-    /// Set when the request is authorised for anything beyond the published figures.
-    pub beyond_figures: BeyondFigures,
+    /// What the request has read so far, for keeping its answer.
+    pub reads: Reads,
 }
 
 impl RequestContext {
@@ -137,24 +146,55 @@ impl RequestContext {
             request_id,
             caller,
             operation,
-            beyond_figures: BeyondFigures::default(),
+            reads: Reads::default(),
         }
     }
 }
 
-/// Whether a request went past the published figures and the public reference data to
-/// anything else (records, audit trails, logs, plan changes). Such a request's answer depends
-/// on more than the versions a kept answer is checked against, and its reads may be logged,
-/// so it is never kept. Shared by the clones of one request's context.
-#[derive(Debug, Clone, Default)]
-pub struct BeyondFigures(Arc<AtomicBool>);
+/// A read of detail rows as the access log records it, without who read them: what a kept
+/// answer logs again for every caller it is sent to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedRead {
+    pub kommunenummer: String,
+    /// The role the rows were read in.
+    pub role: String,
+    /// How the rows were read (`list`, `read`, ...).
+    pub access: &'static str,
+    pub record_type: &'static str,
+    pub row_count: i32,
+}
 
-impl BeyondFigures {
-    pub(crate) fn mark(&self) {
-        self.0.store(true, Ordering::Relaxed);
+/// What a request read, as far as keeping its answer is concerned: whether everything it
+/// read is data the versions cover (see [`crate::kept`]), and the access-log entries its
+/// reads wrote. Shared by the clones of one request's context.
+#[derive(Debug, Clone, Default)]
+pub struct Reads(Arc<Mutex<ReadsSoFar>>);
+
+#[derive(Debug, Default)]
+struct ReadsSoFar {
+    uncovered: bool,
+    logged: Vec<LoggedRead>,
+}
+
+impl Reads {
+    /// Marks the request as having reached data that no version covers (the access log, the
+    /// audit trail) or having changed data: its answer is never kept.
+    pub(crate) fn uncovered(&self) {
+        self.lock().uncovered = true;
     }
 
-    pub fn reached(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+    pub(crate) fn logged(&self, reads: impl IntoIterator<Item = LoggedRead>) {
+        self.lock().logged.extend(reads);
+    }
+
+    /// The access-log entries written so far, or `None` if the request reached anything a
+    /// kept answer could not stand for.
+    pub fn covered(&self) -> Option<Vec<LoggedRead>> {
+        let reads = self.lock();
+        (!reads.uncovered).then(|| reads.logged.clone())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ReadsSoFar> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

@@ -39,6 +39,16 @@ impl Error {
         }])
     }
 
+    /// This failure for another request that shared the round trip that failed: the same
+    /// code, and the details only once, with the first request (and in the log).
+    pub(crate) fn for_another_waiter(&self) -> Error {
+        match self {
+            Error::Unavailable => Error::Unavailable,
+            Error::StatementTimeout => Error::StatementTimeout,
+            _ => Error::Internal("a round trip shared with other requests failed".to_owned()),
+        }
+    }
+
     /// The stable code clients branch on.
     pub fn code(&self) -> &'static str {
         match self {

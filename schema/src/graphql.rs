@@ -23,6 +23,7 @@ pub use query::Query;
 pub use scalars::Date;
 
 use crate::ctx::RequestContext;
+use crate::kept::Stamp;
 use crate::store::Store;
 
 pub type MotgiftSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -57,10 +58,17 @@ pub async fn execute(schema: &MotgiftSchema, request: Request) -> async_graphql:
 }
 
 /// Attaches the request context and fresh DataLoaders to one request. DataLoaders are built per
-/// request so that a batch never mixes two callers' scopes.
-pub fn prepare_request(request: Request, store: &Store, ctx: RequestContext) -> Request {
+/// request so that a batch never mixes two callers' scopes. `stamp` is the data versions the
+/// request has read already, if it has: its reference data is then at least that version.
+pub fn prepare_request(
+    request: Request,
+    store: &Store,
+    ctx: RequestContext,
+    stamp: Option<Stamp>,
+) -> Request {
+    let reference_version = stamp.map(|s| s.reference);
     request
-        .data(loaders::Loaders::new(store.clone(), ctx.clone()))
+        .data(loaders::Loaders::new(store.clone(), ctx.clone(), reference_version))
         .data(ctx)
 }
 

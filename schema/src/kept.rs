@@ -1,9 +1,9 @@
 //! Values kept in memory and reused while the data behind them is unchanged: published panels
-//! and whole answers of dashboard requests. Every change to a municipality's counts or
-//! actions raises its count version in the same transaction, and every change to reference
-//! data raises the reference version, so a value is reused only when the versions it was
-//! built under are the versions now: exact on every instance of the service, with one small
-//! read per request.
+//! and whole answers. Every write of a municipality's records (and so of its counts) raises
+//! its count version in the same transaction, and every change to reference data raises the
+//! reference version, so a value is reused only when the versions it was built under are the
+//! versions now: exact on every instance of the service, with one small read per request,
+//! which concurrent requests share (see the store's ledger).
 
 use std::hash::Hash;
 use std::sync::Mutex;
@@ -86,13 +86,24 @@ impl<K: Hash + Eq + Weigh, V: Clone + Weigh> Kept<K, V> {
             .get(key)
             .filter(|entry| entry.stamp == stamp)
             .map(|entry| entry.value.clone());
-        let counter = if kept.is_some() {
-            &self.hits
-        } else {
-            &self.misses
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        self.served(kept.is_some());
         kept
+    }
+
+    /// The value kept for `key` and the stamp it was built at, whatever the data is now; for
+    /// a caller that confirms the stamp itself and then counts the outcome with
+    /// [`Kept::served`].
+    pub fn latest(&self, key: &K) -> Option<(Stamp, V)> {
+        self.lock()
+            .lru
+            .get(key)
+            .map(|entry| (entry.stamp, entry.value.clone()))
+    }
+
+    /// Counts a value served as kept (`true`) or computed afresh.
+    pub fn served(&self, kept: bool) {
+        let counter = if kept { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Whether anything is kept for `key`, at any stamp; neither counted nor made recent.
@@ -190,6 +201,19 @@ mod tests {
         assert!(kept.contains(&"a"));
         let stats = kept.stats();
         assert_eq!((stats.hits, stats.misses), (1, 2));
+    }
+
+    #[test]
+    fn the_latest_value_comes_with_its_stamp_for_the_caller_to_confirm() {
+        let kept = Kept::new(10);
+        assert!(kept.latest(&"a").is_none());
+        kept.put("a", AT, Sized(1));
+        let (stamp, _) = kept.latest(&"a").unwrap();
+        assert_eq!(stamp, AT);
+        kept.served(true);
+        kept.served(false);
+        let stats = kept.stats();
+        assert_eq!((stats.hits, stats.misses), (1, 1));
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod audit;
 mod bulk;
 mod connect;
 mod incidents;
+mod ledger;
 mod lifecycle;
 mod naloxone;
 mod paging;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 pub use access_log::AccessLogFilter;
+pub(crate) use access_log::log_entries;
 pub use actions::{ActionFilter, ActionOrder};
 pub use aggregate_reader::{ActionCount, AggregateReader, ChangeCount, MonthlyCount};
 pub use aggregates::{ALL as ALL_CATEGORIES, metric};
@@ -55,11 +57,13 @@ use crate::dashboard::{PANEL_BUDGET, PanelCache};
 use crate::disclosure::{DEFAULT_THRESHOLD, Viewer};
 use crate::error::{Error, Result};
 use crate::graphql::kept_answers::{ANSWER_BUDGET, AnswerCache};
-use crate::kept::{KeptStats, Stamp};
+use crate::kept::KeptStats;
+use ledger::Ledger;
 
 /// The request's caller, and the actor it is for the audit, if one of its roles grants
 /// `access`: `UNAUTHENTICATED` for an anonymous request, `FORBIDDEN` without such a role.
-/// Every access but to the published figures marks the request, so its answer is not kept.
+/// An access to anything the data versions do not cover marks the request, so its answer is
+/// not kept.
 fn authorise(ctx: &RequestContext, access: Access) -> Result<(&Caller, Actor)> {
     let caller = ctx.caller.as_ref().ok_or(Error::Unauthenticated)?;
     let role = caller.acting_role(access).ok_or_else(|| {
@@ -70,8 +74,8 @@ fn authorise(ctx: &RequestContext, access: Access) -> Result<(&Caller, Actor)> {
             roles.join(" or ")
         ))
     })?;
-    if access != Access::ReadAggregates {
-        ctx.beyond_figures.mark();
+    if !access.reads_versioned_data() {
+        ctx.reads.uncovered();
     }
     let actor = Actor {
         subject: caller.subject.clone(),
@@ -90,6 +94,7 @@ pub struct Store {
     reference_data: Arc<reference_data::ReferenceCell>,
     panels: Arc<PanelCache>,
     answers: Arc<AnswerCache>,
+    ledger: Arc<Ledger>,
 }
 
 /// How the process's caches are used, for the service's metrics.
@@ -104,11 +109,12 @@ pub struct CacheStats {
 impl Store {
     pub fn new(db: DatabaseConnection) -> Self {
         Self {
-            db,
             disclosure_threshold: DEFAULT_THRESHOLD,
             reference_data: Arc::default(),
             panels: Arc::new(PanelCache::new(PANEL_BUDGET)),
             answers: Arc::new(AnswerCache::new(ANSWER_BUDGET)),
+            ledger: Arc::new(Ledger::new(db.clone())),
+            db,
         }
     }
 
@@ -144,9 +150,15 @@ impl Store {
     }
 
     /// Public reference data as it is now, from the process's copy while the database's
-    /// reference version is unchanged (one small read).
+    /// reference version is unchanged (one small read, shared with concurrent requests).
     pub async fn reference_data(&self) -> Result<Arc<ReferenceData>> {
-        self.reference_data.current(&self.db).await
+        let version = self.ledger.stamp().await?.reference;
+        self.reference_data_at(version).await
+    }
+
+    /// Public reference data at a version read earlier in the request, or later.
+    pub(crate) async fn reference_data_at(&self, version: i64) -> Result<Arc<ReferenceData>> {
+        self.reference_data.at(&self.db, version).await
     }
 
     /// Published dashboard panels, kept while their counts are unchanged.
@@ -159,21 +171,9 @@ impl Store {
         &self.answers
     }
 
-    /// The versions of all figures and reference data now, in one read: what kept answers,
-    /// which may cover any municipality, are checked against.
-    pub(crate) async fn stamp(&self) -> Result<Stamp> {
-        const VERSIONS: &str = "SELECT \
-             (SELECT version FROM reference_version WHERE id = 1) AS reference, \
-             (SELECT CAST(SUM(version) AS BIGINT) FROM count_versions) AS counts";
-        let row = self
-            .db
-            .query_one_raw(Statement::from_string(self.backend(), VERSIONS))
-            .await?
-            .ok_or_else(|| Error::Internal("the versions read returned no row".to_owned()))?;
-        Ok(Stamp {
-            reference: row.try_get("", "reference")?,
-            counts: row.try_get::<Option<i64>>("", "counts")?.unwrap_or(0),
-        })
+    /// Where reads log their detail rows and kept answers confirm their versions.
+    pub(crate) fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
     pub fn cache_stats(&self) -> CacheStats {
@@ -190,9 +190,11 @@ impl Store {
         let (caller, actor) = authorise(ctx, access)?;
         Ok(TenantDb::new(
             &self.db,
+            &self.ledger,
             TenantScope::new(caller.municipalities.iter().cloned()),
             actor,
-        ))
+        )
+        .recording(ctx.reads.clone()))
     }
 
     /// Counts across municipalities for any signed-in caller, who sees exact figures only for
@@ -233,17 +235,17 @@ impl Store {
     /// Changes to the shared plan, for a caller with the plan administrator role.
     pub fn plan_editor(&self, ctx: &RequestContext) -> Result<PlanEditor<'_>> {
         let (_, actor) = authorise(ctx, Access::EditPlan)?;
-        Ok(PlanEditor::new(&self.db, actor))
+        Ok(PlanEditor::new(&self.db, &self.ledger, actor))
     }
 
     /// Checks every municipality's audit chain from its first event to its head.
     pub async fn verify_audit(&self) -> Result<AuditVerification> {
-        audit::verify(&self.db).await
+        audit::verify(&self.db, &self.ledger).await
     }
 
     /// Writes on behalf of the system (seeding, import), scoped to the given municipalities.
     /// Never reachable from a request.
     pub fn system_tenant(&self, scope: TenantScope) -> TenantDb<'_> {
-        TenantDb::new(&self.db, scope, Actor::system("system"))
+        TenantDb::new(&self.db, &self.ledger, scope, Actor::system("system"))
     }
 }

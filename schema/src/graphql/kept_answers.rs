@@ -1,43 +1,34 @@
-//! Whole answers to requests for figures, kept as the bytes sent and served again while the
-//! data behind them is unchanged (see [`crate::kept`]). A dashboard asked for again by a
-//! caller with the same roles and municipalities then costs one small read and a copy,
-//! instead of resolving thousands of fields.
+//! Whole answers kept as the bytes sent and served again while the data behind them is
+//! unchanged (see [`crate::kept`]). A dashboard or a page of records asked for again by a
+//! caller with the same roles and municipalities then costs one small read, which concurrent
+//! requests share, and a copy, instead of resolving thousands of fields.
 //!
-//! An answer is kept only when all of these hold, so nothing but published figures and
-//! public reference data is ever served from memory:
-//! - the operation is a query whose root fields are all in [`FIGURE_ROOTS`];
-//! - the request was never authorised for anything beyond the figures (records, audit
-//!   trails, logs: see [`crate::ctx::BeyondFigures`]), so no read that must be logged is
-//!   skipped and nothing that no version covers is reused;
-//! - it has no errors.
+//! An answer is kept only when all of these hold, so that what is served from memory is what
+//! running the request again would give:
+//! - the operation is a query, asked by a signed-in caller;
+//! - everything the request read is data the versions cover (counts, records, reference
+//!   data: see [`crate::ctx::Access::reads_versioned_data`]), never the access log or the
+//!   audit trail;
+//! - it has no errors and no headers of its own.
+//!
+//! A kept answer that stands for reads of detail rows writes their access-log entries again,
+//! for the caller it is sent to, before it is sent, in the round trip that confirms it is
+//! current (see the store's ledger): no read that must be logged is ever skipped.
 
 use std::collections::BTreeSet;
 
 use async_graphql::Request;
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection,
-};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use bytes::Bytes;
 
 use super::{MotgiftSchema, execute, prepare_request};
-use crate::ctx::{RequestContext, Role};
+use crate::ctx::{LoggedRead, RequestContext, Role};
 use crate::domain::Kommunenummer;
-use crate::kept::{Kept, Weigh};
-use crate::store::Store;
-
-/// The root fields whose answers depend only on the counts, the actions' statuses and the
-/// reference data: what the versions cover.
-const FIGURE_ROOTS: [&str; 6] = [
-    "dashboard",
-    "municipalities",
-    "municipality",
-    "plans",
-    "plan",
-    "__typename",
-];
+use crate::kept::{Kept, Stamp, Weigh};
+use crate::store::{Store, log_entries};
 
 /// Room for 64 MiB of answers and their keys (a national monthly series by outcome is about
-/// 60 KiB).
+/// 30 KiB, a page of 100 incidents about 75 KiB).
 pub const ANSWER_BUDGET: usize = 64 * 1024 * 1024;
 
 /// What an entry costs besides its strings and bytes (the map's node, the allocations'
@@ -66,12 +57,27 @@ impl Weigh for AnswerKey {
     }
 }
 
-/// Kept answers, weighed in bytes.
-pub type AnswerCache = Kept<AnswerKey, Bytes>;
+/// What is kept for a request.
+#[derive(Debug, Clone)]
+pub enum KeptAnswer {
+    /// The JSON body, and the reads of detail rows it stands for.
+    Body { body: Bytes, reads: Vec<LoggedRead> },
+    /// The request reached data no version covers: it always runs afresh, without reading
+    /// the versions first.
+    Never,
+}
 
-impl Weigh for Bytes {
+/// Kept answers, weighed in bytes.
+pub type AnswerCache = Kept<AnswerKey, KeptAnswer>;
+
+impl Weigh for KeptAnswer {
     fn weight(&self) -> usize {
-        self.len()
+        match self {
+            KeptAnswer::Body { body, reads } => {
+                body.len() + reads.len() * std::mem::size_of::<LoggedRead>()
+            }
+            KeptAnswer::Never => 0,
+        }
     }
 }
 
@@ -89,69 +95,113 @@ pub async fn answer(
     ctx: RequestContext,
 ) -> Answer {
     let cache = store.answer_cache();
-    let Some(key) = keepable(cache, &mut request, &ctx, store.disclosure_threshold()) else {
-        return Answer::Fresh(execute(schema, prepare_request(request, store, ctx)).await);
+    let Some(key) = keepable(&mut request, &ctx, store.disclosure_threshold()) else {
+        return fresh(schema, store, request, ctx, None).await;
     };
-    // Read before anything the answer is built from, so a kept answer is never older than the
-    // versions it is kept under. When the read fails, the request runs and reports why.
-    let stamp = match store.stamp().await {
-        Ok(stamp) => stamp,
-        Err(err) => {
-            tracing::warn!(error = %err, "reading the versions failed; answering afresh");
-            return Answer::Fresh(execute(schema, prepare_request(request, store, ctx)).await);
+    // The versions are read before anything the answer is built from, so an answer is never
+    // kept under versions newer than its data. When the read fails, the request runs and
+    // reports why.
+    let stamp = match cache.latest(&key) {
+        Some((_, KeptAnswer::Never)) => return fresh(schema, store, request, ctx, None).await,
+        Some((built, KeptAnswer::Body { body, reads })) => {
+            match confirm(store, &ctx, built, &reads).await {
+                Ok(now) if now == built => {
+                    cache.served(true);
+                    return Answer::Kept(body);
+                }
+                Ok(now) => now,
+                Err(err) => {
+                    tracing::warn!(error = %err, "confirming a kept answer failed; answering afresh");
+                    return fresh(schema, store, request, ctx, None).await;
+                }
+            }
         }
+        None => match store.ledger().stamp().await {
+            Ok(now) => now,
+            Err(err) => {
+                tracing::warn!(error = %err, "reading the versions failed; answering afresh");
+                return fresh(schema, store, request, ctx, None).await;
+            }
+        },
     };
-    if let Some(body) = cache.get(&key, stamp) {
-        return Answer::Kept(body);
-    }
-    let beyond_figures = ctx.beyond_figures.clone();
-    let response = execute(schema, prepare_request(request, store, ctx)).await;
+    cache.served(false);
+    let reads = ctx.reads.clone();
+    let response = execute(schema, prepare_request(request, store, ctx, Some(stamp))).await;
+    let Some(reads) = reads.covered() else {
+        cache.put(key, stamp, KeptAnswer::Never);
+        return Answer::Fresh(response);
+    };
     // Kept answers are sent with no headers of their own.
     let headers = !response.http_headers.is_empty() || response.cache_control.value().is_some();
-    if !response.is_ok() || beyond_figures.reached() || headers {
+    if !response.is_ok() || headers {
         return Answer::Fresh(response);
     }
     match serde_json::to_vec(&response) {
         Ok(body) => {
             let body = Bytes::from(body);
-            cache.put(key, stamp, body.clone());
+            cache.put(
+                key,
+                stamp,
+                KeptAnswer::Body {
+                    body: body.clone(),
+                    reads,
+                },
+            );
             Answer::Kept(body)
         }
         Err(_) => Answer::Fresh(response),
     }
 }
 
-/// The key to keep the request's answer under, when the request may be kept at all.
-fn keepable(
-    cache: &AnswerCache,
-    request: &mut Request,
+async fn fresh(
+    schema: &MotgiftSchema,
+    store: &Store,
+    request: Request,
+    ctx: RequestContext,
+    stamp: Option<Stamp>,
+) -> Answer {
+    Answer::Fresh(execute(schema, prepare_request(request, store, ctx, stamp)).await)
+}
+
+/// The versions now, with the kept answer's reads logged for this caller if they are still
+/// `built`.
+async fn confirm(
+    store: &Store,
     ctx: &RequestContext,
-    threshold: u64,
-) -> Option<AnswerKey> {
+    built: Stamp,
+    reads: &[LoggedRead],
+) -> crate::error::Result<Stamp> {
+    let subject = ctx.caller.as_ref().map_or("", |c| c.subject.as_str());
+    let entries = log_entries(
+        subject,
+        &ctx.request_id,
+        ctx.operation.as_deref(),
+        reads,
+    );
+    store.ledger().confirm(built, entries).await
+}
+
+/// The key to keep the request's answer under, when the request may be kept at all: a query
+/// by a signed-in caller.
+fn keepable(request: &mut Request, ctx: &RequestContext, threshold: u64) -> Option<AnswerKey> {
     let caller = ctx.caller.as_ref()?;
-    // Only documents that ask for figures are worth a look.
-    if !request.query.contains("dashboard") {
+    let operation = request.operation_name.clone();
+    let document = request.parsed_query().ok()?;
+    if !is_query(document, operation.as_deref()) {
         return None;
     }
-    let key = AnswerKey {
+    Some(AnswerKey {
         query: request.query.clone(),
-        operation: request.operation_name.clone(),
+        operation,
         variables: serde_json::to_string(&request.variables).ok()?,
         roles: caller.roles.clone(),
         municipalities: caller.municipalities.clone(),
         threshold,
-    };
-    // A key already kept was looked at when it was kept.
-    let figures_only = cache.contains(&key)
-        || match request.parsed_query() {
-            Ok(document) => asks_for_figures_only(document, key.operation.as_deref()),
-            Err(_) => false,
-        };
-    figures_only.then_some(key)
+    })
 }
 
-/// Whether the operation to run is a query that asks only for [`FIGURE_ROOTS`] at its root.
-fn asks_for_figures_only(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+/// Whether the operation to run is a query.
+fn is_query(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
     let operation = match &document.operations {
         DocumentOperations::Single(operation) => Some(operation),
         DocumentOperations::Multiple(operations) => match operation_name {
@@ -160,53 +210,27 @@ fn asks_for_figures_only(document: &ExecutableDocument, operation_name: Option<&
             None => None,
         },
     };
-    let Some(operation) = operation else {
-        return false;
-    };
-    operation.node.ty == OperationType::Query
-        && operation
-            .node
-            .selection_set
-            .node
-            .items
-            .iter()
-            .all(|item| match &item.node {
-                Selection::Field(field) => FIGURE_ROOTS.contains(&field.node.name.node.as_str()),
-                // Fragments at the root could hide any field; such documents are not kept.
-                Selection::FragmentSpread(_) | Selection::InlineFragment(_) => false,
-            })
+    operation.is_some_and(|operation| operation.node.ty == OperationType::Query)
 }
 
 #[cfg(test)]
 mod tests {
     use async_graphql::parser::parse_query;
 
-    fn asks_for_figures_only(query: &str, operation_name: Option<&str>) -> bool {
-        parse_query(query).is_ok_and(|d| super::asks_for_figures_only(&d, operation_name))
+    fn is_query(query: &str, operation_name: Option<&str>) -> bool {
+        parse_query(query).is_ok_and(|d| super::is_query(&d, operation_name))
     }
 
     #[test]
-    fn only_queries_for_figures_and_reference_data_are_kept() {
-        let figures = "query Q1 { dashboard(from: \"2025-01-01\", to: \"2025-12-31\") { \
-                       incidents { total { value } } } municipalities { name } }";
-        assert!(asks_for_figures_only(figures, None));
-        assert!(asks_for_figures_only(figures, Some("Q1")));
-        for other in [
-            "{ dashboard(from: \"2025-01-01\", to: \"2025-12-31\") { from } \
-             overdoseIncidents(first: 1) { totalCount } }",
-            "{ annualReport(year: 2025) { year } }",
-            "{ ...F } fragment F on Query { dashboard(from: \"2025-01-01\", to: \"2025-12-31\") { from } }",
-            "mutation { dashboard }",
-            "query A { dashboard(from: \"2025-01-01\", to: \"2025-12-31\") { from } } \
-             query B { accessLog(first: 1) { totalCount } }",
-            "not graphql",
-        ] {
-            assert!(!asks_for_figures_only(other, None), "{other}");
-        }
-        // The named operation decides.
-        let two = "query A { dashboard(from: \"2025-01-01\", to: \"2025-12-31\") { from } } \
-                   query B { accessLog(first: 1) { totalCount } }";
-        assert!(asks_for_figures_only(two, Some("A")));
-        assert!(!asks_for_figures_only(two, Some("B")));
+    fn only_queries_are_kept() {
+        assert!(is_query("{ dashboard { from } }", None));
+        assert!(is_query("query Q1 { overdoseIncidents { totalCount } }", Some("Q1")));
+        assert!(!is_query("mutation { retract }", None));
+        // The named operation decides; without a name, several operations are ambiguous.
+        let two = "query A { plans { id } } mutation B { retract }";
+        assert!(is_query(two, Some("A")));
+        assert!(!is_query(two, Some("B")));
+        assert!(!is_query(two, None));
+        assert!(!is_query(two, Some("C")));
     }
 }

@@ -52,7 +52,8 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    pub fn new(store: Store, ctx: RequestContext) -> Self {
+    /// `reference_version` is the version of reference data the request has read, if any.
+    pub fn new(store: Store, ctx: RequestContext, reference_version: Option<i64>) -> Self {
         let keys = |access| TenantKeys {
             store: store.clone(),
             ctx: ctx.clone(),
@@ -62,7 +63,7 @@ impl Loaders {
             DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
         }
         Self {
-            reference: ReferenceCache::new(store.clone()),
+            reference: ReferenceCache::new(store.clone(), reference_version),
             action_notes: cached(NotesByAction(keys(Access::ReadActions))),
             actions_by_measure: cached(ActionsByMeasure(keys(Access::ReadActions))),
             substances: cached(SubstancesByIncident(keys(Access::ReadCases))),

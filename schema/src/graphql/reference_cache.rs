@@ -14,13 +14,16 @@ use crate::store::{
 
 pub struct ReferenceCache {
     store: Store,
+    /// The reference version the request has already read, if it has.
+    version: Option<i64>,
     data: OnceCell<Arc<ReferenceData>>,
 }
 
 impl ReferenceCache {
-    pub fn new(store: Store) -> Self {
+    pub fn new(store: Store, version: Option<i64>) -> Self {
         Self {
             store,
+            version,
             data: OnceCell::new(),
         }
     }
@@ -29,7 +32,12 @@ impl ReferenceCache {
     pub async fn data(&self) -> Result<&ReferenceData> {
         let data = self
             .data
-            .get_or_try_init(|| self.store.reference_data())
+            .get_or_try_init(|| async {
+                match self.version {
+                    Some(version) => self.store.reference_data_at(version).await,
+                    None => self.store.reference_data().await,
+                }
+            })
             .await?;
         Ok(data)
     }

@@ -1,11 +1,12 @@
 //! The access log: every read that returns a municipality's detail rows leaves one entry per
-//! municipality, with the row count, before the rows are handed out ([`TenantDb::read_logged`]).
+//! municipality, with the row count, before the rows are handed out ([`TenantDb::read_logged`]),
+//! and so does every kept answer that stands for such a read when it is sent again.
 //! Aggregates are not logged row by row.
 
 use std::collections::BTreeMap;
 
 use chrono::{SubsecRound, Utc};
-use sea_orm::{DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Select};
+use sea_orm::{DatabaseTransaction, PaginatorTrait, QueryFilter, Select};
 use uuid::Uuid;
 
 use super::paging::{
@@ -13,6 +14,7 @@ use super::paging::{
 };
 use super::tenant::TenantDb;
 use super::tenant::kommune_in;
+use crate::ctx::LoggedRead;
 use crate::entity::access_log;
 use crate::error::Result;
 
@@ -70,31 +72,26 @@ impl<M: OwnedRow, C> DetailRows for Listed<M, C> {
 
 impl TenantDb<'_> {
     /// Reads detail rows in one scoped transaction and logs them before they are handed out:
-    /// one entry per municipality with the row count. If the entry cannot be written, nothing
-    /// is returned.
-    ///
-    /// On PostgreSQL the entry is written in the read's own transaction, so a list costs one
-    /// commit. SQLite gets a write transaction of its own for it: a read transaction that
-    /// turned into a write would fail there when another connection wrote in between, where a
-    /// transaction that starts with its write waits its turn.
+    /// one entry per municipality with the row count, written through the ledger (which
+    /// shares one commit between concurrent requests). If the entry cannot be written,
+    /// nothing is returned.
     pub(crate) async fn read_logged<T: DetailRows>(
         &self,
         access: &'static str,
         record_type: &'static str,
         reads: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T>,
     ) -> Result<T> {
-        let txn = self.begin().await?;
-        let found = reads(&txn).await?;
-        let entries = self.log_entries(access, record_type, found.municipalities());
-        if self.backend() == DbBackend::Postgres {
-            write_entries(&txn, entries).await?;
-            txn.commit().await?;
-        } else {
-            txn.commit().await?;
-            let log = self.begin().await?;
-            write_entries(&log, entries).await?;
-            log.commit().await?;
-        }
+        let found = self.read(reads).await?;
+        let actor = self.actor();
+        let reads = logged_reads(&actor.role, access, record_type, found.municipalities());
+        let entries = log_entries(
+            &actor.subject,
+            &actor.request_id,
+            actor.operation.as_deref(),
+            &reads,
+        );
+        self.ledger.log(entries).await?;
+        self.reads.logged(reads);
         Ok(found)
     }
 
@@ -127,37 +124,6 @@ impl TenantDb<'_> {
             })
         })
         .await
-    }
-
-    fn log_entries<'k>(
-        &self,
-        access: &'static str,
-        record_type: &'static str,
-        rows: impl Iterator<Item = &'k str>,
-    ) -> Vec<access_log::ActiveModel> {
-        let mut counts: BTreeMap<&str, i32> = BTreeMap::new();
-        for kommunenummer in rows {
-            *counts.entry(kommunenummer).or_default() += 1;
-        }
-        let actor = self.actor();
-        let now = Utc::now().trunc_subsecs(6);
-        counts
-            .into_iter()
-            .map(|(kommunenummer, row_count)| {
-                sea_orm::IntoActiveModel::into_active_model(access_log::Model {
-                    kommunenummer: kommunenummer.to_owned(),
-                    id: Uuid::now_v7(),
-                    occurred_at: now,
-                    actor: actor.subject.clone(),
-                    role: actor.role.clone(),
-                    request_id: actor.request_id.clone(),
-                    operation: actor.operation.clone(),
-                    access: access.to_owned(),
-                    record_type: record_type.to_owned(),
-                    row_count,
-                })
-            })
-            .collect()
     }
 
     fn access_log_select(&self, filter: &AccessLogFilter) -> Result<Select<access_log::Entity>> {
@@ -195,14 +161,55 @@ impl TenantDb<'_> {
     }
 }
 
-async fn write_entries(
-    txn: &DatabaseTransaction,
-    entries: Vec<access_log::ActiveModel>,
-) -> Result<()> {
-    if !entries.is_empty() {
-        access_log::Entity::insert_many(entries)
-            .exec_without_returning(txn)
-            .await?;
+/// The characters of an operation name the access log keeps (its column's width).
+const MAX_OPERATION: usize = 100;
+
+/// The access-log entries of `reads` by one caller in one request, as of now.
+pub(crate) fn log_entries(
+    subject: &str,
+    request_id: &str,
+    operation: Option<&str>,
+    reads: &[LoggedRead],
+) -> Vec<access_log::Model> {
+    let now = Utc::now().trunc_subsecs(6);
+    // A client may name its operation at any length; the log keeps the start of it.
+    let operation = operation.map(|name| name.chars().take(MAX_OPERATION).collect::<String>());
+    reads
+        .iter()
+        .map(|read| access_log::Model {
+            kommunenummer: read.kommunenummer.clone(),
+            id: Uuid::now_v7(),
+            occurred_at: now,
+            actor: subject.to_owned(),
+            role: read.role.clone(),
+            request_id: request_id.to_owned(),
+            operation: operation.clone(),
+            access: read.access.to_owned(),
+            record_type: read.record_type.to_owned(),
+            row_count: read.row_count,
+        })
+        .collect()
+}
+
+/// One logged read per municipality of the rows handed out, with their count.
+fn logged_reads<'k>(
+    role: &str,
+    access: &'static str,
+    record_type: &'static str,
+    rows: impl Iterator<Item = &'k str>,
+) -> Vec<LoggedRead> {
+    let mut counts: BTreeMap<&str, i32> = BTreeMap::new();
+    for kommunenummer in rows {
+        *counts.entry(kommunenummer).or_default() += 1;
     }
-    Ok(())
+    counts
+        .into_iter()
+        .map(|(kommunenummer, row_count)| LoggedRead {
+            kommunenummer: kommunenummer.to_owned(),
+            role: role.to_owned(),
+            access,
+            record_type,
+            row_count,
+        })
+        .collect()
 }

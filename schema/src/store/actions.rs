@@ -174,8 +174,6 @@ impl TenantDb<'_> {
             .exec_with_returning(&w.txn)
             .await?;
         let notes = insert_notes(&w.txn, &new, &new.notes).await?;
-        // Plan progress counts the actions themselves.
-        w.figures_changed();
         w.audit(Change {
             record_type: action::Entity::TYPE_NAME,
             record_id: created.id,
@@ -206,7 +204,6 @@ impl TenantDb<'_> {
             self.check_measure(&w.txn, content.measure_id).await?;
         }
         let after = w.save::<action::Entity>(&before, content.content()).await?;
-        w.figures_changed();
         w.audit(Change {
             record_type: action::Entity::TYPE_NAME,
             record_id: id,

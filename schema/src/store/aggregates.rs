@@ -2,7 +2,7 @@
 //! in force contributes its deltas; a correction takes the old ones back and adds the new; a
 //! retraction takes them back. Dashboards read these, never detail rows.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, NaiveDate};
 use sea_orm::ActiveValue::Set;
@@ -145,8 +145,6 @@ pub(crate) fn negated(deltas: Vec<Delta>) -> Vec<Delta> {
 #[derive(Debug, Default)]
 pub(crate) struct Tally {
     sums: BTreeMap<(&'static str, NaiveDate, String), i64>,
-    /// Figures read from rows themselves changed (plan progress counts actions).
-    rows_changed: bool,
 }
 
 impl Tally {
@@ -159,13 +157,9 @@ impl Tally {
         }
     }
 
-    /// Marks the figures as changed even if no count did.
-    pub fn rows_changed(&mut self) {
-        self.rows_changed = true;
-    }
-
-    /// The upserts of the counts that changed (zero sums are skipped) and, when anything
-    /// changed, the raise of the municipality's count version.
+    /// The upserts of the counts that changed (zero sums are skipped) and the raise of the
+    /// municipality's count version, which every write raises (kept answers may show any of
+    /// its rows, not only counts).
     pub fn statements(self, kommunenummer: &str) -> Vec<SubQueryStatement> {
         let rows: Vec<monthly_count::ActiveModel> = self
             .sums
@@ -202,20 +196,21 @@ impl Tally {
                     .into()
             })
             .collect();
-        if !statements.is_empty() || self.rows_changed {
-            statements.push(raise_version(kommunenummer).into());
-        }
+        statements.push(raise_version(kommunenummer).into());
         statements
     }
 }
 
-/// Marks a municipality's figures as changed by raising its count version, so kept panels
-/// and answers are computed afresh.
-pub(crate) async fn figures_changed<C: ConnectionTrait>(
+/// Marks the data of municipalities as changed by raising their count versions, so kept
+/// panels and answers are computed afresh: for writes outside a [`Tally`] (bulk loads).
+pub(crate) async fn data_changed<'k, C: ConnectionTrait>(
     conn: &C,
-    kommunenummer: &str,
+    municipalities: impl IntoIterator<Item = &'k str>,
 ) -> Result<()> {
-    conn.execute(&raise_version(kommunenummer)).await?;
+    let unique: BTreeSet<&str> = municipalities.into_iter().collect();
+    for kommunenummer in unique {
+        conn.execute(&raise_version(kommunenummer)).await?;
+    }
     Ok(())
 }
 
@@ -307,8 +302,6 @@ impl TenantDb<'_> {
             .chain(distributions.iter().flat_map(naloxone_deltas));
         let mut tally = Tally::default();
         tally.add(deltas);
-        // Even a recount to nothing changes what dashboards show.
-        tally.rows_changed();
         send_together(&txn, tally.statements(kommunenummer)).await?;
         txn.commit().await?;
         Ok(())
@@ -341,10 +334,6 @@ pub(crate) trait Aggregated: RecordEntity
 where
     Self::Model: Sync,
 {
-    /// True when figures are read from the rows themselves (plan progress reads the actions'
-    /// statuses), so that every change to a row changes the figures.
-    const READ_AS_FIGURES: bool = false;
-
     /// What a row in force contributes; reads its child rows through `conn` if it needs them.
     fn deltas<C: ConnectionTrait + Sync>(
         conn: &C,
@@ -353,8 +342,6 @@ where
 }
 
 impl Aggregated for action::Entity {
-    const READ_AS_FIGURES: bool = true;
-
     /// Plan progress is read from the actions themselves: there are few.
     async fn deltas<C: ConnectionTrait + Sync>(_: &C, _: &action::Model) -> Result<Vec<Delta>> {
         Ok(Vec::new())

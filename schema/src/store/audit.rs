@@ -15,6 +15,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::ledger::Ledger;
 use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
 use super::reference::Reference;
 use super::tenant::{Actor, TenantDb, TenantScope};
@@ -228,7 +229,7 @@ const VERIFY_BATCH: u64 = 1_000;
 /// Walks every municipality's chain from its first event and checks sequence numbers, links,
 /// hashes and head. Each chain is read in a transaction scoped to its municipality, so this
 /// works under row-level security too.
-pub(crate) async fn verify(db: &DatabaseConnection) -> Result<AuditVerification> {
+pub(crate) async fn verify(db: &DatabaseConnection, ledger: &Ledger) -> Result<AuditVerification> {
     let mut chains = Vec::new();
     let municipalities = Reference::new(db).municipalities().await?;
     let numbers = municipalities
@@ -238,6 +239,7 @@ pub(crate) async fn verify(db: &DatabaseConnection) -> Result<AuditVerification>
     for kommunenummer in numbers {
         let tenant = TenantDb::new(
             db,
+            ledger,
             TenantScope::new([Kommunenummer::from_trusted(&kommunenummer)]),
             Actor::system("audit-verify"),
         );

@@ -1,7 +1,6 @@
-//! Bulk inserts of many records at once (seeding, import). Each call runs in one transaction
-//! and skips rows whose id already exists, so a repeated load changes nothing.
-
-use std::collections::BTreeSet;
+//! Bulk inserts of many records at once (seeding, import). Each call runs in one transaction,
+//! skips rows whose id already exists, so a repeated load changes no row, and raises the
+//! count versions of the municipalities it loaded for.
 
 use sea_orm::ActiveValue::Set;
 use sea_orm::{EntityTrait, Iterable};
@@ -43,6 +42,7 @@ impl TenantDb<'_> {
                 .exec_without_returning(&txn)
                 .await?;
         }
+        aggregates::data_changed(&txn, sites.iter().map(|s| s.kommunenummer.as_str())).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -79,14 +79,8 @@ impl TenantDb<'_> {
                 .exec_without_returning(&txn)
                 .await?;
         }
-        // Plan progress counts the actions themselves.
-        let municipalities: BTreeSet<&str> = actions
-            .iter()
-            .map(|a| a.meta.kommunenummer.as_str())
-            .collect();
-        for kommunenummer in municipalities {
-            aggregates::figures_changed(&txn, kommunenummer).await?;
-        }
+        aggregates::data_changed(&txn, actions.iter().map(|a| a.meta.kommunenummer.as_str()))
+            .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -119,6 +113,8 @@ impl TenantDb<'_> {
                 .exec_without_returning(&txn)
                 .await?;
         }
+        aggregates::data_changed(&txn, incidents.iter().map(|i| i.meta.kommunenummer.as_str()))
+            .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -137,6 +133,8 @@ impl TenantDb<'_> {
                 .exec_without_returning(&txn)
                 .await?;
         }
+        let municipalities = distributions.iter().map(|d| d.meta.kommunenummer.as_str());
+        aggregates::data_changed(&txn, municipalities).await?;
         txn.commit().await?;
         Ok(())
     }

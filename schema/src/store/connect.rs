@@ -34,6 +34,10 @@ impl DbConfig {
     }
 }
 
+/// How long a pooled connection may sit unused before it is checked with a round trip
+/// before its next use.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(5);
+
 /// Opens a pool. The pool connects lazily, so the service starts (and answers `/healthz`)
 /// while the database is still down, and reconnects by itself once it is back.
 pub async fn connect(config: &DbConfig) -> Result<DatabaseConnection> {
@@ -43,6 +47,9 @@ pub async fn connect(config: &DbConfig) -> Result<DatabaseConnection> {
         .min_connections(0)
         .acquire_timeout(config.acquire_timeout)
         .connect_timeout(config.acquire_timeout)
+        // A connection in steady use is not pinged before each checkout (a round trip per
+        // request); one idle long enough to have been dropped by the server or a firewall is.
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         .sqlx_logging(false);
     if config.is_sqlite() {
         // One file shared by the pool: WAL lets readers run beside the single writer, and a

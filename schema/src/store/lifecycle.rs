@@ -153,9 +153,6 @@ impl<'a> TenantDb<'a> {
         let before = w.current::<E>(retraction.id, retraction.version).await?;
         let after = w.retract::<E>(&before, &retraction.reason).await?;
         w.count(negated(E::deltas(&w.txn, &before).await?));
-        if E::READ_AS_FIGURES {
-            w.figures_changed();
-        }
         w.audit(Change {
             record_type: E::TYPE_NAME,
             record_id: retraction.id,
@@ -337,11 +334,6 @@ impl Write<'_, '_> {
     /// it back).
     pub fn count(&mut self, deltas: impl IntoIterator<Item = Delta>) {
         self.tally.add(deltas);
-    }
-
-    /// Marks the municipality's figures as changed by a row they are read from.
-    pub fn figures_changed(&mut self) {
-        self.tally.rows_changed();
     }
 
     pub async fn commit(self) -> Result<()> {

@@ -8,10 +8,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::reference::{
     FocusArea, Indicator, Measure, Municipality, Plan, Population, Reference,
 };
@@ -120,13 +120,13 @@ pub(crate) struct ReferenceCell {
 }
 
 impl ReferenceCell {
-    /// The reference data as of the database's current version.
-    pub(crate) async fn current(&self, db: &DatabaseConnection) -> Result<Arc<ReferenceData>> {
-        // The version is read before the tables, so a copy is never labelled newer than it is.
-        let version = current_version(db).await?;
-        if let Some(kept) = self.kept().filter(|kept| kept.version == version) {
+    /// The reference data at `version` (read from the database before this call) or later.
+    pub(crate) async fn at(&self, db: &DatabaseConnection, version: i64) -> Result<Arc<ReferenceData>> {
+        if let Some(kept) = self.kept().filter(|kept| kept.version >= version) {
             return Ok(kept);
         }
+        // Labelled with a version read before the tables: a copy is never labelled newer
+        // than it is.
         let loaded = Arc::new(ReferenceData::load(db, version).await?);
         self.loads.fetch_add(1, Ordering::Relaxed);
         let mut slot = self
@@ -152,13 +152,3 @@ impl ReferenceCell {
     }
 }
 
-async fn current_version(db: &DatabaseConnection) -> Result<i64> {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT version FROM reference_version WHERE id = 1",
-        ))
-        .await?
-        .ok_or_else(|| Error::Internal("reference_version has no row".to_owned()))?;
-    Ok(row.try_get("", "version")?)
-}

@@ -8,6 +8,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::ledger::Ledger;
+use crate::ctx::Reads;
 use crate::domain::Kommunenummer;
 use crate::entity;
 use crate::error::{Error, Result};
@@ -142,13 +144,32 @@ async fn set_scope(txn: &DatabaseTransaction, municipalities: &[String]) -> Resu
 #[derive(Debug, Clone)]
 pub struct TenantDb<'a> {
     pub(crate) db: &'a DatabaseConnection,
+    pub(crate) ledger: &'a Ledger,
     scope: TenantScope,
     actor: Actor,
+    /// Where the request's logged reads are noted, for keeping its answer.
+    pub(crate) reads: Reads,
 }
 
 impl<'a> TenantDb<'a> {
-    pub(crate) fn new(db: &'a DatabaseConnection, scope: TenantScope, actor: Actor) -> Self {
-        Self { db, scope, actor }
+    pub(crate) fn new(
+        db: &'a DatabaseConnection,
+        ledger: &'a Ledger,
+        scope: TenantScope,
+        actor: Actor,
+    ) -> Self {
+        Self {
+            db,
+            ledger,
+            scope,
+            actor,
+            reads: Reads::default(),
+        }
+    }
+
+    /// Notes the logged reads of this handle in a request's `reads`.
+    pub(crate) fn recording(self, reads: Reads) -> Self {
+        Self { reads, ..self }
     }
 
     pub fn scope(&self) -> &TenantScope {

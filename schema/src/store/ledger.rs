@@ -1,0 +1,239 @@
+//! One round trip shared by the reads of concurrent requests: it writes the access-log
+//! entries they bring and reads the data versions ([`Stamp`]) their kept answers are checked
+//! against.
+//!
+//! A request hands its entries (or none) to the ledger and waits. A worker takes everything
+//! that is waiting, reads the versions and writes, in one transaction, the entries of every
+//! request whose kept answer is still current (and of every fresh read), then answers each
+//! request with the versions it read. Under load many requests share one round trip and one
+//! commit; alone, a request costs what it cost before.
+//!
+//! What each request gets is what it would have had on its own: the versions are read after
+//! it arrived, so a kept answer confirmed by them is current; its entries are committed
+//! before it is answered, so rows are never handed out unlogged; and a kept answer found stale
+//! logs nothing (the fresh answer that replaces it logs its own reads).
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel, Statement,
+    TransactionOptions, TransactionTrait,
+};
+use tokio::sync::{mpsc, oneshot};
+
+use super::tenant::begin_in_scope;
+use super::together::rows_per_statement;
+use crate::entity::access_log;
+use crate::error::{Error, Result};
+use crate::kept::Stamp;
+
+/// Workers taking turns: one collects what waits while the other's round trip is under way.
+const WORKERS: usize = 2;
+
+/// The most requests settled by one round trip.
+const MAX_BATCH: usize = 256;
+
+/// What one request waits for.
+struct Pending {
+    /// The versions its kept answer was built under; `None` for entries that are written
+    /// whatever the versions are (a fresh read's).
+    expected: Option<Stamp>,
+    entries: Vec<access_log::Model>,
+    reply: oneshot::Sender<Result<Stamp>>,
+}
+
+impl Pending {
+    fn is_written_at(&self, stamp: Stamp) -> bool {
+        self.expected.is_none_or(|expected| expected == stamp)
+    }
+}
+
+/// The ledger of one database. Its workers start with the first request, on the runtime of
+/// that request, and start again if that runtime has gone.
+pub(crate) struct Ledger {
+    db: DatabaseConnection,
+    queue: Mutex<Option<mpsc::UnboundedSender<Pending>>>,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ledger")
+    }
+}
+
+impl Ledger {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            queue: Mutex::new(None),
+        }
+    }
+
+    /// The data versions now: read after this call began.
+    pub async fn stamp(&self) -> Result<Stamp> {
+        self.settle(None, Vec::new()).await
+    }
+
+    /// Writes `entries` (the reads of a fresh answer) before returning.
+    pub async fn log(&self, entries: Vec<access_log::Model>) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        self.settle(None, entries).await.map(|_| ())
+    }
+
+    /// The data versions now, and `entries` written if and only if they equal `expected` (a
+    /// kept answer about to be sent again).
+    pub async fn confirm(
+        &self,
+        expected: Stamp,
+        entries: Vec<access_log::Model>,
+    ) -> Result<Stamp> {
+        self.settle(Some(expected), entries).await
+    }
+
+    async fn settle(
+        &self,
+        expected: Option<Stamp>,
+        entries: Vec<access_log::Model>,
+    ) -> Result<Stamp> {
+        let (reply, answer) = oneshot::channel();
+        self.enqueue(Pending {
+            expected,
+            entries,
+            reply,
+        });
+        answer
+            .await
+            .unwrap_or_else(|_| Err(Error::Internal("the ledger stopped".to_owned())))
+    }
+
+    fn enqueue(&self, pending: Pending) {
+        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        let pending = match queue.as_ref() {
+            Some(workers) => match workers.send(pending) {
+                Ok(()) => return,
+                Err(mpsc::error::SendError(pending)) => pending,
+            },
+            None => pending,
+        };
+        // No workers yet, or their runtime is gone: start them here.
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
+        for _ in 0..WORKERS {
+            tokio::spawn(work(self.db.clone(), receiver.clone()));
+        }
+        // The receiver is alive (the workers hold it), so this cannot fail.
+        let _ = sender.send(pending);
+        *queue = Some(sender);
+    }
+}
+
+/// A worker: takes whatever waits, settles it in one round trip, answers each request.
+async fn work(
+    db: DatabaseConnection,
+    receiver: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Pending>>>,
+) {
+    loop {
+        let batch = {
+            let mut receiver = receiver.lock().await;
+            let Some(first) = receiver.recv().await else {
+                return;
+            };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match receiver.try_recv() {
+                    Ok(pending) => batch.push(pending),
+                    Err(_) => break,
+                }
+            }
+            batch
+        };
+        answer(&db, batch).await;
+    }
+}
+
+async fn answer(db: &DatabaseConnection, batch: Vec<Pending>) {
+    let outcome = write(db, &batch).await;
+    match outcome {
+        Ok(stamp) => {
+            for pending in batch {
+                let _ = pending.reply.send(Ok(stamp));
+            }
+        }
+        // One bad entry must not fail the other requests: each is tried on its own.
+        Err(err)
+            if batch.len() > 1 && !matches!(err, Error::Unavailable | Error::StatementTimeout) =>
+        {
+            tracing::warn!(error = %err, requests = batch.len(), "a shared round trip failed; settling its requests one by one");
+            for pending in batch {
+                let outcome = write(db, std::slice::from_ref(&pending)).await;
+                let _ = pending.reply.send(outcome);
+            }
+        }
+        Err(err) => {
+            let mut batch = batch.into_iter();
+            if let Some(first) = batch.next() {
+                for pending in batch {
+                    let _ = pending.reply.send(Err(err.for_another_waiter()));
+                }
+                let _ = first.reply.send(Err(err));
+            }
+        }
+    }
+}
+
+/// Reads the versions and writes the entries that are due at them, in one transaction when
+/// there are entries.
+async fn write(db: &DatabaseConnection, batch: &[Pending]) -> Result<Stamp> {
+    if batch.iter().all(|p| p.entries.is_empty()) {
+        return read_stamp(db).await;
+    }
+    let txn = if db.get_database_backend() == DbBackend::Sqlite {
+        // Taking the write lock first, so no other writer comes between the read of the
+        // versions and the entries (a read that turns into a write would fail then).
+        db.begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await?
+    } else {
+        let municipalities: BTreeSet<String> = batch
+            .iter()
+            .flat_map(|p| p.entries.iter().map(|e| e.kommunenummer.clone()))
+            .collect();
+        begin_in_scope(db, &municipalities.into_iter().collect::<Vec<_>>()).await?
+    };
+    let stamp = read_stamp(&txn).await?;
+    let due: Vec<access_log::ActiveModel> = batch
+        .iter()
+        .filter(|p| p.is_written_at(stamp))
+        .flat_map(|p| p.entries.iter().cloned().map(IntoActiveModel::into_active_model))
+        .collect();
+    for chunk in due.chunks(rows_per_statement(10)) {
+        access_log::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(stamp)
+}
+
+/// The versions of all counts and records and of the reference data, in one read.
+async fn read_stamp<C: ConnectionTrait>(conn: &C) -> Result<Stamp> {
+    const VERSIONS: &str = "SELECT \
+         (SELECT version FROM reference_version WHERE id = 1) AS reference, \
+         (SELECT CAST(SUM(version) AS BIGINT) FROM count_versions) AS counts";
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            VERSIONS,
+        ))
+        .await?
+        .ok_or_else(|| Error::Internal("the versions read returned no row".to_owned()))?;
+    Ok(Stamp {
+        reference: row.try_get("", "reference")?,
+        counts: row.try_get::<Option<i64>>("", "counts")?.unwrap_or(0),
+    })
+}
