@@ -48,6 +48,8 @@ pub struct Metrics {
     cache_lookups: IntCounterVec,
     cache_size: IntGaugeVec,
     reference_loads: IntCounter,
+    ledger_requests: IntCounter,
+    ledger_round_trips: IntCounter,
     /// The cache counters are sampled when scraped; one scrape at a time moves them.
     cache_sampling: Mutex<()>,
     operations: Mutex<HashSet<String>>,
@@ -142,6 +144,17 @@ impl Metrics {
              database: at start and after each change to it",
         )
         .expect("valid metric");
+        let ledger_requests = IntCounter::new(
+            "motgift_ledger_requests_total",
+            "Reads that went through the ledger: access-log entries written, and the data \
+             versions read for kept answers",
+        )
+        .expect("valid metric");
+        let ledger_round_trips = IntCounter::new(
+            "motgift_ledger_round_trips_total",
+            "Round trips to the database that settled them: concurrent reads share one",
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(graphql_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(graphql_duration.clone()),
@@ -152,6 +165,8 @@ impl Metrics {
             Box::new(cache_lookups.clone()),
             Box::new(cache_size.clone()),
             Box::new(reference_loads.clone()),
+            Box::new(ledger_requests.clone()),
+            Box::new(ledger_round_trips.clone()),
         ] {
             registry
                 .register(collector)
@@ -168,6 +183,8 @@ impl Metrics {
             cache_lookups,
             cache_size,
             reference_loads,
+            ledger_requests,
+            ledger_round_trips,
             cache_sampling: Mutex::new(()),
             operations: Mutex::new(HashSet::new()),
         }
@@ -278,6 +295,8 @@ impl Metrics {
             gauge(unit, kept.weight);
         }
         follow(&self.reference_loads, stats.reference_loads);
+        follow(&self.ledger_requests, stats.ledger.requests);
+        follow(&self.ledger_round_trips, stats.ledger.round_trips);
     }
 
     /// Everything, in Prometheus' text exposition format.

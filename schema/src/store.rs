@@ -37,6 +37,7 @@ pub use aggregates::{ALL as ALL_CATEGORIES, metric};
 pub use audit::{AuditFilter, AuditOperation, AuditVerification, ChainStatus};
 pub use connect::{DbConfig, connect};
 pub use incidents::{IncidentFilter, IncidentOrder};
+pub use ledger::LedgerStats;
 pub use lifecycle::Retraction;
 pub use naloxone::{NaloxoneFilter, NaloxoneOrder};
 pub use paging::{Cursor, DEFAULT_PAGE_SIZE, ListParts, Listed, MAX_PAGE_SIZE, Page, PageRequest};
@@ -59,6 +60,7 @@ use crate::error::{Error, Result};
 use crate::graphql::kept_answers::{ANSWER_BUDGET, AnswerCache};
 use crate::kept::KeptStats;
 use ledger::Ledger;
+use reference_data::ReferenceCell;
 
 /// The request's caller, and the actor it is for the audit, if one of its roles grants
 /// `access`: `UNAUTHENTICATED` for an anonymous request, `FORBIDDEN` without such a role.
@@ -91,10 +93,17 @@ fn authorise(ctx: &RequestContext, access: Access) -> Result<(&Caller, Actor)> {
 pub struct Store {
     db: DatabaseConnection,
     disclosure_threshold: u64,
-    reference_data: Arc<reference_data::ReferenceCell>,
+    shared: Arc<Shared>,
     panels: Arc<PanelCache>,
     answers: Arc<AnswerCache>,
-    ledger: Arc<Ledger>,
+}
+
+/// What the process keeps beside the pool, shared by every clone of the store and reached
+/// by every handle: the copy of the reference data and the ledger.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub reference: ReferenceCell,
+    pub ledger: Ledger,
 }
 
 /// How the process's caches are used, for the service's metrics.
@@ -104,16 +113,19 @@ pub struct CacheStats {
     pub answers: KeptStats,
     /// Times the reference data was read: at start and after each change to it.
     pub reference_loads: u64,
+    pub ledger: LedgerStats,
 }
 
 impl Store {
     pub fn new(db: DatabaseConnection) -> Self {
         Self {
             disclosure_threshold: DEFAULT_THRESHOLD,
-            reference_data: Arc::default(),
+            shared: Arc::new(Shared {
+                reference: ReferenceCell::default(),
+                ledger: Ledger::new(db.clone()),
+            }),
             panels: Arc::new(PanelCache::new(PANEL_BUDGET)),
             answers: Arc::new(AnswerCache::new(ANSWER_BUDGET)),
-            ledger: Arc::new(Ledger::new(db.clone())),
             db,
         }
     }
@@ -152,13 +164,13 @@ impl Store {
     /// Public reference data as it is now, from the process's copy while the database's
     /// reference version is unchanged (one small read, shared with concurrent requests).
     pub async fn reference_data(&self) -> Result<Arc<ReferenceData>> {
-        let version = self.ledger.stamp().await?.reference;
+        let version = self.shared.ledger.stamp().await?.reference;
         self.reference_data_at(version).await
     }
 
     /// Public reference data at a version read earlier in the request, or later.
     pub(crate) async fn reference_data_at(&self, version: i64) -> Result<Arc<ReferenceData>> {
-        self.reference_data.at(&self.db, version).await
+        self.shared.reference.at(&self.db, version).await
     }
 
     /// Published dashboard panels, kept while their counts are unchanged.
@@ -173,14 +185,15 @@ impl Store {
 
     /// Where reads log their detail rows and kept answers confirm their versions.
     pub(crate) fn ledger(&self) -> &Ledger {
-        &self.ledger
+        &self.shared.ledger
     }
 
     pub fn cache_stats(&self) -> CacheStats {
         CacheStats {
             panels: self.panels.stats(),
             answers: self.answers.stats(),
-            reference_loads: self.reference_data.loads(),
+            reference_loads: self.shared.reference.loads(),
+            ledger: self.shared.ledger.stats(),
         }
     }
 
@@ -190,7 +203,7 @@ impl Store {
         let (caller, actor) = authorise(ctx, access)?;
         Ok(TenantDb::new(
             &self.db,
-            &self.ledger,
+            &self.shared,
             TenantScope::new(caller.municipalities.iter().cloned()),
             actor,
         )
@@ -235,17 +248,17 @@ impl Store {
     /// Changes to the shared plan, for a caller with the plan administrator role.
     pub fn plan_editor(&self, ctx: &RequestContext) -> Result<PlanEditor<'_>> {
         let (_, actor) = authorise(ctx, Access::EditPlan)?;
-        Ok(PlanEditor::new(&self.db, &self.ledger, actor))
+        Ok(PlanEditor::new(&self.db, &self.shared, actor))
     }
 
     /// Checks every municipality's audit chain from its first event to its head.
     pub async fn verify_audit(&self) -> Result<AuditVerification> {
-        audit::verify(&self.db, &self.ledger).await
+        audit::verify(&self.db, &self.shared).await
     }
 
     /// Writes on behalf of the system (seeding, import), scoped to the given municipalities.
     /// Never reachable from a request.
     pub fn system_tenant(&self, scope: TenantScope) -> TenantDb<'_> {
-        TenantDb::new(&self.db, &self.ledger, scope, Actor::system("system"))
+        TenantDb::new(&self.db, &self.shared, scope, Actor::system("system"))
     }
 }

@@ -90,7 +90,7 @@ impl TenantDb<'_> {
             actor.operation.as_deref(),
             &reads,
         );
-        self.ledger.log(entries).await?;
+        self.shared.ledger.log(entries).await?;
         self.reads.logged(reads);
         Ok(found)
     }

@@ -145,7 +145,10 @@ impl TenantDb<'_> {
     }
 
     pub async fn create_action(&self, mut new: NewAction) -> Result<action::Model> {
-        let rules = self.rules().await?;
+        let kommunenummer = new.meta.kommunenummer.to_string();
+        self.target_municipality(Some(&kommunenummer), "municipality")?;
+        let mut w = self.write(&kommunenummer).await?;
+        let rules = w.rules().await?;
         let mut v = Validator::new();
         v.idempotency_key(new.meta.idempotency_key.as_deref());
         validate::action(&mut v, &new, &rules);
@@ -155,10 +158,7 @@ impl TenantDb<'_> {
             });
         }
         v.finish()?;
-        let kommunenummer = new.meta.kommunenummer.to_string();
-        self.target_municipality(Some(&kommunenummer), "municipality")?;
         let print = fingerprint(&new);
-        let mut w = self.write(&kommunenummer).await?;
         if let Some(existing) = w
             .replay::<action::Entity>(&kommunenummer, new.meta.idempotency_key.as_deref(), &print)
             .await?
@@ -192,8 +192,8 @@ impl TenantDb<'_> {
         seen_version: i64,
         change: impl FnOnce(&mut NewAction),
     ) -> Result<action::Model> {
-        let rules = self.rules().await?;
         let mut w = self.write_for::<action::Entity>(id).await?;
+        let rules = w.rules().await?;
         let before = w.current::<action::Entity>(id, seen_version).await?;
         let mut content = NewAction::from_row(&before);
         change(&mut content);
@@ -223,11 +223,11 @@ impl TenantDb<'_> {
         noted_on: NaiveDate,
         text: String,
     ) -> Result<action::Model> {
-        let rules = self.rules().await?;
+        let mut w = self.write_for::<action::Entity>(id).await?;
+        let rules = w.rules().await?;
         let mut v = Validator::new();
         validate::action_note(&mut v, noted_on, &text, &rules);
         v.finish()?;
-        let mut w = self.write_for::<action::Entity>(id).await?;
         let before = w.current::<action::Entity>(id, seen_version).await?;
         let content = NewAction::from_row(&before);
         let notes = insert_notes(&w.txn, &content, &[(noted_on, text)]).await?;

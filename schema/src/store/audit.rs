@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, SubQueryStatement};
+use sea_orm::sea_query::{Expr, Query, SelectStatement, SubQueryStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Iterable,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
@@ -15,7 +15,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::ledger::Ledger;
+use super::Shared;
 use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
 use super::reference::Reference;
 use super::tenant::{Actor, TenantDb, TenantScope};
@@ -27,6 +27,14 @@ use crate::error::{Error, Result};
 
 /// The `prev_hash` of a municipality's first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What claiming a chain read besides its head.
+pub(crate) struct Claimed {
+    /// The reference data's version, as of the claim.
+    pub reference_version: i64,
+    /// For each check asked, whether its select found a row.
+    pub checks: Vec<bool>,
+}
 
 /// What a change did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
@@ -84,35 +92,60 @@ impl AuditChain {
     /// Claims the chain's head. This must be the transaction's first statement: it is a write,
     /// so it takes the municipality's row lock on PostgreSQL and the write lock on SQLite
     /// before anything is read, and concurrent writers queue instead of forking the chain.
-    pub async fn claim(txn: &DatabaseTransaction, kommunenummer: &str) -> Result<Self> {
+    /// The same statement reads the reference version and asks `checks` (whether each select
+    /// finds a row), so a write needs no round trip of its own for them.
+    pub async fn claim(
+        txn: &DatabaseTransaction,
+        kommunenummer: &str,
+        checks: &[SelectStatement],
+    ) -> Result<(Self, Claimed)> {
         // Locks and reads the head in one statement.
         let touch = || {
-            audit_head::Entity::update_many()
-                .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq))
-                .filter(kommune_eq(audit_head::Column::Kommunenummer, kommunenummer))
-                .exec_with_returning(txn)
+            let returned = [
+                Expr::col(audit_head::Column::Kommunenummer),
+                Expr::col(audit_head::Column::Seq),
+                Expr::col(audit_head::Column::Hash),
+                Expr::cust("(SELECT version FROM reference_version WHERE id = 1)"),
+            ]
+            .into_iter()
+            .chain(checks.iter().map(|check| Expr::exists(check.clone())));
+            let update = Query::update()
+                .table(audit_head::Entity)
+                .value(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq))
+                .and_where(kommune_eq(audit_head::Column::Kommunenummer, kommunenummer))
+                .returning(Query::returning().exprs(returned))
+                .to_owned();
+            txn.query_one_raw(txn.get_database_backend().build(&update))
         };
-        let mut heads = touch().await?;
-        if heads.is_empty() {
-            audit_head::Entity::insert(audit_head::ActiveModel {
-                kommunenummer: Set(kommunenummer.to_owned()),
-                seq: Set(0),
-                hash: Set(GENESIS_HASH.to_owned()),
-            })
-            .on_conflict_do_nothing()
-            .exec_without_returning(txn)
-            .await?;
-            heads = touch().await?;
-        }
-        let head = heads
-            .pop()
-            .ok_or_else(|| Error::Internal("audit head vanished".to_owned()))?;
-        Ok(Self {
-            kommunenummer: head.kommunenummer,
-            seq: head.seq,
-            hash: head.hash,
+        let head = match touch().await? {
+            Some(head) => head,
+            None => {
+                audit_head::Entity::insert(audit_head::ActiveModel {
+                    kommunenummer: Set(kommunenummer.to_owned()),
+                    seq: Set(0),
+                    hash: Set(GENESIS_HASH.to_owned()),
+                })
+                .on_conflict_do_nothing()
+                .exec_without_returning(txn)
+                .await?;
+                touch()
+                    .await?
+                    .ok_or_else(|| Error::Internal("audit head vanished".to_owned()))?
+            }
+        };
+        let chain = Self {
+            kommunenummer: head.try_get_by_index(0)?,
+            seq: head.try_get_by_index(1)?,
+            hash: head.try_get_by_index(2)?,
             appended: Vec::new(),
-        })
+        };
+        let claimed = Claimed {
+            reference_version: head.try_get_by_index(3)?,
+            checks: (0..checks.len())
+                .map(|i| head.try_get_by_index::<bool>(4 + i))
+                .collect::<std::result::Result<_, _>>()?,
+        };
+        Ok((chain, claimed))
     }
 
     pub fn kommunenummer(&self) -> &str {
@@ -229,7 +262,7 @@ const VERIFY_BATCH: u64 = 1_000;
 /// Walks every municipality's chain from its first event and checks sequence numbers, links,
 /// hashes and head. Each chain is read in a transaction scoped to its municipality, so this
 /// works under row-level security too.
-pub(crate) async fn verify(db: &DatabaseConnection, ledger: &Ledger) -> Result<AuditVerification> {
+pub(crate) async fn verify(db: &DatabaseConnection, shared: &Shared) -> Result<AuditVerification> {
     let mut chains = Vec::new();
     let municipalities = Reference::new(db).municipalities().await?;
     let numbers = municipalities
@@ -239,7 +272,7 @@ pub(crate) async fn verify(db: &DatabaseConnection, ledger: &Ledger) -> Result<A
     for kommunenummer in numbers {
         let tenant = TenantDb::new(
             db,
-            ledger,
+            shared,
             TenantScope::new([Kommunenummer::from_trusted(&kommunenummer)]),
             Actor::system("audit-verify"),
         );

@@ -2,8 +2,11 @@
 
 use chrono::{NaiveDate, SubsecRound, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::sea_query::{InsertStatement, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QueryTrait, Select, TryIntoModel,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -16,7 +19,7 @@ use super::tenant::TenantDb;
 use super::tenant::{kommune_eq, kommune_in, select_by_keys};
 use crate::domain::{Outcome, PlaceType, Substance};
 use crate::entity::{incident, incident_substance};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::validate::{self, Validator};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -183,17 +186,17 @@ impl TenantDb<'_> {
     }
 
     pub async fn create_incident(&self, mut new: NewIncident) -> Result<incident::Model> {
-        let rules = self.rules().await?;
+        let kommunenummer = new.meta.kommunenummer.to_string();
+        self.target_municipality(Some(&kommunenummer), "municipality")?;
+        let mut w = self.write(&kommunenummer).await?;
+        let rules = w.rules().await?;
         let mut v = Validator::new();
         v.idempotency_key(new.meta.idempotency_key.as_deref());
         validate::incident(&mut v, &new, &rules);
         v.finish()?;
-        let kommunenummer = new.meta.kommunenummer.to_string();
-        self.target_municipality(Some(&kommunenummer), "municipality")?;
         // The same substances in another order are the same content.
         new.substances.sort();
         let print = fingerprint(&new);
-        let mut w = self.write(&kommunenummer).await?;
         if let Some(existing) = w
             .replay::<incident::Entity>(&kommunenummer, new.meta.idempotency_key.as_deref(), &print)
             .await?
@@ -203,11 +206,16 @@ impl TenantDb<'_> {
         new.meta.created_at = Utc::now().trunc_subsecs(6);
         let mut row = new.row();
         row.idempotency_fingerprint = Set(new.meta.idempotency_key.as_ref().map(|_| print));
-        // The row as stored (timestamps as the database keeps them), in the same statement.
-        let created = incident::Entity::insert(row)
-            .exec_with_returning(&w.txn)
-            .await?;
-        replace_substances(&w.txn, &kommunenummer, new.meta.id, &new.substances).await?;
+        // Every column is set here, so the row is what will be stored: it is inserted with
+        // its substances, the counts and the audit event, and nothing is read back.
+        let created = row
+            .clone()
+            .try_into_model()
+            .map_err(|e| Error::Internal(format!("a new row left a column unset: {e}")))?;
+        w.insert_at_commit(incident::Entity::insert(row).into_query());
+        if let Some(substances) = substance_rows(&kommunenummer, created.id, &new.substances) {
+            w.insert_at_commit(substances);
+        }
         w.count(incident_deltas(&created, &new.substances));
         w.audit(Change {
             record_type: incident::Entity::TYPE_NAME,
@@ -227,8 +235,8 @@ impl TenantDb<'_> {
         seen_version: i64,
         change: impl FnOnce(&mut NewIncident),
     ) -> Result<incident::Model> {
-        let rules = self.rules().await?;
         let mut w = self.write_for::<incident::Entity>(id).await?;
+        let rules = w.rules().await?;
         let before = w.current::<incident::Entity>(id, seen_version).await?;
         let mut old_substances: Vec<Substance> = incident_substance::Entity::find()
             .filter(kommune_eq(
@@ -293,7 +301,19 @@ async fn replace_substances(
         .filter(incident_substance::Column::IncidentId.eq(incident_id))
         .exec(txn)
         .await?;
-    if !substances.is_empty() {
+    if let Some(insert) = substance_rows(kommunenummer, incident_id, substances) {
+        txn.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// The insert of an incident's substances; `None` when there are none.
+fn substance_rows(
+    kommunenummer: &str,
+    incident_id: Uuid,
+    substances: &[Substance],
+) -> Option<InsertStatement> {
+    (!substances.is_empty()).then(|| {
         incident_substance::Entity::insert_many(substances.iter().map(|s| {
             incident_substance::ActiveModel {
                 kommunenummer: Set(kommunenummer.to_owned()),
@@ -301,8 +321,6 @@ async fn replace_substances(
                 substance: Set(*s),
             }
         }))
-        .exec_without_returning(txn)
-        .await?;
-    }
-    Ok(())
+        .into_query()
+    })
 }

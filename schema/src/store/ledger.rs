@@ -14,6 +14,7 @@
 //! logs nothing (the fresh answer that replaces it logs its own reads).
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use sea_orm::{
@@ -54,6 +55,22 @@ impl Pending {
 pub(crate) struct Ledger {
     db: DatabaseConnection,
     queue: Mutex<Option<mpsc::UnboundedSender<Pending>>>,
+    counts: Arc<Counts>,
+}
+
+/// How the ledger is used, for the service's metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LedgerStats {
+    /// Requests settled.
+    pub requests: u64,
+    /// Round trips (or transactions) that settled them: fewer than requests under load.
+    pub round_trips: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    requests: AtomicU64,
+    round_trips: AtomicU64,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -67,6 +84,14 @@ impl Ledger {
         Self {
             db,
             queue: Mutex::new(None),
+            counts: Arc::default(),
+        }
+    }
+
+    pub fn stats(&self) -> LedgerStats {
+        LedgerStats {
+            requests: self.counts.requests.load(Ordering::Relaxed),
+            round_trips: self.counts.round_trips.load(Ordering::Relaxed),
         }
     }
 
@@ -122,7 +147,7 @@ impl Ledger {
         let (sender, receiver) = mpsc::unbounded_channel();
         let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
         for _ in 0..WORKERS {
-            tokio::spawn(work(self.db.clone(), receiver.clone()));
+            tokio::spawn(work(self.db.clone(), receiver.clone(), self.counts.clone()));
         }
         // The receiver is alive (the workers hold it), so this cannot fail.
         let _ = sender.send(pending);
@@ -134,6 +159,7 @@ impl Ledger {
 async fn work(
     db: DatabaseConnection,
     receiver: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Pending>>>,
+    counts: Arc<Counts>,
 ) {
     loop {
         let batch = {
@@ -150,6 +176,10 @@ async fn work(
             }
             batch
         };
+        counts.round_trips.fetch_add(1, Ordering::Relaxed);
+        counts
+            .requests
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
         answer(&db, batch).await;
     }
 }

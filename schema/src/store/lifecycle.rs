@@ -2,6 +2,7 @@
 //! version the client saw, retracted instead of deleted, and audited in the same transaction.
 
 use chrono::{SubsecRound, Utc};
+use sea_orm::sea_query::{InsertStatement, SelectStatement, SubQueryStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, QueryFilter,
     QuerySelect, Select, Value,
@@ -11,7 +12,6 @@ use uuid::Uuid;
 use super::aggregates::{Aggregated, Delta, Tally, negated};
 use super::audit::{AuditChain, AuditOperation, Change};
 use super::records::RecordState;
-use super::reference::Reference;
 use super::tenant::{TenantDb, TenantOwned};
 use super::together::send_together;
 use crate::entity::{action, incident, naloxone_distribution};
@@ -127,11 +127,6 @@ impl<'a> TenantDb<'a> {
             .await?)
     }
 
-    /// The validation rules of the plan in force.
-    pub(crate) async fn rules(&self) -> Result<Rules> {
-        Rules::for_plans(&Reference::new(self.db).plans().await?)
-    }
-
     /// Retracts a record from the version the client saw, with a reason.
     pub(crate) async fn retract_record<E: Aggregated>(
         &self,
@@ -166,14 +161,28 @@ impl<'a> TenantDb<'a> {
 
     /// Opens a write transaction for one municipality with its audit chain claimed.
     pub(crate) async fn write(&self, kommunenummer: &str) -> Result<Write<'_, 'a>> {
+        Ok(self.write_checking(kommunenummer, &[]).await?.0)
+    }
+
+    /// Opens a write transaction like [`TenantDb::write`] and asks, in the statement that
+    /// claims the chain, whether each of `checks` finds a row (rows the write depends on, such
+    /// as an active distribution site).
+    pub(crate) async fn write_checking(
+        &self,
+        kommunenummer: &str,
+        checks: &[SelectStatement],
+    ) -> Result<(Write<'_, 'a>, Vec<bool>)> {
         let txn = self.begin().await?;
-        let chain = AuditChain::claim(&txn, kommunenummer).await?;
-        Ok(Write {
+        let (chain, claimed) = AuditChain::claim(&txn, kommunenummer, checks).await?;
+        let write = Write {
             tenant: self,
             txn,
             chain,
+            reference_version: claimed.reference_version,
+            inserts: Vec::new(),
             tally: Tally::default(),
-        })
+        };
+        Ok((write, claimed.checks))
     }
 
     /// Opens a write transaction for the municipality that owns record `id`.
@@ -202,11 +211,29 @@ pub(crate) struct Write<'t, 'a> {
     tenant: &'t TenantDb<'a>,
     pub txn: DatabaseTransaction,
     chain: AuditChain,
+    /// The reference data's version when the chain was claimed: the plan the write is
+    /// checked against.
+    reference_version: i64,
+    /// New rows whose content the write already knows, sent with the counts and audit events.
+    inserts: Vec<SubQueryStatement>,
     /// Counts and audit events are written together at commit (see [`send_together`]).
     tally: Tally,
 }
 
 impl Write<'_, '_> {
+    /// The validation rules of the plan in force when the chain was claimed (the process's
+    /// reference data, read again only if it has changed since).
+    pub async fn rules(&self) -> Result<Rules> {
+        let reference = self.tenant.reference_at(self.reference_version).await?;
+        Rules::for_plans(reference.plans())
+    }
+
+    /// Inserts a row at commit, together with the counts and audit events: for rows whose
+    /// every column the write sets, so nothing needs to be read back.
+    pub fn insert_at_commit(&mut self, insert: InsertStatement) {
+        self.inserts.push(insert.into());
+    }
+
     /// The record created earlier with this idempotency key, if its content is the same;
     /// `CONFLICT` if the key was used for other content.
     pub async fn replay<E: RecordEntity>(
@@ -337,7 +364,8 @@ impl Write<'_, '_> {
     }
 
     pub async fn commit(self) -> Result<()> {
-        let mut statements = self.tally.statements(self.chain.kommunenummer());
+        let mut statements = self.inserts;
+        statements.extend(self.tally.statements(self.chain.kommunenummer()));
         statements.extend(self.chain.statements());
         send_together(&self.txn, statements).await?;
         self.txn.commit().await?;

@@ -3,11 +3,11 @@
 use std::collections::{BTreeSet, HashSet};
 
 use chrono::{NaiveDate, SubsecRound, Utc};
-use sea_orm::ActiveValue::{self, Set};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, FromQueryResult, Iterable,
-    QueryFilter, QueryOrder, Select,
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QueryTrait, Select, TryIntoModel,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -216,7 +216,25 @@ impl TenantDb<'_> {
         };
         let kommunenummer = first.meta.kommunenummer.to_string();
         self.target_municipality(Some(&kommunenummer), "municipality")?;
-        let rules = self.rules().await?;
+        // Whether each site named is an active one of the municipality is asked in the
+        // statement that claims the chain.
+        let sites: Vec<Uuid> = rows
+            .iter()
+            .map(|r| r.site_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let checks: Vec<_> = sites
+            .iter()
+            .map(|site| active_site(&kommunenummer, *site))
+            .collect();
+        let (mut w, active) = self.write_checking(&kommunenummer, &checks).await?;
+        let active: HashSet<Uuid> = sites
+            .into_iter()
+            .zip(active)
+            .filter_map(|(site, active)| active.then_some(site))
+            .collect();
+        let rules = w.rules().await?;
         let mut v = Validator::new();
         let mut keys = HashSet::new();
         for (i, row) in rows.iter().enumerate() {
@@ -242,7 +260,6 @@ impl TenantDb<'_> {
         }
         v.finish()?;
 
-        let mut w = self.write(&kommunenummer).await?;
         let mut created = Vec::with_capacity(rows.len());
         let mut v = Validator::new();
         let now = Utc::now().trunc_subsecs(6);
@@ -259,12 +276,9 @@ impl TenantDb<'_> {
                 created.push(existing);
                 continue;
             }
-            new.meta.created_at = now;
-            let mut row = new.row();
-            row.idempotency_fingerprint = Set(new.meta.idempotency_key.as_ref().map(|_| print));
-            let Some(stored) =
-                insert_at_active_site(&w.txn, row, &kommunenummer, new.site_id).await?
-            else {
+            // A retry above returns its first record even if the site was closed since; a
+            // new record needs an active site.
+            if !active.contains(&new.site_id) {
                 match list_field {
                     Some(field) => {
                         v.at(format!("{field}[{i}]"), |v| v.fail("siteId", NO_SUCH_SITE))
@@ -272,7 +286,17 @@ impl TenantDb<'_> {
                     None => v.fail("siteId", NO_SUCH_SITE),
                 }
                 continue;
-            };
+            }
+            new.meta.created_at = now;
+            let mut row = new.row();
+            row.idempotency_fingerprint = Set(new.meta.idempotency_key.as_ref().map(|_| print));
+            // Every column is set here, so the row is what will be stored: it is inserted
+            // with the counts and the audit event, and nothing is read back.
+            let stored = row
+                .clone()
+                .try_into_model()
+                .map_err(|e| Error::Internal(format!("a new row left a column unset: {e}")))?;
+            w.insert_at_commit(naloxone_distribution::Entity::insert(row).into_query());
             w.count(naloxone_deltas(&stored));
             w.audit(Change {
                 record_type: naloxone_distribution::Entity::TYPE_NAME,
@@ -296,8 +320,8 @@ impl TenantDb<'_> {
         seen_version: i64,
         change: impl FnOnce(&mut NewNaloxoneDistribution),
     ) -> Result<naloxone_distribution::Model> {
-        let rules = self.rules().await?;
         let mut w = self.write_for::<naloxone_distribution::Entity>(id).await?;
+        let rules = w.rules().await?;
         let before = w
             .current::<naloxone_distribution::Entity>(id, seen_version)
             .await?;
@@ -362,26 +386,9 @@ impl TenantDb<'_> {
 
 const NO_SUCH_SITE: &str = "there is no active distribution site with this id in the municipality";
 
-/// Inserts `row` if `site_id` is an active site of the municipality and returns it as stored
-/// (timestamps as the database keeps them); `None` if the site is not. One statement: the
-/// site is checked by the insert itself rather than read first.
-async fn insert_at_active_site(
-    txn: &DatabaseTransaction,
-    row: naloxone_distribution::ActiveModel,
-    kommunenummer: &str,
-    site_id: Uuid,
-) -> Result<Option<naloxone_distribution::Model>> {
-    // The columns the row sets, each cast as a plain insert would; the others keep their
-    // defaults.
-    let (columns, values): (Vec<_>, Vec<_>) = naloxone_distribution::Column::iter()
-        .filter_map(|column| match row.get(column) {
-            ActiveValue::Set(value) | ActiveValue::Unchanged(value) => {
-                Some((column, column.save_as(Expr::val(value))))
-            }
-            ActiveValue::NotSet => None,
-        })
-        .unzip();
-    let active_site = Query::select()
+/// Finds `site_id` if it is an active distribution site of the municipality.
+fn active_site(kommunenummer: &str, site_id: Uuid) -> SelectStatement {
+    Query::select()
         .expr(Expr::val(1))
         .from(distribution_site::Entity)
         .and_where(kommune_eq(
@@ -390,21 +397,5 @@ async fn insert_at_active_site(
         ))
         .and_where(distribution_site::Column::Id.eq(site_id))
         .and_where(distribution_site::Column::Active.eq(true))
-        .to_owned();
-    let insert = Query::insert()
-        .into_table(naloxone_distribution::Entity)
-        .columns(columns)
-        .select_from(
-            Query::select()
-                .exprs(values)
-                .and_where(Expr::exists(active_site))
-                .to_owned(),
-        )
-        .map_err(|e| Error::Internal(format!("building the insert: {e}")))?
-        .returning_all()
-        .to_owned();
-    let statement = txn.get_database_backend().build(&insert);
-    Ok(naloxone_distribution::Model::find_by_statement(statement)
-        .one(txn)
-        .await?)
+        .to_owned()
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::audit::{AuditOperation, Change};
-use super::ledger::Ledger;
+use super::Shared;
 use super::reference::{FocusArea, Measure, NewFocusArea, NewMeasure, Reference};
 use super::tenant::{Actor, TenantDb, TenantScope};
 use crate::domain::Kommunenummer;
@@ -21,7 +21,7 @@ pub const PLAN_CHAIN: &str = "0000";
 
 pub struct PlanEditor<'a> {
     db: &'a DatabaseConnection,
-    ledger: &'a Ledger,
+    shared: &'a Shared,
     actor: Actor,
 }
 
@@ -32,14 +32,14 @@ fn check_focus_area(v: &mut Validator, area: &NewFocusArea) {
 }
 
 impl<'a> PlanEditor<'a> {
-    pub(crate) fn new(db: &'a DatabaseConnection, ledger: &'a Ledger, actor: Actor) -> Self {
-        Self { db, ledger, actor }
+    pub(crate) fn new(db: &'a DatabaseConnection, shared: &'a Shared, actor: Actor) -> Self {
+        Self { db, shared, actor }
     }
 
     fn chain(&self) -> TenantDb<'a> {
         TenantDb::new(
             self.db,
-            self.ledger,
+            self.shared,
             TenantScope::new([Kommunenummer::from_trusted(PLAN_CHAIN)]),
             self.actor.clone(),
         )

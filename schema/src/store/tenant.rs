@@ -8,7 +8,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::ledger::Ledger;
+use super::Shared;
+use super::reference_data::ReferenceData;
 use crate::ctx::Reads;
 use crate::domain::Kommunenummer;
 use crate::entity;
@@ -144,7 +145,7 @@ async fn set_scope(txn: &DatabaseTransaction, municipalities: &[String]) -> Resu
 #[derive(Debug, Clone)]
 pub struct TenantDb<'a> {
     pub(crate) db: &'a DatabaseConnection,
-    pub(crate) ledger: &'a Ledger,
+    pub(crate) shared: &'a Shared,
     scope: TenantScope,
     actor: Actor,
     /// Where the request's logged reads are noted, for keeping its answer.
@@ -154,13 +155,13 @@ pub struct TenantDb<'a> {
 impl<'a> TenantDb<'a> {
     pub(crate) fn new(
         db: &'a DatabaseConnection,
-        ledger: &'a Ledger,
+        shared: &'a Shared,
         scope: TenantScope,
         actor: Actor,
     ) -> Self {
         Self {
             db,
-            ledger,
+            shared,
             scope,
             actor,
             reads: Reads::default(),
@@ -170,6 +171,11 @@ impl<'a> TenantDb<'a> {
     /// Notes the logged reads of this handle in a request's `reads`.
     pub(crate) fn recording(self, reads: Reads) -> Self {
         Self { reads, ..self }
+    }
+
+    /// The reference data at `version` (read earlier in the same request) or later.
+    pub(crate) async fn reference_at(&self, version: i64) -> Result<std::sync::Arc<ReferenceData>> {
+        self.shared.reference.at(self.db, version).await
     }
 
     pub fn scope(&self) -> &TenantScope {

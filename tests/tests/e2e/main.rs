@@ -10,6 +10,7 @@ mod fault;
 mod foundation;
 mod identity_provider;
 mod isolation;
+mod kept_answers;
 mod limits;
 mod operations;
 mod outage;
