@@ -30,7 +30,7 @@ use crate::error::{Error, Result};
 use crate::kept::Stamp;
 
 /// Workers taking turns: one collects what waits while the other's round trip is under way.
-const WORKERS: usize = 2;
+const WORKERS: usize = 1;
 
 /// The most requests settled by one round trip.
 const MAX_BATCH: usize = 256;
