@@ -9,6 +9,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    motgift_api::telemetry::init();
+    let _log_writer = motgift_api::telemetry::init();
     motgift_api::cli::Cli::parse().run().await
 }

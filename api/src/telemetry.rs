@@ -41,11 +41,19 @@ static OTLP_LAYER: OnceLock<OtlpLayer> = OnceLock::new();
 
 /// Installs the global subscriber. `RUST_LOG` overrides the default filter, which applies to
 /// the logs and to the exported spans alike.
-pub fn init() {
+pub fn init() -> LogWriter {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let json = std::env::var("LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
-    let fmt = tracing_subscriber::fmt::layer().with_target(false);
+    // Lines are written by a thread of their own, so a request never waits on the write; it
+    // waits only if that thread falls far behind (no line is dropped).
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stdout());
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .with_writer(writer);
     let fmt = if json {
         fmt.json()
             .flatten_event(true)
@@ -59,6 +67,16 @@ pub fn init() {
         .with(OtlpSlot)
         .with(fmt)
         .init();
+    LogWriter {
+        _writes_on_drop: guard,
+    }
+}
+
+/// Keeps the log writer's thread; dropping it writes the lines still waiting. Hold it until
+/// the process ends.
+#[must_use = "dropping it stops the log writer"]
+pub struct LogWriter {
+    _writes_on_drop: tracing_appender::non_blocking::WorkerGuard,
 }
 
 /// Span export to an OpenTelemetry collector, from [`export_spans`] until [`Self::shutdown`].

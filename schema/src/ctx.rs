@@ -195,6 +195,8 @@ impl Reads {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ReadsSoFar> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

@@ -68,7 +68,11 @@ pub fn prepare_request(
 ) -> Request {
     let reference_version = stamp.map(|s| s.reference);
     request
-        .data(loaders::Loaders::new(store.clone(), ctx.clone(), reference_version))
+        .data(loaders::Loaders::new(
+            store.clone(),
+            ctx.clone(),
+            reference_version,
+        ))
         .data(ctx)
 }
 

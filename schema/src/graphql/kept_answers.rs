@@ -172,12 +172,7 @@ async fn confirm(
     reads: &[LoggedRead],
 ) -> crate::error::Result<Stamp> {
     let subject = ctx.caller.as_ref().map_or("", |c| c.subject.as_str());
-    let entries = log_entries(
-        subject,
-        &ctx.request_id,
-        ctx.operation.as_deref(),
-        reads,
-    );
+    let entries = log_entries(subject, &ctx.request_id, ctx.operation.as_deref(), reads);
     store.ledger().confirm(built, entries).await
 }
 
@@ -224,7 +219,10 @@ mod tests {
     #[test]
     fn only_queries_are_kept() {
         assert!(is_query("{ dashboard { from } }", None));
-        assert!(is_query("query Q1 { overdoseIncidents { totalCount } }", Some("Q1")));
+        assert!(is_query(
+            "query Q1 { overdoseIncidents { totalCount } }",
+            Some("Q1")
+        ));
         assert!(!is_query("mutation { retract }", None));
         // The named operation decides; without a name, several operations are ambiguous.
         let two = "query A { plans { id } } mutation B { retract }";

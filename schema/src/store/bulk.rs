@@ -113,8 +113,11 @@ impl TenantDb<'_> {
                 .exec_without_returning(&txn)
                 .await?;
         }
-        aggregates::data_changed(&txn, incidents.iter().map(|i| i.meta.kommunenummer.as_str()))
-            .await?;
+        aggregates::data_changed(
+            &txn,
+            incidents.iter().map(|i| i.meta.kommunenummer.as_str()),
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }

@@ -110,11 +110,7 @@ impl Ledger {
 
     /// The data versions now, and `entries` written if and only if they equal `expected` (a
     /// kept answer about to be sent again).
-    pub async fn confirm(
-        &self,
-        expected: Stamp,
-        entries: Vec<access_log::Model>,
-    ) -> Result<Stamp> {
+    pub async fn confirm(&self, expected: Stamp, entries: Vec<access_log::Model>) -> Result<Stamp> {
         self.settle(Some(expected), entries).await
     }
 
@@ -239,7 +235,12 @@ async fn write(db: &DatabaseConnection, batch: &[Pending]) -> Result<Stamp> {
     let due: Vec<access_log::ActiveModel> = batch
         .iter()
         .filter(|p| p.is_written_at(stamp))
-        .flat_map(|p| p.entries.iter().cloned().map(IntoActiveModel::into_active_model))
+        .flat_map(|p| {
+            p.entries
+                .iter()
+                .cloned()
+                .map(IntoActiveModel::into_active_model)
+        })
         .collect();
     for chunk in due.chunks(rows_per_statement(10)) {
         access_log::Entity::insert_many(chunk.to_vec())

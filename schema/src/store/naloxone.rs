@@ -6,8 +6,8 @@ use chrono::{NaiveDate, SubsecRound, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QueryTrait, Select, TryIntoModel,
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QueryTrait, Select,
+    TryIntoModel,
 };
 use serde_json::json;
 use uuid::Uuid;

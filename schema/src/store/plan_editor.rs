@@ -7,8 +7,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::audit::{AuditOperation, Change};
 use super::Shared;
+use super::audit::{AuditOperation, Change};
 use super::reference::{FocusArea, Measure, NewFocusArea, NewMeasure, Reference};
 use super::tenant::{Actor, TenantDb, TenantScope};
 use crate::domain::Kommunenummer;

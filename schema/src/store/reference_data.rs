@@ -121,7 +121,11 @@ pub(crate) struct ReferenceCell {
 
 impl ReferenceCell {
     /// The reference data at `version` (read from the database before this call) or later.
-    pub(crate) async fn at(&self, db: &DatabaseConnection, version: i64) -> Result<Arc<ReferenceData>> {
+    pub(crate) async fn at(
+        &self,
+        db: &DatabaseConnection,
+        version: i64,
+    ) -> Result<Arc<ReferenceData>> {
         if let Some(kept) = self.kept().filter(|kept| kept.version >= version) {
             return Ok(kept);
         }
@@ -151,4 +155,3 @@ impl ReferenceCell {
             .clone()
     }
 }
-

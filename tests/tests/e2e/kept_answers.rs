@@ -74,10 +74,10 @@ async fn a_kept_page_follows_every_write_and_is_logged_every_time(backend: Backe
     let molde = app.clone().with_caller("1506:coordinator");
     let registrar = app.clone().with_caller("1506:registrar");
     let kristiansund = app.clone().with_caller("1505:coordinator");
-    let first = molde.query(CREATE, json!({ "i": incident("Første") })).await;
-    molde
-        .query(CREATE, json!({ "i": incident("Andre") }))
+    let first = molde
+        .query(CREATE, json!({ "i": incident("Første") }))
         .await;
+    molde.query(CREATE, json!({ "i": incident("Andre") })).await;
     let page = async |caller: &TestApp| caller.query(PAGE, json!({})).await;
 
     let fresh = page(&molde).await;
@@ -96,14 +96,20 @@ async fn a_kept_page_follows_every_write_and_is_logged_every_time(backend: Backe
         )
         .await;
     let corrected = page(&molde).await;
-    assert!(notes(&corrected).contains(&json!("Rettet")), "{corrected:#}");
+    assert!(
+        notes(&corrected).contains(&json!("Rettet")),
+        "{corrected:#}"
+    );
     assert!(!notes(&corrected).contains(&json!("Første")));
 
     // Neither another municipality's coordinator nor another role gets Molde's kept page.
     let elsewhere = page(&kristiansund).await;
     assert_eq!(elsewhere["overdoseIncidents"]["totalCount"], 0);
     let as_registrar = page(&registrar).await;
-    assert_eq!(as_registrar["overdoseIncidents"], corrected["overdoseIncidents"]);
+    assert_eq!(
+        as_registrar["overdoseIncidents"],
+        corrected["overdoseIncidents"]
+    );
 
     // A retraction removes the row from the page at once.
     molde
@@ -137,7 +143,11 @@ async fn reads_side_by_side_are_each_logged_once(backend: Backend) {
     // The first few are answered afresh, the rest as kept; they share round trips.
     let reads = (0..24).map(|_| app.query(PAGE, json!({})));
     let pages = futures::future::join_all(reads).await;
-    assert!(pages.iter().all(|p| p["overdoseIncidents"]["totalCount"] == 1));
+    assert!(
+        pages
+            .iter()
+            .all(|p| p["overdoseIncidents"]["totalCount"] == 1)
+    );
     let logged = page_reads(&app).await;
     let requests: BTreeSet<&str> = logged.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(logged.len(), 24, "{logged:?}");

@@ -173,8 +173,7 @@ async fn metrics_count_operations_errors_http_and_the_pool(backend: Backend) {
     // Every query by a signed-in caller is looked up among the kept answers: the requests
     // above were too, so these count from the scrape before the dashboards.
     let lookups = |cache: &str, result: &str| {
-        let name =
-            format!("motgift_cache_lookups_total{{cache=\"{cache}\",result=\"{result}\"}}");
+        let name = format!("motgift_cache_lookups_total{{cache=\"{cache}\",result=\"{result}\"}}");
         let before = if metrics.contains(&format!("{name} ")) {
             sample(&metrics, &name)
         } else {
@@ -204,7 +203,10 @@ async fn metrics_count_operations_errors_http_and_the_pool(backend: Backend) {
     // or fewer.
     let settled = sample(&again, "motgift_ledger_requests_total");
     let round_trips = sample(&again, "motgift_ledger_round_trips_total");
-    assert!(settled >= 3.0 && round_trips >= 1.0 && round_trips <= settled, "{again}");
+    assert!(
+        settled >= 3.0 && round_trips >= 1.0 && round_trips <= settled,
+        "{again}"
+    );
     assert!(
         sample(
             &again,

@@ -36,7 +36,7 @@ const CHILD_TEST: &str = "traces::service_process";
 fn service_process() {
     let commands = std::env::var(CHILD_COMMANDS).expect("run by the parent test only");
     let commands: Vec<Vec<String>> = serde_json::from_str(&commands).expect("commands");
-    motgift_api::telemetry::init();
+    let _log_writer = motgift_api::telemetry::init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
