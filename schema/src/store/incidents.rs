@@ -5,7 +5,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{InsertStatement, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QueryTrait, Select, TryIntoModel,
+    QueryTrait, Select,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -19,7 +19,7 @@ use super::tenant::TenantDb;
 use super::tenant::{kommune_eq, kommune_in, select_by_keys};
 use crate::domain::{Outcome, PlaceType, Substance};
 use crate::entity::{incident, incident_substance};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::validate::{self, Validator};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -206,13 +206,7 @@ impl TenantDb<'_> {
         new.meta.created_at = Utc::now().trunc_subsecs(6);
         let mut row = new.row();
         row.idempotency_fingerprint = Set(new.meta.idempotency_key.as_ref().map(|_| print));
-        // Every column is set here, so the row is what will be stored: it is inserted with
-        // its substances, the counts and the audit event, and nothing is read back.
-        let created = row
-            .clone()
-            .try_into_model()
-            .map_err(|e| Error::Internal(format!("a new row left a column unset: {e}")))?;
-        w.insert_at_commit(incident::Entity::insert(row).into_query());
+        let created = w.insert_new::<incident::Entity>(row)?;
         if let Some(substances) = substance_rows(&kommunenummer, created.id, &new.substances) {
             w.insert_at_commit(substances);
         }

@@ -4,8 +4,8 @@
 use chrono::{SubsecRound, Utc};
 use sea_orm::sea_query::{InsertStatement, SelectStatement, SubQueryStatement};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, QueryFilter,
-    QuerySelect, Select, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QuerySelect, QueryTrait, Select, TryIntoModel, Value,
 };
 use uuid::Uuid;
 
@@ -228,8 +228,23 @@ impl Write<'_, '_> {
         Rules::for_plans(reference.plans())
     }
 
-    /// Inserts a row at commit, together with the counts and audit events: for rows whose
-    /// every column the write sets, so nothing needs to be read back.
+    /// Inserts a new record's row at commit, together with the counts and audit events, and
+    /// returns it as it will be stored: every column must be set, so nothing is read back.
+    pub fn insert_new<E>(&mut self, row: E::ActiveModel) -> Result<E::Model>
+    where
+        E: EntityTrait,
+        E::ActiveModel: ActiveModelTrait<Entity = E> + TryIntoModel<E::Model> + Clone,
+    {
+        let stored = row
+            .clone()
+            .try_into_model()
+            .map_err(|e| Error::Internal(format!("a new row left a column unset: {e}")))?;
+        self.insert_at_commit(E::insert(row).into_query());
+        Ok(stored)
+    }
+
+    /// Inserts rows at commit, together with the counts and audit events (a new record's
+    /// child rows).
     pub fn insert_at_commit(&mut self, insert: InsertStatement) {
         self.inserts.push(insert.into());
     }

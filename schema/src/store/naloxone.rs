@@ -5,10 +5,7 @@ use std::collections::{BTreeSet, HashSet};
 use chrono::{NaiveDate, SubsecRound, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
-use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QueryTrait, Select,
-    TryIntoModel,
-};
+use sea_orm::{ColumnTrait, DatabaseTransaction, QueryFilter, QueryOrder, Select};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -290,13 +287,7 @@ impl TenantDb<'_> {
             new.meta.created_at = now;
             let mut row = new.row();
             row.idempotency_fingerprint = Set(new.meta.idempotency_key.as_ref().map(|_| print));
-            // Every column is set here, so the row is what will be stored: it is inserted
-            // with the counts and the audit event, and nothing is read back.
-            let stored = row
-                .clone()
-                .try_into_model()
-                .map_err(|e| Error::Internal(format!("a new row left a column unset: {e}")))?;
-            w.insert_at_commit(naloxone_distribution::Entity::insert(row).into_query());
+            let stored = w.insert_new::<naloxone_distribution::Entity>(row)?;
             w.count(naloxone_deltas(&stored));
             w.audit(Change {
                 record_type: naloxone_distribution::Entity::TYPE_NAME,
