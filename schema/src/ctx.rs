@@ -45,6 +45,9 @@ impl Role {
     }
 }
 
+/// The longest subject a caller may have: the audit trail and the access log keep it whole.
+pub const MAX_SUBJECT: usize = 200;
+
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {

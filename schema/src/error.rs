@@ -108,6 +108,25 @@ impl From<DbErr> for Error {
     }
 }
 
+/// A statement refused its values: a data exception (SQLSTATE class 22, such as a value too
+/// long for its column) or a violated constraint (class 23). Such a failure is about what was
+/// sent, not about the connection or the commit.
+pub(crate) fn is_refused_data(err: &Error) -> bool {
+    let Error::Db(
+        DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
+        | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)),
+    ) = err
+    else {
+        return matches!(err, Error::Conflict(_));
+    };
+    match &**e {
+        sea_orm::sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("22") || c.starts_with("23")),
+        _ => false,
+    }
+}
+
 /// The connection broke under a statement: the server shut down or restarted (SQLSTATE
 /// 57P01 `admin_shutdown`, 57P02 `crash_shutdown`, 57P03 `cannot_connect_now`), a connection
 /// exception (class 08), or the socket failed. The transaction is rolled back (or, when the

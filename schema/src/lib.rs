@@ -15,6 +15,6 @@ pub mod kept;
 pub mod store;
 pub mod validate;
 
-pub use ctx::{Access, Caller, RequestContext, Role};
+pub use ctx::{Access, Caller, MAX_SUBJECT, RequestContext, Role};
 pub use error::Error;
 pub use store::Store;

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use motgift_schema::domain::Kommunenummer;
-use motgift_schema::{Caller, Role};
+use motgift_schema::{Caller, MAX_SUBJECT, Role};
 use serde_json::Value;
 
 use super::settings::ClaimMapping;
@@ -84,8 +84,17 @@ impl ClaimMapping {
             })
             .collect();
 
+        // Checked here, so every log of what the caller did can record it as it is.
+        let subject = format!("{issuer_name}|{subject}");
+        if subject.chars().count() > MAX_SUBJECT {
+            return Err(format!(
+                "the token's subject is too long: with the issuer's name it has {} characters, \
+                 at most {MAX_SUBJECT} are accepted",
+                subject.chars().count()
+            ));
+        }
         Ok(Caller {
-            subject: format!("{issuer_name}|{subject}"),
+            subject,
             roles,
             municipalities,
         })
@@ -115,6 +124,18 @@ mod tests {
         assert_eq!(caller.subject, "keycloak|u1");
         assert_eq!(caller.municipalities.len(), 2);
         assert_eq!(caller.roles, [Role::Coordinator].into());
+    }
+
+    #[test]
+    fn a_subject_the_logs_cannot_keep_whole_is_refused() {
+        let mapping = ClaimMapping::default();
+        let claims = |sub: String| json!({ "sub": sub, "kommunenummer": ["1506"] });
+        let fits = "s".repeat(MAX_SUBJECT - "idp|".len());
+        assert!(mapping.caller("idp", &claims(fits.clone())).is_ok());
+        let err = mapping
+            .caller("idp", &claims(format!("{fits}s")))
+            .unwrap_err();
+        assert!(err.contains("too long"), "{err}");
     }
 
     #[test]

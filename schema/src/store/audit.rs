@@ -93,7 +93,11 @@ impl AuditChain {
     /// so it takes the municipality's row lock on PostgreSQL and the write lock on SQLite
     /// before anything is read, and concurrent writers queue instead of forking the chain.
     /// The same statement reads the reference version and asks `checks` (whether each select
-    /// finds a row), so a write needs no round trip of its own for them.
+    /// finds a row), so a write needs no round trip of its own for them. On PostgreSQL the head
+    /// is the latest (the row is read again once its lock is had), while those two are as of
+    /// the statement's start, before any wait for the lock: fine for what they serve, the
+    /// plan's date rules and distribution sites, which change through reference edits and bulk
+    /// loads only.
     pub async fn claim(
         txn: &DatabaseTransaction,
         kommunenummer: &str,

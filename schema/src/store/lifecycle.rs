@@ -211,7 +211,7 @@ pub(crate) struct Write<'t, 'a> {
     tenant: &'t TenantDb<'a>,
     pub txn: DatabaseTransaction,
     chain: AuditChain,
-    /// The reference data's version when the chain was claimed: the plan the write is
+    /// The reference data's version the claim's statement read: the plan the write is
     /// checked against.
     reference_version: i64,
     /// New rows whose content the write already knows, sent with the counts and audit events.
@@ -221,10 +221,16 @@ pub(crate) struct Write<'t, 'a> {
 }
 
 impl Write<'_, '_> {
-    /// The validation rules of the plan in force when the chain was claimed (the process's
-    /// reference data, read again only if it has changed since).
+    /// The validation rules of the plan as the claim's statement saw it (from the process's
+    /// reference data; when that is older, read again through this transaction, so a write
+    /// that holds its chain never waits for a second connection).
     pub async fn rules(&self) -> Result<Rules> {
-        let reference = self.tenant.reference_at(self.reference_version).await?;
+        let reference = self
+            .tenant
+            .shared
+            .reference
+            .at(&self.txn, self.reference_version)
+            .await?;
         Rules::for_plans(reference.plans())
     }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder};
 use uuid::Uuid;
 
 use crate::domain::{IndicatorKind, Kommunenummer, TargetDirection};
@@ -131,12 +131,13 @@ pub struct NewIndicator {
 }
 
 /// Reads and idempotent writes of reference data.
-pub struct Reference<'a> {
-    db: &'a DatabaseConnection,
+pub struct Reference<'a, C: ConnectionTrait = DatabaseConnection> {
+    db: &'a C,
 }
 
-impl<'a> Reference<'a> {
-    pub(crate) fn new(db: &'a DatabaseConnection) -> Self {
+impl<'a, C: ConnectionTrait> Reference<'a, C> {
+    /// Reads and writes reference data through `db`: the pool, or a transaction.
+    pub(crate) fn new(db: &'a C) -> Self {
         Self { db }
     }
 

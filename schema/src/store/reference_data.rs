@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use sea_orm::DatabaseConnection;
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use crate::error::Result;
@@ -90,7 +90,7 @@ impl ReferenceData {
         &self.indicators
     }
 
-    async fn load(db: &DatabaseConnection, version: i64) -> Result<Self> {
+    async fn load<C: ConnectionTrait>(db: &C, version: i64) -> Result<Self> {
         let reference = Reference::new(db);
         let municipalities = reference.municipalities().await?;
         let municipality_index = municipalities
@@ -121,9 +121,10 @@ pub(crate) struct ReferenceCell {
 
 impl ReferenceCell {
     /// The reference data at `version` (read from the database before this call) or later.
-    pub(crate) async fn at(
+    /// When it must be read, it is read through `db`: the pool, or the caller's transaction.
+    pub(crate) async fn at<C: ConnectionTrait>(
         &self,
-        db: &DatabaseConnection,
+        db: &C,
         version: i64,
     ) -> Result<Arc<ReferenceData>> {
         if let Some(kept) = self.kept().filter(|kept| kept.version >= version) {

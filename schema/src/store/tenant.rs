@@ -9,7 +9,6 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::Shared;
-use super::reference_data::ReferenceData;
 use crate::ctx::Reads;
 use crate::domain::Kommunenummer;
 use crate::entity;
@@ -171,11 +170,6 @@ impl<'a> TenantDb<'a> {
     /// Notes the logged reads of this handle in a request's `reads`.
     pub(crate) fn recording(self, reads: Reads) -> Self {
         Self { reads, ..self }
-    }
-
-    /// The reference data at `version` (read earlier in the same request) or later.
-    pub(crate) async fn reference_at(&self, version: i64) -> Result<std::sync::Arc<ReferenceData>> {
-        self.shared.reference.at(self.db, version).await
     }
 
     pub fn scope(&self) -> &TenantScope {
