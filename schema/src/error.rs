@@ -112,18 +112,28 @@ impl From<DbErr> for Error {
 /// long for its column) or a violated constraint (class 23). Such a failure is about what was
 /// sent, not about the connection or the commit.
 pub(crate) fn is_refused_data(err: &Error) -> bool {
-    let Error::Db(
-        DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
-        | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)),
-    ) = err
-    else {
-        return matches!(err, Error::Conflict(_));
-    };
-    match &**e {
-        sea_orm::sqlx::Error::Database(db) => db
-            .code()
-            .is_some_and(|c| c.starts_with("22") || c.starts_with("23")),
+    match err {
+        Error::Conflict(_) => true,
+        Error::Db(err) => sqlstate(err).is_some_and(|c| c.starts_with("22") || c.starts_with("23")),
         _ => false,
+    }
+}
+
+/// The driver's error under a database error, if it came from the driver.
+fn sqlx_error(err: &DbErr) -> Option<&sea_orm::sqlx::Error> {
+    match err {
+        DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
+        | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+        | DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e)) => Some(e),
+        _ => None,
+    }
+}
+
+/// The SQLSTATE the database answered with, if it answered with one.
+fn sqlstate(err: &DbErr) -> Option<String> {
+    match sqlx_error(err)? {
+        sea_orm::sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+        _ => None,
     }
 }
 
@@ -133,19 +143,14 @@ pub(crate) fn is_refused_data(err: &Error) -> bool {
 /// commit itself was cut, its outcome is unknown): the client may retry, with the same
 /// idempotency key for a create, so it is `SERVICE_UNAVAILABLE`, not a fault of the service.
 fn is_connection_lost(err: &DbErr) -> bool {
-    let (DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
-    | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
-    | DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))) = err
-    else {
-        return false;
-    };
-    match &**e {
-        sea_orm::sqlx::Error::Io(_)
-        | sea_orm::sqlx::Error::PoolTimedOut
-        | sea_orm::sqlx::Error::PoolClosed
-        | sea_orm::sqlx::Error::WorkerCrashed => true,
-        sea_orm::sqlx::Error::Database(db) => db
-            .code()
+    match sqlx_error(err) {
+        Some(
+            sea_orm::sqlx::Error::Io(_)
+            | sea_orm::sqlx::Error::PoolTimedOut
+            | sea_orm::sqlx::Error::PoolClosed
+            | sea_orm::sqlx::Error::WorkerCrashed,
+        ) => true,
+        Some(sea_orm::sqlx::Error::Database(_)) => sqlstate(err)
             .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
         _ => false,
     }
@@ -154,13 +159,7 @@ fn is_connection_lost(err: &DbErr) -> bool {
 /// SQLSTATE 57014 (`query_canceled`): what PostgreSQL answers when `statement_timeout` cuts a
 /// statement.
 fn is_query_canceled(err: &DbErr) -> bool {
-    let (DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))
-    | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
-    | DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e))) = err
-    else {
-        return false;
-    };
-    matches!(&**e, sea_orm::sqlx::Error::Database(db) if db.code().as_deref() == Some("57014"))
+    sqlstate(err).as_deref() == Some("57014")
 }
 
 impl ErrorExtensions for Error {

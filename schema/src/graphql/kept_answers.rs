@@ -96,13 +96,13 @@ pub async fn answer(
 ) -> Answer {
     let cache = store.answer_cache();
     let Some(key) = keepable(&mut request, &ctx, store.disclosure_threshold()) else {
-        return fresh(schema, store, request, ctx, None).await;
+        return fresh(schema, store, request, ctx).await;
     };
     // The versions are read before anything the answer is built from, so an answer is never
     // kept under versions newer than its data. When the read fails, the request runs and
     // reports why.
     let stamp = match cache.latest(&key) {
-        Some((_, KeptAnswer::Never)) => return fresh(schema, store, request, ctx, None).await,
+        Some((_, KeptAnswer::Never)) => return fresh(schema, store, request, ctx).await,
         Some((built, KeptAnswer::Body { body, reads })) => {
             match confirm(store, &ctx, built, &reads).await {
                 Ok(now) if now == built => {
@@ -112,7 +112,7 @@ pub async fn answer(
                 Ok(now) => now,
                 Err(err) => {
                     tracing::warn!(error = %err, "confirming a kept answer failed; answering afresh");
-                    return fresh(schema, store, request, ctx, None).await;
+                    return fresh(schema, store, request, ctx).await;
                 }
             }
         }
@@ -120,7 +120,7 @@ pub async fn answer(
             Ok(now) => now,
             Err(err) => {
                 tracing::warn!(error = %err, "reading the versions failed; answering afresh");
-                return fresh(schema, store, request, ctx, None).await;
+                return fresh(schema, store, request, ctx).await;
             }
         },
     };
@@ -153,14 +153,14 @@ pub async fn answer(
     }
 }
 
+/// Runs the request, keeping nothing.
 async fn fresh(
     schema: &MotgiftSchema,
     store: &Store,
     request: Request,
     ctx: RequestContext,
-    stamp: Option<Stamp>,
 ) -> Answer {
-    Answer::Fresh(execute(schema, prepare_request(request, store, ctx, stamp)).await)
+    Answer::Fresh(execute(schema, prepare_request(request, store, ctx, None)).await)
 }
 
 /// The versions now, with the kept answer's reads logged for this caller if they are still

@@ -18,8 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel, Statement,
-    TransactionOptions, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel, Iterable,
+    Statement, TransactionOptions, TransactionTrait,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -28,11 +28,6 @@ use super::together::rows_per_statement;
 use crate::entity::access_log;
 use crate::error::{Error, Result, is_refused_data};
 use crate::kept::Stamp;
-
-/// One worker: whatever arrives while its round trip is under way waits for the next one, so
-/// the requests of a busy moment share a round trip (about three at 8 connections in the
-/// benchmark, where two workers shared half as much and were no faster).
-const WORKERS: usize = 1;
 
 /// The most requests settled by one round trip.
 const MAX_BATCH: usize = 256;
@@ -52,8 +47,11 @@ impl Pending {
     }
 }
 
-/// The ledger of one database. Its workers start with the first request, on the runtime of
-/// that request, and start again if that runtime has gone.
+/// The ledger of one database. Its worker starts with the first request, on the runtime of
+/// that request, and starts again if that runtime has gone. There is one worker: whatever
+/// arrives while its round trip is under way waits for the next one, so the requests of a
+/// busy moment share a round trip (about three at 8 connections in the benchmark, where two
+/// workers shared half as much and were no faster).
 pub(crate) struct Ledger {
     db: DatabaseConnection,
     queue: Mutex<Option<mpsc::UnboundedSender<Pending>>>,
@@ -141,39 +139,29 @@ impl Ledger {
             },
             None => pending,
         };
-        // No workers yet, or their runtime is gone: start them here.
+        // No worker yet, or its runtime is gone: start one here.
         let (sender, receiver) = mpsc::unbounded_channel();
-        let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
-        for _ in 0..WORKERS {
-            tokio::spawn(work(self.db.clone(), receiver.clone(), self.counts.clone()));
-        }
-        // The receiver is alive (the workers hold it), so this cannot fail.
+        tokio::spawn(work(self.db.clone(), receiver, self.counts.clone()));
+        // The receiver is alive (the worker holds it), so this cannot fail.
         let _ = sender.send(pending);
         *queue = Some(sender);
     }
 }
 
-/// A worker: takes whatever waits, settles it in one round trip, answers each request.
+/// The worker: takes whatever waits, settles it in one round trip, answers each request.
 async fn work(
     db: DatabaseConnection,
-    receiver: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Pending>>>,
+    mut receiver: mpsc::UnboundedReceiver<Pending>,
     counts: Arc<Counts>,
 ) {
-    loop {
-        let batch = {
-            let mut receiver = receiver.lock().await;
-            let Some(first) = receiver.recv().await else {
-                return;
-            };
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match receiver.try_recv() {
-                    Ok(pending) => batch.push(pending),
-                    Err(_) => break,
-                }
+    while let Some(first) = receiver.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(pending) => batch.push(pending),
+                Err(_) => break,
             }
-            batch
-        };
+        }
         counts.round_trips.fetch_add(1, Ordering::Relaxed);
         counts
             .requests
@@ -244,7 +232,7 @@ async fn write(db: &DatabaseConnection, batch: &[Pending]) -> Result<Stamp> {
                 .map(IntoActiveModel::into_active_model)
         })
         .collect();
-    for chunk in due.chunks(rows_per_statement(10)) {
+    for chunk in due.chunks(rows_per_statement(access_log::Column::iter().count())) {
         access_log::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)
             .await?;
