@@ -16,11 +16,12 @@ use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::trace::TraceLayer;
 
 use crate::config::AppConfig;
 use crate::metrics::{Metrics, serve_metrics, track_http};
 use crate::rate_limit::RateLimiter;
+use crate::request_log::LogAnswered;
 use crate::{limits, routes};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -50,28 +51,39 @@ pub fn request_id(headers: &axum::http::HeaderMap) -> &str {
         .unwrap_or_default()
 }
 
-/// Shared, read-only state of the running service.
+/// Shared, read-only state of the running service. Handlers and middleware take a clone per
+/// request, so it is one pointer to the parts, not a copy of each.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Parts>);
+
+pub struct Parts {
     pub store: Store,
     pub schema: MotgiftSchema,
-    pub documents: Arc<ParsedDocuments>,
-    pub config: Arc<AppConfig>,
+    pub documents: ParsedDocuments,
+    pub config: AppConfig,
     pub metrics: Arc<Metrics>,
     /// `None` when rate limiting is off.
-    pub rate_limiter: Option<Arc<RateLimiter>>,
+    pub rate_limiter: Option<RateLimiter>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Parts;
+
+    fn deref(&self) -> &Parts {
+        &self.0
+    }
 }
 
 impl AppState {
     pub fn new(store: Store, config: AppConfig) -> Self {
-        Self {
+        Self(Arc::new(Parts {
             schema: build_schema(store.clone()),
-            documents: Arc::new(ParsedDocuments::default()),
+            documents: ParsedDocuments::default(),
             store,
-            rate_limiter: config.rate_limit.map(|l| Arc::new(RateLimiter::new(l))),
+            rate_limiter: config.rate_limit.map(RateLimiter::new),
             metrics: Arc::new(Metrics::new()),
-            config: Arc::new(config),
-        }
+            config,
+        }))
     }
 }
 
@@ -122,8 +134,7 @@ pub fn router(state: AppState) -> Router {
                         operation = tracing::field::Empty,
                     )
                 })
-                // One INFO line per request, with status and latency, inside the request's span.
-                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+                .on_response(LogAnswered),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
         .layer(map_request(drop_unusable_request_id))

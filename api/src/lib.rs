@@ -11,5 +11,6 @@ pub mod export;
 pub mod limits;
 pub mod metrics;
 pub mod rate_limit;
+mod request_log;
 mod routes;
 pub mod telemetry;

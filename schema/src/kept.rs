@@ -26,6 +26,14 @@ pub trait Weigh {
 }
 
 impl Stamp {
+    /// The stamp of the versions as read: the sum of no count versions is none at all.
+    pub(crate) fn of(reference: i64, counts: Option<i64>) -> Self {
+        Self {
+            counts: counts.unwrap_or(0),
+            reference,
+        }
+    }
+
     /// Whether this stamp is later than `other`: versions only grow.
     fn is_after(self, other: Stamp) -> bool {
         self != other && self.counts >= other.counts && self.reference >= other.reference

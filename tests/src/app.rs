@@ -170,6 +170,17 @@ impl TestApp {
         assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
         body["data"].clone()
     }
+
+    /// How many answers the service has sent as kept, from its metrics.
+    pub async fn kept_answers_served(&self) -> u64 {
+        let metrics = self.get("/metrics").await.text().await.expect("metrics");
+        metrics
+            .lines()
+            .find_map(|line| {
+                line.strip_prefix("motgift_cache_lookups_total{cache=\"answers\",result=\"hit\"} ")
+            })
+            .map_or(0, |n| n.parse().expect("a count"))
+    }
 }
 
 impl TestApp {

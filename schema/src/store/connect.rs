@@ -37,7 +37,7 @@ impl DbConfig {
 /// How long a pooled connection may sit unused before it is checked with a round trip
 /// before its next use (HikariCP's bypass window): one in steady use is not, one left idle
 /// across a server restart is.
-const IDLE_BEFORE_PING: Duration = Duration::from_millis(500);
+pub(crate) const IDLE_BEFORE_PING: Duration = Duration::from_millis(500);
 
 /// Opens a pool. The pool connects lazily, so the service starts (and answers `/healthz`)
 /// while the database is still down, and reconnects by itself once it is back.

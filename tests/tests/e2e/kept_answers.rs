@@ -49,17 +49,6 @@ async fn page_reads(coordinator: &TestApp) -> Vec<(String, i64)> {
         .collect()
 }
 
-/// How many answers the service has sent as kept, from its metrics.
-async fn kept_answers_served(app: &TestApp) -> u64 {
-    let metrics = app.get("/metrics").await.text().await.unwrap();
-    metrics
-        .lines()
-        .find_map(|line| {
-            line.strip_prefix("motgift_cache_lookups_total{cache=\"answers\",result=\"hit\"} ")
-        })
-        .map_or(0, |n| n.parse().unwrap())
-}
-
 fn notes(page: &Value) -> Vec<Value> {
     page["overdoseIncidents"]["nodes"]
         .as_array()
@@ -82,9 +71,9 @@ async fn a_kept_page_follows_every_write_and_is_logged_every_time(backend: Backe
 
     let fresh = page(&molde).await;
     assert_eq!(fresh["overdoseIncidents"]["totalCount"], 2);
-    let served_as_kept = kept_answers_served(&app).await;
+    let served_as_kept = app.kept_answers_served().await;
     assert_eq!(page(&molde).await, fresh);
-    assert_eq!(kept_answers_served(&app).await, served_as_kept + 1, "kept");
+    assert_eq!(app.kept_answers_served().await, served_as_kept + 1, "kept");
 
     // A correction that changes no count still shows at once.
     let id = first["createOverdoseIncident"]["id"].clone();

@@ -50,3 +50,52 @@ async fn postgres_outage_gives_503_ready_and_recovers_without_restart() {
     let after = app.query(query, json!({})).await;
     assert_eq!(after["municipalities"].as_array().unwrap().len(), 3);
 }
+
+/// The ledger keeps a connection of its own for the reads that confirm kept answers. Cut
+/// while that connection is in use, a kept answer is never sent unconfirmed, and once the
+/// database is back the ledger confirms kept answers again on a new connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_answers_are_confirmed_again_after_an_outage() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let proxy = CuttableProxy::start("127.0.0.1:5432".parse().unwrap()).await;
+    let proxied_url = db
+        .service_url
+        .replace("127.0.0.1:5432", &proxy.address.to_string());
+    let mut config = DbConfig::new(proxied_url);
+    config.acquire_timeout = Duration::from_millis(500);
+    let store = Store::new(connect(&config).await.unwrap());
+    let app = TestApp::serve(db, store).await.with_caller(":analyst");
+
+    let query = "{ municipalities { kommunenummer } }";
+    app.query(query, json!({})).await;
+    let kept = app.kept_answers_served().await;
+    app.query(query, json!({})).await;
+    assert_eq!(app.kept_answers_served().await, kept + 1, "served as kept");
+
+    // At once, so the ledger's connection is still the one it keeps.
+    proxy.cut().await;
+    let during = app.graphql(query, json!({})).await;
+    assert_eq!(
+        during["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
+        "an answer that cannot be confirmed is not sent: {during:#}"
+    );
+    assert_eq!(app.kept_answers_served().await, kept + 1);
+
+    proxy.restore();
+    let mut answered = false;
+    for _ in 0..50 {
+        if app.graphql(query, json!({})).await.get("errors").is_none() {
+            answered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(answered, "the service did not recover");
+    let before = app.kept_answers_served().await;
+    let again = app.query(query, json!({})).await;
+    assert_eq!(again["municipalities"].as_array().unwrap().len(), 3);
+    assert!(
+        app.kept_answers_served().await > before,
+        "kept answers are confirmed again"
+    );
+}
