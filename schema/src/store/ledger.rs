@@ -267,6 +267,7 @@ async fn read_stamp_alone(db: &DatabaseConnection, own: &mut OwnConnection) -> R
     }
 }
 
+/// The versions, read through `conn` (the pool, or a transaction).
 async fn read_stamp<C: ConnectionTrait>(conn: &C) -> Result<Stamp> {
     let row = conn
         .query_one_raw(Statement::from_string(

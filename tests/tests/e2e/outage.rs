@@ -10,19 +10,7 @@ use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_outage_gives_503_ready_and_recovers_without_restart() {
-    let db = TestDb::new(Backend::Postgres).await;
-    let proxy = CuttableProxy::start("127.0.0.1:5432".parse().unwrap()).await;
-    let proxied_url = db
-        .service_url
-        .replace("127.0.0.1:5432", &proxy.address.to_string());
-    assert_ne!(
-        proxied_url, db.service_url,
-        "the test database must be on 127.0.0.1:5432"
-    );
-    let mut config = DbConfig::new(proxied_url);
-    config.acquire_timeout = Duration::from_millis(500);
-    let store = Store::new(connect(&config).await.unwrap());
-    let app = TestApp::serve(db, store).await;
+    let (app, proxy) = served_through_a_proxy().await;
 
     let query = "{ municipalities { kommunenummer } }";
     assert_eq!(app.get("/readyz").await.status(), 200);
@@ -56,15 +44,8 @@ async fn postgres_outage_gives_503_ready_and_recovers_without_restart() {
 /// database is back the ledger confirms kept answers again on a new connection.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kept_answers_are_confirmed_again_after_an_outage() {
-    let db = TestDb::new(Backend::Postgres).await;
-    let proxy = CuttableProxy::start("127.0.0.1:5432".parse().unwrap()).await;
-    let proxied_url = db
-        .service_url
-        .replace("127.0.0.1:5432", &proxy.address.to_string());
-    let mut config = DbConfig::new(proxied_url);
-    config.acquire_timeout = Duration::from_millis(500);
-    let store = Store::new(connect(&config).await.unwrap());
-    let app = TestApp::serve(db, store).await.with_caller(":analyst");
+    let (app, proxy) = served_through_a_proxy().await;
+    let app = app.with_caller(":analyst");
 
     let query = "{ municipalities { kommunenummer } }";
     app.query(query, json!({})).await;
@@ -98,4 +79,22 @@ async fn kept_answers_are_confirmed_again_after_an_outage() {
         app.kept_answers_served().await > before,
         "kept answers are confirmed again"
     );
+}
+
+/// The service on a new PostgreSQL test database reached through a proxy the test can cut,
+/// with a short acquire timeout so requests fail fast while it is cut.
+async fn served_through_a_proxy() -> (TestApp, CuttableProxy) {
+    let db = TestDb::new(Backend::Postgres).await;
+    let proxy = CuttableProxy::start("127.0.0.1:5432".parse().unwrap()).await;
+    let proxied_url = db
+        .service_url
+        .replace("127.0.0.1:5432", &proxy.address.to_string());
+    assert_ne!(
+        proxied_url, db.service_url,
+        "the test database must be on 127.0.0.1:5432"
+    );
+    let mut config = DbConfig::new(proxied_url);
+    config.acquire_timeout = Duration::from_millis(500);
+    let store = Store::new(connect(&config).await.unwrap());
+    (TestApp::serve(db, store).await, proxy)
 }
