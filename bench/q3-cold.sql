@@ -18,10 +18,6 @@ SELECT t.* FROM unnest(CAST('@PAGE_IDS@' AS uuid[])) AS wanted(id) CROSS JOIN LA
 SELECT CAST(SUM(value) AS BIGINT) AS "total" FROM "monthly_counts" WHERE "monthly_counts"."metric" = 'incidents' AND "monthly_counts"."kommunenummer" IN (CAST('@KOMMUNE@' AS CHAR(4)));
 COMMIT;
 
--- The access-log entry, written through the ledger before the rows are handed out (alone
--- here; under load it shares this transaction with other requests' entries).
-BEGIN;
-SELECT set_config('app.municipalities', '@KOMMUNE@', true);
-SELECT (SELECT version FROM reference_version WHERE id = 1) AS reference, (SELECT CAST(SUM(version) AS BIGINT) FROM count_versions) AS counts;
-INSERT INTO "access_log" ("kommunenummer", "id", "occurred_at", "actor", "role", "request_id", "operation", "access", "record_type", "row_count") VALUES ('@KOMMUNE@', gen_random_uuid(), now(), 'dev|dev-@KOMMUNE@-coordinator', 'coordinator', gen_random_uuid()::text, 'Q3', 'list', 'OverdoseIncident', 100);
-COMMIT;
+-- The access-log entry, written through the ledger's one statement before the rows are
+-- handed out (alone here; under load it shares this statement with other requests' entries).
+SELECT reference, counts FROM settle_ledger('@KOMMUNE@', ARRAY[NULL]::bigint[], ARRAY[NULL]::bigint[], ARRAY['@KOMMUNE@'], ARRAY[gen_random_uuid()], ARRAY[now()], ARRAY['dev|dev-@KOMMUNE@-coordinator'], ARRAY['coordinator'], ARRAY[gen_random_uuid()::text], ARRAY['Q3'], ARRAY['list'], ARRAY['OverdoseIncident'], ARRAY[100]);

@@ -13,7 +13,6 @@
 //! before it is answered, so rows are never handed out unlogged; and a kept answer found stale
 //! logs nothing (the fresh answer that replaces it logs its own reads).
 
-use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -27,7 +26,6 @@ mod own_connection;
 
 use own_connection::OwnConnection;
 
-use super::tenant::begin_in_scope;
 use super::together::rows_per_statement;
 use crate::entity::access_log;
 use crate::error::{Error, Result, is_refused_data};
@@ -208,31 +206,28 @@ async fn answer(db: &DatabaseConnection, own: &mut OwnConnection, batch: Vec<Pen
     }
 }
 
-/// Reads the versions and writes the entries that are due at them, in one transaction when
-/// there are entries.
+/// Reads the versions and writes the entries that are due at them, atomically: on PostgreSQL
+/// in one statement on the worker's own connection (`settle_ledger`), on SQLite in one
+/// transaction.
 async fn write(
     db: &DatabaseConnection,
     own: &mut OwnConnection,
     batch: &[Pending],
 ) -> Result<Stamp> {
-    if batch.iter().all(|p| p.entries.is_empty()) {
-        return read_stamp_alone(db, own).await;
+    if db.get_database_backend() == DbBackend::Postgres {
+        return own.settle(db, batch).await;
     }
-    let txn = if db.get_database_backend() == DbBackend::Sqlite {
-        // Taking the write lock first, so no other writer comes between the read of the
-        // versions and the entries (a read that turns into a write would fail then).
-        db.begin_with_options(TransactionOptions {
+    if batch.iter().all(|p| p.entries.is_empty()) {
+        return read_stamp(db).await;
+    }
+    // Taking the write lock first, so no other writer comes between the read of the versions
+    // and the entries (a read that turns into a write would fail then).
+    let txn = db
+        .begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
             ..Default::default()
         })
-        .await?
-    } else {
-        let municipalities: BTreeSet<String> = batch
-            .iter()
-            .flat_map(|p| p.entries.iter().map(|e| e.kommunenummer.clone()))
-            .collect();
-        begin_in_scope(db, &municipalities.into_iter().collect::<Vec<_>>()).await?
-    };
+        .await?;
     let stamp = read_stamp(&txn).await?;
     let due: Vec<access_log::ActiveModel> = batch
         .iter()
@@ -258,16 +253,7 @@ const VERSIONS: &str = "SELECT \
      (SELECT version FROM reference_version WHERE id = 1) AS reference, \
      (SELECT CAST(SUM(version) AS BIGINT) FROM count_versions) AS counts";
 
-/// The versions, for requests that bring no entries: on PostgreSQL on the worker's own
-/// connection.
-async fn read_stamp_alone(db: &DatabaseConnection, own: &mut OwnConnection) -> Result<Stamp> {
-    match db.get_database_backend() {
-        DbBackend::Postgres => own.read_stamp(db).await,
-        _ => read_stamp(db).await,
-    }
-}
-
-/// The versions, read through `conn` (the pool, or a transaction).
+/// The versions, read through `conn` (SQLite's pool, or its transaction).
 async fn read_stamp<C: ConnectionTrait>(conn: &C) -> Result<Stamp> {
     let row = conn
         .query_one_raw(Statement::from_string(
