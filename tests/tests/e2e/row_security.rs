@@ -172,3 +172,81 @@ async fn every_table_with_a_municipality_column_has_forced_row_security() {
         );
     }
 }
+
+/// `settle_ledger`, the ledger's one statement: it writes the access-log entries whose expected
+/// versions are null or those it read, only within the scope it sets, all or nothing, and the
+/// scope ends with the statement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ledgers_statement_writes_only_entries_due_in_their_scope() {
+    let db = TestDb::new(Backend::Postgres).await;
+    motgift_seed::migrate_and_run(&db.db, SeedOptions::default())
+        .await
+        .expect("reference data");
+    let mut conn = service_connection(&db).await;
+    let versions: (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT version FROM reference_version WHERE id = 1), \
+         COALESCE((SELECT CAST(SUM(version) AS BIGINT) FROM count_versions), 0)",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    let (reference, counts) = versions;
+
+    // One entry each: written whatever the versions (a fresh read's), kept and current, kept
+    // and stale.
+    let settle = |scope: &'static str, kommunenummer: Vec<&'static str>| {
+        let n = kommunenummer.len();
+        sqlx::query_as::<_, (i64, i64)>(
+            "SELECT reference, counts FROM settle_ledger($1, $2, $3, $4, \
+             ARRAY(SELECT gen_random_uuid() FROM generate_series(1, $5)), \
+             array_fill(now(), ARRAY[$5]), array_fill('actor'::text, ARRAY[$5]), \
+             array_fill('coordinator'::text, ARRAY[$5]), $6, array_fill('Q'::text, ARRAY[$5]), \
+             array_fill('list'::text, ARRAY[$5]), array_fill('OverdoseIncident'::text, ARRAY[$5]), \
+             array_fill(1, ARRAY[$5]))",
+        )
+        .bind(scope)
+        .bind(vec![None, Some(reference), Some(reference - 1)][..n].to_vec())
+        .bind(vec![None, Some(counts), Some(counts)][..n].to_vec())
+        .bind(kommunenummer)
+        .bind(n as i32)
+        .bind(vec!["fresh", "current", "stale"][..n].to_vec())
+    };
+    let answered = settle("1506", vec!["1506", "1506", "1506"])
+        .fetch_one(&mut conn)
+        .await
+        .expect("settled");
+    assert_eq!(answered, (reference, counts));
+    let scope_after: Option<String> =
+        sqlx::query_scalar("SELECT NULLIF(current_setting('app.municipalities', true), '')")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(scope_after, None, "the scope ends with the statement");
+
+    let mut txn = conn.begin().await.unwrap();
+    txn.execute("SELECT set_config('app.municipalities', '1506', true)")
+        .await
+        .unwrap();
+    let written: Vec<String> =
+        sqlx::query_scalar("SELECT request_id FROM access_log ORDER BY request_id")
+            .fetch_all(&mut *txn)
+            .await
+            .unwrap();
+    assert_eq!(written, ["current", "fresh"]);
+    txn.rollback().await.unwrap();
+
+    // An entry outside the scope it sets is refused, and the statement writes nothing.
+    let refused = settle("1506", vec!["1506", "1505"])
+        .fetch_one(&mut conn)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("row-level security"),
+        "{refused}"
+    );
+    let mut txn = conn.begin().await.unwrap();
+    txn.execute("SELECT set_config('app.municipalities', '1505,1506', true)")
+        .await
+        .unwrap();
+    assert_eq!(count(&mut txn, "SELECT count(*) FROM access_log").await, 2);
+}
