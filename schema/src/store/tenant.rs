@@ -127,13 +127,26 @@ pub(crate) async fn begin_in_scope(
     Ok(txn)
 }
 
+/// The value of `app.municipalities`, which the row-level security policies read: the
+/// municipalities in scope, comma-separated.
+pub(crate) fn scope_setting<S: AsRef<str>>(municipalities: impl IntoIterator<Item = S>) -> String {
+    let mut setting = String::new();
+    for kommunenummer in municipalities {
+        if !setting.is_empty() {
+            setting.push(',');
+        }
+        setting.push_str(kommunenummer.as_ref());
+    }
+    setting
+}
+
 /// Sets the row-level security scope of a PostgreSQL transaction (SQLite has none).
 async fn set_scope(txn: &DatabaseTransaction, municipalities: &[String]) -> Result<()> {
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "SELECT set_config('app.municipalities', $1, true)",
-            [municipalities.join(",").into()],
+            [scope_setting(municipalities).into()],
         ))
         .await?;
     }

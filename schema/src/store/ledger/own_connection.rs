@@ -23,6 +23,7 @@ use super::{Pending, VERSIONS};
 use crate::error::{Error, Result};
 use crate::kept::Stamp;
 use crate::store::connect::IDLE_BEFORE_PING;
+use crate::store::tenant::scope_setting;
 
 const SETTLE: &str = "SELECT reference, counts FROM settle_ledger(\
      $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
@@ -49,7 +50,7 @@ impl OwnConnection {
             // Nothing to write (kept answers of figures only): the plain read is cheaper.
             sqlx::query_as(VERSIONS).fetch_one(&mut *connection).await
         } else {
-            settle(&mut connection, Entries::of(batch)).await
+            settle_ledger(&mut connection, Entries::of(batch)).await
         };
         let (reference, counts): (i64, Option<i64>) =
             outcome.map_err(|e| Error::from(DbErr::Query(RuntimeErr::SqlxError(e.into()))))?;
@@ -58,8 +59,8 @@ impl OwnConnection {
     }
 }
 
-/// The versions, with `entries` written where they are due, in one statement.
-async fn settle(
+/// The versions, with `entries` written where they are due, in one call of `settle_ledger`.
+async fn settle_ledger(
     connection: &mut PoolConnection<Postgres>,
     entries: Entries,
 ) -> sqlx::Result<(i64, Option<i64>)> {
@@ -124,7 +125,7 @@ impl Entries {
                 entries.row_count.push(entry.row_count);
             }
         }
-        entries.scope = scope.into_iter().collect::<Vec<_>>().join(",");
+        entries.scope = scope_setting(scope);
         entries
     }
 }
