@@ -34,7 +34,7 @@ pub(crate) use access_log::log_entries;
 pub use actions::{ActionFilter, ActionOrder};
 pub use aggregate_reader::{ActionCount, AggregateReader, ChangeCount, MonthlyCount};
 pub use aggregates::{ALL as ALL_CATEGORIES, metric};
-pub use audit::{AuditFilter, AuditOperation, AuditVerification, ChainStatus, GENESIS_HASH};
+pub use audit::{AuditFilter, AuditOperation, AuditVerification, ChainStatus};
 pub use connect::{DbConfig, connect};
 pub use incidents::{IncidentFilter, IncidentOrder};
 pub use ledger::LedgerStats;

@@ -6,11 +6,10 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, Func, Query, SelectStatement, SubQueryStatement};
+use sea_orm::sea_query::{Expr, Query, SelectStatement, SubQueryStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    Iterable, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait,
-    Select, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Iterable,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -20,7 +19,7 @@ use super::Shared;
 use super::paging::{self, Cursor, Ordering, Page, PageRequest, SortKind, SortValue};
 use super::reference::Reference;
 use super::tenant::{Actor, TenantDb, TenantScope};
-use super::tenant::{begin_in_scope, kommune_eq, kommune_in, scope_setting};
+use super::tenant::{kommune_eq, kommune_in};
 use super::together::rows_per_statement;
 use crate::domain::Kommunenummer;
 use crate::entity::{audit_event, audit_head};
@@ -90,34 +89,53 @@ pub(crate) struct AuditChain {
 }
 
 impl AuditChain {
-    /// Opens a write's transaction within `scope` and claims the chain of `kommunenummer`.
-    ///
-    /// The claim is the transaction's first statement: it is a write, so it takes the
-    /// municipality's row lock on PostgreSQL and the write lock on SQLite before anything is
-    /// read, and concurrent writers queue instead of forking the chain. The same statement
-    /// reads the reference version and asks `checks` (whether each select finds a row), so a
-    /// write needs no round trip of its own for them; on PostgreSQL it also sets the scope
-    /// (`claim_chain`, a migration's function). There the head is the latest (the row is read
-    /// again once its lock is had), while the version and the checks are as of the
-    /// statement's start, before any wait for the lock: fine for what they serve, the plan's
-    /// date rules and distribution sites, which change through reference edits and bulk loads
-    /// only.
-    pub async fn open(
-        db: &DatabaseConnection,
-        scope: &TenantScope,
+    /// Claims the chain's head. This must be the transaction's first statement: it is a write,
+    /// so it takes the municipality's row lock on PostgreSQL and the write lock on SQLite
+    /// before anything is read, and concurrent writers queue instead of forking the chain.
+    /// The same statement reads the reference version and asks `checks` (whether each select
+    /// finds a row), so a write needs no round trip of its own for them. On PostgreSQL the head
+    /// is the latest (the row is read again once its lock is had), while those two are as of
+    /// the statement's start, before any wait for the lock: fine for what they serve, the
+    /// plan's date rules and distribution sites, which change through reference edits and bulk
+    /// loads only.
+    pub async fn claim(
+        txn: &DatabaseTransaction,
         kommunenummer: &str,
         checks: &[SelectStatement],
-    ) -> Result<(DatabaseTransaction, Self, Claimed)> {
-        let (txn, head) = if db.get_database_backend() == DbBackend::Postgres {
-            // Unscoped until the claim's statement sets the scope: row-level security shows
-            // it no tenant's row before.
-            let txn = db.begin().await?;
-            let head = claim_setting_scope(&txn, scope, kommunenummer, checks).await?;
-            (txn, head)
-        } else {
-            let txn = begin_in_scope(db, scope.municipalities()).await?;
-            let head = claim_in_transaction(&txn, kommunenummer, checks).await?;
-            (txn, head)
+    ) -> Result<(Self, Claimed)> {
+        // Locks and reads the head in one statement.
+        let touch = || {
+            let returned = [
+                Expr::col(audit_head::Column::Kommunenummer),
+                Expr::col(audit_head::Column::Seq),
+                Expr::col(audit_head::Column::Hash),
+                Expr::cust("(SELECT version FROM reference_version WHERE id = 1)"),
+            ]
+            .into_iter()
+            .chain(checks.iter().map(|check| Expr::exists(check.clone())));
+            let update = Query::update()
+                .table(audit_head::Entity)
+                .value(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq))
+                .and_where(kommune_eq(audit_head::Column::Kommunenummer, kommunenummer))
+                .returning(Query::returning().exprs(returned))
+                .to_owned();
+            txn.query_one_raw(txn.get_database_backend().build(&update))
+        };
+        let head = match touch().await? {
+            Some(head) => head,
+            None => {
+                audit_head::Entity::insert(audit_head::ActiveModel {
+                    kommunenummer: Set(kommunenummer.to_owned()),
+                    seq: Set(0),
+                    hash: Set(GENESIS_HASH.to_owned()),
+                })
+                .on_conflict_do_nothing()
+                .exec_without_returning(txn)
+                .await?;
+                touch()
+                    .await?
+                    .ok_or_else(|| Error::Internal("audit head vanished".to_owned()))?
+            }
         };
         let chain = Self {
             kommunenummer: head.try_get_by_index(0)?,
@@ -131,7 +149,7 @@ impl AuditChain {
                 .map(|i| head.try_get_by_index::<bool>(4 + i))
                 .collect::<std::result::Result<_, _>>()?,
         };
-        Ok((txn, chain, claimed))
+        Ok((chain, claimed))
     }
 
     pub fn kommunenummer(&self) -> &str {
@@ -193,77 +211,6 @@ impl AuditChain {
         );
         statements
     }
-}
-
-/// The claim on PostgreSQL: `claim_chain` sets the scope and claims, then the checks run
-/// on the row it returns, within the scope it set. Were they run before it, they would see
-/// no rows and the write would be refused, never let through.
-async fn claim_setting_scope(
-    txn: &DatabaseTransaction,
-    scope: &TenantScope,
-    kommunenummer: &str,
-    checks: &[SelectStatement],
-) -> Result<QueryResult> {
-    let claim = Func::cust("claim_chain")
-        .arg(scope_setting(scope.municipalities()))
-        .arg(kommunenummer)
-        .arg(GENESIS_HASH);
-    let select = Query::select()
-        .exprs(
-            [
-                "claimed_kommunenummer",
-                "claimed_seq",
-                "claimed_hash",
-                "claimed_reference_version",
-            ]
-            .map(|column| Expr::col(("claimed", column))),
-        )
-        .exprs(checks.iter().map(|check| Expr::exists(check.clone())))
-        .from_function(claim, "claimed")
-        .to_owned();
-    txn.query_one_raw(DbBackend::Postgres.build(&select))
-        .await?
-        .ok_or_else(|| Error::Internal("the audit chain could not be claimed".to_owned()))
-}
-
-/// The claim on SQLite, in a transaction already open: the head touched by `UPDATE …
-/// RETURNING`, created at the genesis hash first if the chain has none.
-async fn claim_in_transaction(
-    txn: &DatabaseTransaction,
-    kommunenummer: &str,
-    checks: &[SelectStatement],
-) -> Result<QueryResult> {
-    let touch = || {
-        let returned = [
-            Expr::col(audit_head::Column::Kommunenummer),
-            Expr::col(audit_head::Column::Seq),
-            Expr::col(audit_head::Column::Hash),
-            Expr::cust("(SELECT version FROM reference_version WHERE id = 1)"),
-        ]
-        .into_iter()
-        .chain(checks.iter().map(|check| Expr::exists(check.clone())));
-        let update = Query::update()
-            .table(audit_head::Entity)
-            .value(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq))
-            .and_where(kommune_eq(audit_head::Column::Kommunenummer, kommunenummer))
-            .returning(Query::returning().exprs(returned))
-            .to_owned();
-        txn.query_one_raw(txn.get_database_backend().build(&update))
-    };
-    if let Some(head) = touch().await? {
-        return Ok(head);
-    }
-    audit_head::Entity::insert(audit_head::ActiveModel {
-        kommunenummer: Set(kommunenummer.to_owned()),
-        seq: Set(0),
-        hash: Set(GENESIS_HASH.to_owned()),
-    })
-    .on_conflict_do_nothing()
-    .exec_without_returning(txn)
-    .await?;
-    touch()
-        .await?
-        .ok_or_else(|| Error::Internal("audit head vanished".to_owned()))
 }
 
 /// The hash of an event: SHA-256 over the previous hash and a canonical JSON of every other

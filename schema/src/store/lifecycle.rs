@@ -172,8 +172,8 @@ impl<'a> TenantDb<'a> {
         kommunenummer: &str,
         checks: &[SelectStatement],
     ) -> Result<(Write<'_, 'a>, Vec<bool>)> {
-        let (txn, chain, claimed) =
-            AuditChain::open(self.db, self.scope(), kommunenummer, checks).await?;
+        let txn = self.begin().await?;
+        let (chain, claimed) = AuditChain::claim(&txn, kommunenummer, checks).await?;
         let write = Write {
             tenant: self,
             txn,

@@ -1,7 +1,6 @@
 //! The second wall: PostgreSQL itself refuses what the service must never do, even if the
 //! application forgot its own municipality filter. Raw SQL, connected as the service role.
 
-use motgift_schema::store::GENESIS_HASH;
 use motgift_seed::SeedOptions;
 use motgift_tests::{Backend, TestDb};
 use sqlx::{Connection, Executor, PgConnection, Row};
@@ -250,81 +249,4 @@ async fn the_ledgers_statement_writes_only_entries_due_in_their_scope() {
         .await
         .unwrap();
     assert_eq!(count(&mut txn, "SELECT count(*) FROM access_log").await, 2);
-}
-
-/// `claim_chain`, a write's first statement: it sets the scope for the rest of the transaction,
-/// creates a chain's head at the genesis hash when there is none, holds the head until the
-/// transaction ends, and cannot claim a chain outside the scope it sets.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_chains_claim_sets_the_scope_of_its_transaction_and_holds_the_head() {
-    let db = TestDb::new(Backend::Postgres).await;
-    motgift_seed::migrate_and_run(&db.db, SeedOptions::default())
-        .await
-        .expect("reference data");
-    let claim = |scope: &'static str, kommunenummer: &'static str| {
-        sqlx::query_as::<_, (String, i64, String, i64)>(
-            "SELECT claimed_kommunenummer, claimed_seq, claimed_hash, claimed_reference_version \
-             FROM claim_chain($1, $2, $3)",
-        )
-        .bind(scope)
-        .bind(kommunenummer)
-        .bind(GENESIS_HASH)
-    };
-    let scope = "SELECT NULLIF(current_setting('app.municipalities', true), '')";
-    let mut conn = service_connection(&db).await;
-    let reference: i64 = sqlx::query_scalar("SELECT version FROM reference_version WHERE id = 1")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-
-    let mut txn = conn.begin().await.unwrap();
-    let claimed = claim("1506", "1506").fetch_one(&mut *txn).await.unwrap();
-    assert_eq!(
-        claimed,
-        ("1506".to_owned(), 0, GENESIS_HASH.to_owned(), reference),
-        "a chain without a head starts at the genesis hash"
-    );
-    let in_scope: Option<String> = sqlx::query_scalar(scope)
-        .fetch_one(&mut *txn)
-        .await
-        .unwrap();
-    assert_eq!(in_scope.as_deref(), Some("1506"));
-
-    // Another writer of the same municipality waits for the head until this one ends.
-    let mut other = service_connection(&db).await;
-    let mut waiting = other.begin().await.unwrap();
-    waiting
-        .execute("SET LOCAL lock_timeout = '200ms'")
-        .await
-        .unwrap();
-    let blocked = claim("1506", "1506")
-        .fetch_one(&mut *waiting)
-        .await
-        .unwrap_err();
-    assert!(blocked.to_string().contains("lock timeout"), "{blocked}");
-    waiting.rollback().await.unwrap();
-
-    txn.commit().await.unwrap();
-    let after: Option<String> = sqlx::query_scalar(scope)
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(after, None, "the scope ends with the transaction");
-
-    // A claim outside the scope it sets cannot create the head.
-    let mut txn = conn.begin().await.unwrap();
-    let refused = claim("1506", "1505")
-        .fetch_one(&mut *txn)
-        .await
-        .unwrap_err();
-    assert!(
-        refused.to_string().contains("row-level security"),
-        "{refused}"
-    );
-    txn.rollback().await.unwrap();
-    let mut txn = conn.begin().await.unwrap();
-    txn.execute("SELECT set_config('app.municipalities', '1505,1506', true)")
-        .await
-        .unwrap();
-    assert_eq!(count(&mut txn, "SELECT count(*) FROM audit_heads").await, 1);
 }
