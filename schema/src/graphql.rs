@@ -18,7 +18,7 @@ use async_graphql::{EmptySubscription, Request, Schema, SchemaBuilder};
 pub use global_id::GlobalId;
 pub use kept_answers::{Answer, answer};
 pub use mutation::Mutation;
-pub use parsed_documents::ParsedDocuments;
+pub use parsed_documents::{ParsedDocuments, PreparedRequest};
 pub use query::Query;
 pub use scalars::Date;
 

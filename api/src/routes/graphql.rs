@@ -12,7 +12,7 @@ use axum::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use motgift_schema::RequestContext;
-use motgift_schema::graphql::{self, Answer};
+use motgift_schema::graphql::{self, Answer, PreparedRequest};
 
 use crate::app::{AppState, request_id};
 use crate::auth::AuthError;
@@ -58,8 +58,7 @@ pub async fn execute(
     if let Some(response) = rate_limited(&state, &key) {
         return response;
     }
-    let mut request = request.into_inner();
-    state.documents.prepare(&mut request);
+    let mut request = state.documents.prepare(request.into_inner());
     let operation = operation_name(&mut request);
     if let Some(operation) = operation.as_deref() {
         tracing::Span::current().record("operation", operation);
@@ -116,11 +115,11 @@ fn kept_response(body: Bytes) -> Response {
 
 /// The operation's name: the one the client chose to run, or the name of the document's only
 /// operation. Logs and the access log carry it.
-fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
-    if let Some(name) = &request.operation_name {
+fn operation_name(request: &mut PreparedRequest) -> Option<String> {
+    if let Some(name) = &request.request().operation_name {
         return Some(name.clone());
     }
-    match &request.parsed_query().ok()?.operations {
+    match &request.document()?.operations {
         async_graphql::parser::types::DocumentOperations::Multiple(operations)
             if operations.len() == 1 =>
         {

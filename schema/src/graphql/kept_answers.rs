@@ -17,10 +17,10 @@
 
 use std::collections::BTreeSet;
 
-use async_graphql::Request;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use bytes::Bytes;
 
+use super::parsed_documents::PreparedRequest;
 use super::{MotgiftSchema, execute, prepare_request};
 use crate::ctx::{LoggedRead, RequestContext, Role};
 use crate::domain::Kommunenummer;
@@ -91,7 +91,7 @@ pub enum Answer {
 pub async fn answer(
     schema: &MotgiftSchema,
     store: &Store,
-    mut request: Request,
+    mut request: PreparedRequest,
     ctx: RequestContext,
 ) -> Answer {
     let cache = store.answer_cache();
@@ -126,7 +126,8 @@ pub async fn answer(
     };
     cache.served(false);
     let reads = ctx.reads.clone();
-    let response = execute(schema, prepare_request(request, store, ctx, Some(stamp))).await;
+    let request = prepare_request(request.into_request(), store, ctx, Some(stamp));
+    let response = execute(schema, request).await;
     let Some(reads) = reads.covered() else {
         cache.put(key, stamp, KeptAnswer::Never);
         return Answer::Fresh(response);
@@ -157,10 +158,11 @@ pub async fn answer(
 async fn fresh(
     schema: &MotgiftSchema,
     store: &Store,
-    request: Request,
+    request: PreparedRequest,
     ctx: RequestContext,
 ) -> Answer {
-    Answer::Fresh(execute(schema, prepare_request(request, store, ctx, None)).await)
+    let request = prepare_request(request.into_request(), store, ctx, None);
+    Answer::Fresh(execute(schema, request).await)
 }
 
 /// The versions now, with the kept answer's reads logged for this caller if they are still
@@ -178,13 +180,18 @@ async fn confirm(
 
 /// The key to keep the request's answer under, when the request may be kept at all: a query
 /// by a signed-in caller.
-fn keepable(request: &mut Request, ctx: &RequestContext, threshold: u64) -> Option<AnswerKey> {
+fn keepable(
+    request: &mut PreparedRequest,
+    ctx: &RequestContext,
+    threshold: u64,
+) -> Option<AnswerKey> {
     let caller = ctx.caller.as_ref()?;
-    let operation = request.operation_name.clone();
-    let document = request.parsed_query().ok()?;
+    let operation = request.request().operation_name.clone();
+    let document = request.document()?;
     if !is_query(document, operation.as_deref()) {
         return None;
     }
+    let request = request.request();
     Some(AnswerKey {
         query: request.query.clone(),
         operation,
