@@ -22,7 +22,7 @@ use crate::config::AppConfig;
 use crate::metrics::{Metrics, serve_metrics, track_http};
 use crate::rate_limit::RateLimiter;
 use crate::request_log::LogAnswered;
-use crate::{limits, routes};
+use crate::{compression, limits, routes};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -120,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .layer(map_response(move |response| {
             limits::explain(response, max_body, timeout, metrics.clone())
         }))
+        .layer(compression::layer())
         .layer(from_fn_with_state(state, track_http))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
         .layer(

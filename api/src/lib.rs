@@ -5,6 +5,7 @@ pub mod app;
 pub mod auth;
 pub mod backup;
 pub mod cli;
+mod compression;
 pub mod config;
 pub mod database;
 pub mod export;

@@ -142,12 +142,22 @@ impl<K: Hash + Eq + Weigh, V: Clone + Weigh> Kept<K, V> {
             entries.weight -= old.weight;
         }
         entries.weight += weight;
-        while entries.weight > self.budget {
-            let Some((_, dropped)) = entries.lru.pop_lru() else {
-                break;
-            };
-            entries.weight -= dropped.weight;
-        }
+        entries.shrink_to(self.budget);
+    }
+
+    /// Changes the value kept for `key` if it is still the one built at `stamp`, and weighs it
+    /// again (a value that grows may push others, or itself, out).
+    pub fn update(&self, key: &K, stamp: Stamp, change: impl FnOnce(&mut V)) {
+        let mut entries = self.lock();
+        let Some(entry) = entries.lru.peek_mut(key).filter(|e| e.stamp == stamp) else {
+            return;
+        };
+        let before = entry.weight;
+        change(&mut entry.value);
+        entry.weight = key.weight() + entry.value.weight();
+        let after = entry.weight;
+        entries.weight = entries.weight - before + after;
+        entries.shrink_to(self.budget);
     }
 
     pub fn stats(&self) -> KeptStats {
@@ -162,6 +172,18 @@ impl<K: Hash + Eq + Weigh, V: Clone + Weigh> Kept<K, V> {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries<K, V>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl<K: Hash + Eq, V> Entries<K, V> {
+    /// Drops the least recently used entries until what is left weighs at most `budget`.
+    fn shrink_to(&mut self, budget: usize) {
+        while self.weight > budget {
+            let Some((_, dropped)) = self.lru.pop_lru() else {
+                break;
+            };
+            self.weight -= dropped.weight;
+        }
     }
 }
 
@@ -254,6 +276,22 @@ mod tests {
         kept.put(Heavy("eightchr"), AT, Sized(1));
         kept.put(Heavy("another8"), AT, Sized(1));
         assert!(!kept.contains(&Heavy("eightchr")));
+        assert_eq!(kept.stats().weight, 9);
+    }
+
+    #[test]
+    fn an_update_weighs_the_value_again_and_only_at_its_stamp() {
+        let kept = Kept::new(10);
+        kept.put("a", AT, Sized(2));
+        kept.put("b", AT, Sized(2));
+        kept.update(&"a", Stamp { counts: 2, ..AT }, |v| v.0 = 9);
+        assert_eq!(kept.stats().weight, 4, "another stamp: unchanged");
+        kept.update(&"a", AT, |v| v.0 = 5);
+        assert_eq!(kept.latest(&"a").unwrap().1.0, 5);
+        assert_eq!(kept.stats().weight, 7);
+        // Growing past the budget pushes out the least recently used.
+        kept.update(&"a", AT, |v| v.0 = 9);
+        assert!(!kept.contains(&"b"));
         assert_eq!(kept.stats().weight, 9);
     }
 

@@ -135,15 +135,21 @@ impl TestApp {
         self
     }
 
-    /// Posts a GraphQL request and returns the HTTP status and the whole response body.
-    pub async fn graphql_with_status(&self, query: &str, variables: Value) -> (u16, Value) {
-        let mut request = self
+    /// A GraphQL request with the caller's credentials, for a test to add headers to and send.
+    pub fn graphql_request(&self, query: &str, variables: Value) -> reqwest::RequestBuilder {
+        let request = self
             .client
             .post(format!("{}/graphql", self.base_url))
             .json(&json!({ "query": query, "variables": variables }));
-        if let Some(authorization) = &self.authorization {
-            request = request.header("authorization", authorization);
+        match &self.authorization {
+            Some(authorization) => request.header("authorization", authorization),
+            None => request,
         }
+    }
+
+    /// Posts a GraphQL request and returns the HTTP status and the whole response body.
+    pub async fn graphql_with_status(&self, query: &str, variables: Value) -> (u16, Value) {
+        let request = self.graphql_request(query, variables);
         let response = request.send().await.expect("POST /graphql");
         let status = response.status().as_u16();
         let body = response.json().await.expect("GraphQL response is JSON");
@@ -173,12 +179,22 @@ impl TestApp {
 
     /// How many answers the service has sent as kept, from its metrics.
     pub async fn kept_answers_served(&self) -> u64 {
+        self.metric("motgift_cache_lookups_total{cache=\"answers\",result=\"hit\"}")
+            .await
+    }
+
+    /// How many bytes the kept answers hold, from the service's metrics.
+    pub async fn kept_answer_bytes(&self) -> u64 {
+        self.metric("motgift_cache_size{cache=\"answers\",unit=\"bytes\"}")
+            .await
+    }
+
+    /// The value of one series of the service's metrics (`name{labels}`), 0 when absent.
+    async fn metric(&self, series: &str) -> u64 {
         let metrics = self.get("/metrics").await.text().await.expect("metrics");
         metrics
             .lines()
-            .find_map(|line| {
-                line.strip_prefix("motgift_cache_lookups_total{cache=\"answers\",result=\"hit\"} ")
-            })
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
             .map_or(0, |n| n.parse().expect("a count"))
     }
 }

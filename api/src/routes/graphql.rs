@@ -8,15 +8,16 @@ use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
-use axum::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use motgift_schema::RequestContext;
-use motgift_schema::graphql::{self, Answer, PreparedRequest};
+use motgift_schema::graphql::{self, Answer, BodyEncoding, PreparedRequest};
 
 use crate::app::{AppState, request_id};
 use crate::auth::AuthError;
 use crate::auth::browser::{CSRF_COOKIE, CSRF_HEADER, cookie_value};
+use crate::compression;
 use crate::rate_limit::{CallerKey, too_many_requests};
 
 /// GraphiQL. For a browser signed in with a session, it sends the CSRF header the session
@@ -66,12 +67,14 @@ pub async fn execute(
     let label = state.metrics.operation_label(operation.as_deref());
     let ctx = RequestContext::new(request_id, caller, operation);
     let started = Instant::now();
-    let response = match graphql::answer(&state.schema, &state.store, request, ctx).await {
-        Answer::Kept(body) => {
+    let accepted = compression::accepted(&headers);
+    let answer = graphql::answer(&state.schema, &state.store, request, ctx, accepted).await;
+    let response = match answer {
+        Answer::Kept { body, encoding } => {
             state
                 .metrics
                 .graphql_request(&label, started.elapsed(), std::iter::empty());
-            return kept_response(body);
+            return kept_response(body, encoding);
         }
         Answer::Fresh(response) => response,
     };
@@ -101,16 +104,23 @@ pub async fn execute(
     http
 }
 
-/// A kept answer, sent as [`GraphQLResponse`] sends a fresh one.
-fn kept_response(body: Bytes) -> Response {
-    (
+/// A kept answer, sent as [`GraphQLResponse`] sends a fresh one; compressed already when the
+/// client takes gzip, so the compression layer leaves it as it is.
+fn kept_response(body: Bytes, encoding: BodyEncoding) -> Response {
+    let mut response = (
         [(
             CONTENT_TYPE,
             HeaderValue::from_static("application/graphql-response+json"),
         )],
         body,
     )
-        .into_response()
+        .into_response();
+    if encoding == BodyEncoding::Gzip {
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        headers.insert(VARY, HeaderValue::from_name(ACCEPT_ENCODING));
+    }
+    response
 }
 
 /// The operation's name: the one the client chose to run, or the name of the document's only

@@ -16,9 +16,12 @@
 //! current (see the store's ledger): no read that must be logged is ever skipped.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use bytes::Bytes;
+use flate2::Compression;
+use flate2::write::GzEncoder;
 
 use super::parsed_documents::PreparedRequest;
 use super::{MotgiftSchema, execute, prepare_request};
@@ -60,8 +63,13 @@ impl Weigh for AnswerKey {
 /// What is kept for a request.
 #[derive(Debug, Clone)]
 pub enum KeptAnswer {
-    /// The JSON body, and the reads of detail rows it stands for.
-    Body { body: Bytes, reads: Vec<LoggedRead> },
+    /// The JSON body, gzip-compressed too once a caller has asked for that, and the reads of
+    /// detail rows it stands for.
+    Body {
+        body: Bytes,
+        gzip: Option<Bytes>,
+        reads: Vec<LoggedRead>,
+    },
     /// The request reached data no version covers: it always runs afresh, without reading
     /// the versions first.
     Never,
@@ -73,26 +81,39 @@ pub type AnswerCache = Kept<AnswerKey, KeptAnswer>;
 impl Weigh for KeptAnswer {
     fn weight(&self) -> usize {
         match self {
-            KeptAnswer::Body { body, reads } => {
-                body.len() + reads.len() * std::mem::size_of::<LoggedRead>()
+            KeptAnswer::Body { body, gzip, reads } => {
+                body.len()
+                    + gzip.as_ref().map_or(0, Bytes::len)
+                    + reads.len() * std::mem::size_of::<LoggedRead>()
             }
             KeptAnswer::Never => 0,
         }
     }
 }
 
-/// A request's answer: the JSON body when it was kept (now or before), else the response.
+/// How the caller takes a kept answer's bytes: as they are, or gzip-compressed (compressed
+/// once per kept answer, the first time a caller asks, and kept beside it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyEncoding {
+    Identity,
+    Gzip,
+}
+
+/// A request's answer: the JSON body in the encoding given when it was kept (now or before),
+/// else the response.
 pub enum Answer {
-    Kept(Bytes),
+    Kept { body: Bytes, encoding: BodyEncoding },
     Fresh(async_graphql::Response),
 }
 
-/// Answers a request, from a kept answer when there is one for the data as it is now.
+/// Answers a request, from a kept answer when there is one for the data as it is now; a kept
+/// answer comes gzip-compressed when `accepted` is [`BodyEncoding::Gzip`].
 pub async fn answer(
     schema: &MotgiftSchema,
     store: &Store,
     mut request: PreparedRequest,
     ctx: RequestContext,
+    accepted: BodyEncoding,
 ) -> Answer {
     let cache = store.answer_cache();
     let Some(key) = keepable(&mut request, &ctx, store.disclosure_threshold()) else {
@@ -103,11 +124,25 @@ pub async fn answer(
     // reports why.
     let stamp = match cache.latest(&key) {
         Some((_, KeptAnswer::Never)) => return fresh(schema, store, request, ctx).await,
-        Some((built, KeptAnswer::Body { body, reads })) => {
+        Some((built, KeptAnswer::Body { body, gzip, reads })) => {
             match confirm(store, &ctx, built, &reads).await {
                 Ok(now) if now == built => {
                     cache.served(true);
-                    return Answer::Kept(body);
+                    return match (accepted, gzip) {
+                        (BodyEncoding::Identity, _) => Answer::identity(body),
+                        (BodyEncoding::Gzip, Some(gzip)) => Answer::gzip(gzip),
+                        (BodyEncoding::Gzip, None) => match compressed(&body) {
+                            Some(gzip) => {
+                                cache.update(&key, built, |kept| {
+                                    if let KeptAnswer::Body { gzip: kept, .. } = kept {
+                                        *kept = Some(gzip.clone());
+                                    }
+                                });
+                                Answer::gzip(gzip)
+                            }
+                            None => Answer::identity(body),
+                        },
+                    };
                 }
                 Ok(now) => now,
                 Err(err) => {
@@ -140,18 +175,50 @@ pub async fn answer(
     match serde_json::to_vec(&response) {
         Ok(body) => {
             let body = Bytes::from(body);
+            let gzip = (accepted == BodyEncoding::Gzip)
+                .then(|| compressed(&body))
+                .flatten();
             cache.put(
                 key,
                 stamp,
                 KeptAnswer::Body {
                     body: body.clone(),
+                    gzip: gzip.clone(),
                     reads,
                 },
             );
-            Answer::Kept(body)
+            match gzip {
+                Some(gzip) => Answer::gzip(gzip),
+                None => Answer::identity(body),
+            }
         }
         Err(_) => Answer::Fresh(response),
     }
+}
+
+impl Answer {
+    fn identity(body: Bytes) -> Self {
+        Answer::Kept {
+            body,
+            encoding: BodyEncoding::Identity,
+        }
+    }
+
+    fn gzip(body: Bytes) -> Self {
+        Answer::Kept {
+            body,
+            encoding: BodyEncoding::Gzip,
+        }
+    }
+}
+
+/// `body` gzip-compressed at the default level: done once per kept answer and sent many
+/// times, so a smaller body is worth the slower compression. (Writing into memory does not
+/// fail; if it did, the answer would go out uncompressed.)
+fn compressed(body: &[u8]) -> Option<Bytes> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::default());
+    encoder.write_all(body).ok()?;
+    encoder.finish().ok().map(Bytes::from)
 }
 
 /// Runs the request, keeping nothing.

@@ -5,6 +5,7 @@ mod audit;
 mod backup;
 mod batching;
 mod cli;
+mod compression;
 mod dashboard;
 mod fault;
 mod foundation;
