@@ -128,21 +128,13 @@ pub async fn answer(
             match confirm(store, &ctx, built, &reads).await {
                 Ok(now) if now == built => {
                     cache.served(true);
-                    return match (accepted, gzip) {
-                        (BodyEncoding::Identity, _) => Answer::identity(body),
-                        (BodyEncoding::Gzip, Some(gzip)) => Answer::gzip(gzip),
-                        (BodyEncoding::Gzip, None) => match compressed(&body) {
-                            Some(gzip) => {
-                                cache.update(&key, built, |kept| {
-                                    if let KeptAnswer::Body { gzip: kept, .. } = kept {
-                                        *kept = Some(gzip.clone());
-                                    }
-                                });
-                                Answer::gzip(gzip)
+                    return in_encoding(accepted, body, gzip, |gzip| {
+                        cache.update(&key, built, |kept| {
+                            if let KeptAnswer::Body { gzip: kept, .. } = kept {
+                                *kept = Some(gzip.clone());
                             }
-                            None => Answer::identity(body),
-                        },
-                    };
+                        });
+                    });
                 }
                 Ok(now) => now,
                 Err(err) => {
@@ -175,40 +167,42 @@ pub async fn answer(
     match serde_json::to_vec(&response) {
         Ok(body) => {
             let body = Bytes::from(body);
-            let gzip = (accepted == BodyEncoding::Gzip)
-                .then(|| compressed(&body))
-                .flatten();
-            cache.put(
-                key,
-                stamp,
-                KeptAnswer::Body {
-                    body: body.clone(),
-                    gzip: gzip.clone(),
-                    reads,
-                },
-            );
-            match gzip {
-                Some(gzip) => Answer::gzip(gzip),
-                None => Answer::identity(body),
-            }
+            let mut gzip = None;
+            let answer = in_encoding(accepted, body.clone(), None, |compressed| {
+                gzip = Some(compressed.clone());
+            });
+            cache.put(key, stamp, KeptAnswer::Body { body, gzip, reads });
+            answer
         }
         Err(_) => Answer::Fresh(response),
     }
 }
 
-impl Answer {
-    fn identity(body: Bytes) -> Self {
-        Answer::Kept {
-            body,
-            encoding: BodyEncoding::Identity,
-        }
-    }
-
-    fn gzip(body: Bytes) -> Self {
-        Answer::Kept {
+/// A kept answer in the encoding the caller takes: its compressed copy when it has one, else
+/// compressed now and handed to `keep`, so each kept answer is compressed once.
+fn in_encoding(
+    accepted: BodyEncoding,
+    body: Bytes,
+    gzip: Option<Bytes>,
+    keep: impl FnOnce(&Bytes),
+) -> Answer {
+    let gzip = match accepted {
+        BodyEncoding::Identity => None,
+        BodyEncoding::Gzip => gzip.or_else(|| {
+            let gzip = compressed(&body)?;
+            keep(&gzip);
+            Some(gzip)
+        }),
+    };
+    match gzip {
+        Some(body) => Answer::Kept {
             body,
             encoding: BodyEncoding::Gzip,
-        }
+        },
+        None => Answer::Kept {
+            body,
+            encoding: BodyEncoding::Identity,
+        },
     }
 }
 
