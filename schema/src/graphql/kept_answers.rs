@@ -194,16 +194,11 @@ fn in_encoding(
             Some(gzip)
         }),
     };
-    match gzip {
-        Some(body) => Answer::Kept {
-            body,
-            encoding: BodyEncoding::Gzip,
-        },
-        None => Answer::Kept {
-            body,
-            encoding: BodyEncoding::Identity,
-        },
-    }
+    let (body, encoding) = match gzip {
+        Some(gzip) => (gzip, BodyEncoding::Gzip),
+        None => (body, BodyEncoding::Identity),
+    };
+    Answer::Kept { body, encoding }
 }
 
 /// `body` gzip-compressed at the default level: done once per kept answer and sent many
