@@ -1,17 +1,28 @@
 //! Responses go gzip-compressed to clients that take it: dashboards' JSON shrinks to a tenth.
 //! A kept answer is compressed once and sent as kept (see the schema's kept answers); every
 //! other response is compressed as it is sent, at the fastest level, by tower-http's layer,
-//! which leaves a response that already has a `Content-Encoding` as it is.
+//! which leaves a response that already has a `Content-Encoding` as it is. Bodies under
+//! [`MIN_COMPRESSED_BYTES`] (a write's answer, an error) go as they are.
 
 use axum::http::HeaderMap;
 use axum::http::header::ACCEPT_ENCODING;
-use motgift_schema::graphql::BodyEncoding;
+use motgift_schema::graphql::{BodyEncoding, MIN_COMPRESSED_BYTES};
 use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 
-/// The layer that compresses responses built per request.
-pub fn layer() -> CompressionLayer {
-    CompressionLayer::new().quality(CompressionLevel::Fastest)
+/// The layer that compresses responses built per request: tower-http's default choice of
+/// what to compress, with our floor on the size.
+pub fn layer() -> CompressionLayer<impl Predicate> {
+    let floor = u16::try_from(MIN_COMPRESSED_BYTES).unwrap_or(u16::MAX);
+    CompressionLayer::new()
+        .quality(CompressionLevel::Fastest)
+        .compress_when(
+            SizeAbove::new(floor)
+                .and(NotForContentType::GRPC)
+                .and(NotForContentType::IMAGES)
+                .and(NotForContentType::SSE),
+        )
 }
 
 /// How the client takes a kept answer: gzip when its `Accept-Encoding` names `gzip` (or `*`)

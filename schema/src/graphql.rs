@@ -16,7 +16,7 @@ mod types;
 use async_graphql::{EmptySubscription, Request, Schema, SchemaBuilder};
 
 pub use global_id::GlobalId;
-pub use kept_answers::{Answer, BodyEncoding, answer};
+pub use kept_answers::{Answer, BodyEncoding, MIN_COMPRESSED_BYTES, answer};
 pub use mutation::Mutation;
 pub use parsed_documents::{ParsedDocuments, PreparedRequest};
 pub use query::Query;

@@ -91,6 +91,11 @@ impl Weigh for KeptAnswer {
     }
 }
 
+/// Bodies shorter than this go uncompressed, kept or not: they fit in a packet or two
+/// anyway, and setting up a compressor for each (a few hundred KiB of tables, zeroed) cost a
+/// write more CPU than the rest of its HTTP exchange.
+pub const MIN_COMPRESSED_BYTES: usize = 1024;
+
 /// How the caller takes a kept answer's bytes: as they are, or gzip-compressed (compressed
 /// once per kept answer, the first time a caller asks, and kept beside it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,6 +193,7 @@ fn in_encoding(
 ) -> Answer {
     let gzip = match accepted {
         BodyEncoding::Identity => None,
+        BodyEncoding::Gzip if body.len() < MIN_COMPRESSED_BYTES => None,
         BodyEncoding::Gzip => gzip.or_else(|| {
             let gzip = compressed(&body)?;
             keep(&gzip);
@@ -273,7 +279,13 @@ fn is_query(document: &ExecutableDocument, operation_name: Option<&str>) -> bool
 
 #[cfg(test)]
 mod tests {
+    use std::io::Read;
+
     use async_graphql::parser::parse_query;
+    use bytes::Bytes;
+    use flate2::read::GzDecoder;
+
+    use super::{Answer, BodyEncoding, MIN_COMPRESSED_BYTES, in_encoding};
 
     fn is_query(query: &str, operation_name: Option<&str>) -> bool {
         parse_query(query).is_ok_and(|d| super::is_query(&d, operation_name))
@@ -293,5 +305,39 @@ mod tests {
         assert!(!is_query(two, Some("B")));
         assert!(!is_query(two, None));
         assert!(!is_query(two, Some("C")));
+    }
+
+    /// The body sent and its encoding, and what was handed over to be kept.
+    fn sent(accepted: BodyEncoding, body: &Bytes) -> (Bytes, BodyEncoding, Option<Bytes>) {
+        let mut kept = None;
+        let Answer::Kept { body, encoding } = in_encoding(accepted, body.clone(), None, |gzip| {
+            kept = Some(gzip.clone())
+        }) else {
+            panic!("a kept answer")
+        };
+        (body, encoding, kept)
+    }
+
+    #[test]
+    fn kept_answers_are_compressed_once_when_long_enough() {
+        let long = Bytes::from(r#"{"label":"2024-01","value":3},"#.repeat(100));
+        assert!(long.len() >= MIN_COMPRESSED_BYTES);
+        let (body, encoding, kept) = sent(BodyEncoding::Gzip, &long);
+        assert_eq!(encoding, BodyEncoding::Gzip);
+        assert_eq!(kept.as_ref(), Some(&body), "the compressed copy is kept");
+        let mut text = Vec::new();
+        GzDecoder::new(&body[..]).read_to_end(&mut text).unwrap();
+        assert_eq!(text, long);
+        assert_eq!(
+            sent(BodyEncoding::Identity, &long),
+            (long, BodyEncoding::Identity, None)
+        );
+
+        let short = Bytes::from_static(br#"{"data":{"node":null}}"#);
+        assert_eq!(
+            sent(BodyEncoding::Gzip, &short),
+            (short, BodyEncoding::Identity, None),
+            "too short to gain: sent as it is, nothing kept"
+        );
     }
 }

@@ -1,21 +1,28 @@
 //! Answers go gzip-compressed to clients that ask for it, kept answers included, and say the
-//! same as the uncompressed ones; clients that do not ask get plain JSON.
+//! same as the uncompressed ones; clients that do not ask get plain JSON, and answers too
+//! short to gain go plain to everyone.
 
 use std::io::Read;
 
 use flate2::read::GzDecoder;
+use motgift_schema::graphql::MIN_COMPRESSED_BYTES;
 use motgift_tests::{Backend, TestApp, on_both_databases};
 use serde_json::{Value, json};
 
 on_both_databases!(kept_and_fresh_answers_are_compressed_for_clients_that_take_gzip);
 
+/// Three years by month: long enough to be worth compressing.
 const SERIES: &str =
-    "query Series { dashboard(from: \"2024-01-01\", to: \"2024-12-31\", bucket: MONTH,
+    "query Series { dashboard(from: \"2022-01-01\", to: \"2024-12-31\", bucket: MONTH,
     municipalities: [\"1506\"]) {
     incidentsByOutcome { periods { period { label } total { value suppressed } } } } }";
 
 const CREATE: &str = "mutation($i: CreateOverdoseIncidentInput!) {
     createOverdoseIncident(input: $i) { id version } }";
+
+/// The write's audit event in full: the record as stored, and the chain's hashes.
+const AUDIT_TRAIL: &str = "{ auditTrail(first: 20) { nodes { seq occurredAt actor role requestId
+    operation recordType recordId after prevHash hash } } }";
 
 /// What came back: the `Content-Encoding`, the `Vary` header, the body's length as sent,
 /// and the body as JSON.
@@ -69,8 +76,9 @@ async fn kept_and_fresh_answers_are_compressed_for_clients_that_take_gzip(backen
     // Built and kept for a client that takes no gzip: plain JSON.
     let plain = send(&molde, SERIES, json!({}), false).await;
     assert_eq!(plain.encoding, None);
+    assert!(plain.length >= MIN_COMPRESSED_BYTES);
     assert_eq!(
-        plain.body["data"]["dashboard"]["incidentsByOutcome"]["periods"][11]["period"]["label"],
+        plain.body["data"]["dashboard"]["incidentsByOutcome"]["periods"][35]["period"]["label"],
         "2024-12"
     );
 
@@ -105,7 +113,7 @@ async fn kept_and_fresh_answers_are_compressed_for_clients_that_take_gzip(backen
     );
     assert_eq!(send(&molde, SERIES, json!({}), false).await.encoding, None);
 
-    // A fresh answer (a write) is compressed on its way out.
+    // A write's answer is too short to be worth compressing: it goes as it is.
     let created = send(
         &molde,
         CREATE,
@@ -118,15 +126,39 @@ async fn kept_and_fresh_answers_are_compressed_for_clients_that_take_gzip(backen
         true,
     )
     .await;
-    assert_eq!(created.encoding.as_deref(), Some("gzip"));
+    assert_eq!(created.encoding, None);
+    assert!(created.length < MIN_COMPRESSED_BYTES);
     assert_eq!(created.body["data"]["createOverdoseIncident"]["version"], 1);
+
+    // A long answer built afresh (the audit trail is never kept) is compressed on its way
+    // out, and says what the plain one says.
+    let plain_trail = send(&molde, AUDIT_TRAIL, json!({}), false).await;
+    assert_eq!(plain_trail.encoding, None);
+    assert!(
+        plain_trail.length >= MIN_COMPRESSED_BYTES,
+        "{} bytes",
+        plain_trail.length
+    );
+    let trail = send(&molde, AUDIT_TRAIL, json!({}), true).await;
+    assert_eq!(trail.encoding.as_deref(), Some("gzip"));
+    assert!(trail.length < plain_trail.length);
+    assert_eq!(trail.body, plain_trail.body);
+    let events = trail.body["data"]["auditTrail"]["nodes"]
+        .as_array()
+        .unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["operation"] == "CREATE" && e["recordType"] == "OverdoseIncident"),
+        "{events:#?}"
+    );
 
     // The write changed the series: the answer built again for a gzip client shows it, and
     // says what the plain one says.
     let rebuilt = send(&molde, SERIES, json!({}), true).await;
     assert_eq!(rebuilt.encoding.as_deref(), Some("gzip"));
     assert_ne!(rebuilt.body, plain.body);
-    let march = &rebuilt.body["data"]["dashboard"]["incidentsByOutcome"]["periods"][2]["total"];
+    let march = &rebuilt.body["data"]["dashboard"]["incidentsByOutcome"]["periods"][26]["total"];
     assert_eq!(march["value"], 1, "Molde sees its own count exactly");
     assert_eq!(
         send(&molde, SERIES, json!({}), false).await.body,
