@@ -6,13 +6,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
 use axum::http::StatusCode;
 use axum::http::{HeaderName, Request};
 use axum::middleware::{from_fn_with_state, map_request, map_response};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use motgift_schema::Store;
 use motgift_schema::graphql::{MotgiftSchema, ParsedDocuments, build_schema};
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -32,7 +35,7 @@ pub const MAX_REQUEST_ID_LEN: usize = 64;
 /// Drops a client's `x-request-id` that the logs could not keep as sent (empty, longer than
 /// 64 characters, or not visible ASCII), so the service makes one of its own instead of
 /// failing every write of the request.
-async fn drop_unusable_request_id<B>(mut request: Request<B>) -> Request<B> {
+async fn drop_unusable_request_id(mut request: Request<Body>) -> Request<Body> {
     let unusable = request.headers().get(REQUEST_ID_HEADER).is_some_and(|id| {
         let id = id.as_bytes();
         id.is_empty() || id.len() > MAX_REQUEST_ID_LEN || !id.iter().all(u8::is_ascii_graphic)
@@ -112,33 +115,40 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .with_state(state.clone())
-        .layer(RequestBodyLimitLayer::new(max_body))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            timeout,
-        ))
-        .layer(map_response(move |response| {
-            limits::explain(response, max_body, timeout, metrics.clone())
-        }))
-        .layer(compression::layer())
-        .layer(from_fn_with_state(state, track_http))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+        // One layer for the whole stack, outermost first: each `Router::layer` call would box
+        // every route again, and the router clones each box for every request.
         .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &Request<_>| {
-                    let request_id = request_id(request.headers());
-                    tracing::info_span!(
-                        "request",
-                        request_id = %request_id,
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                        operation = tracing::field::Empty,
-                    )
-                })
-                .on_response(LogAnswered),
+            ServiceBuilder::new()
+                .layer(map_request(drop_unusable_request_id))
+                .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|request: &Request<_>| {
+                            let request_id = request_id(request.headers());
+                            tracing::info_span!(
+                                "request",
+                                request_id = %request_id,
+                                method = %request.method(),
+                                path = %request.uri().path(),
+                                operation = tracing::field::Empty,
+                            )
+                        })
+                        .on_response(LogAnswered),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+                .layer(from_fn_with_state(state, track_http))
+                .layer(compression::layer())
+                .layer(map_response(move |response| {
+                    limits::explain(response, max_body, timeout, metrics.clone())
+                }))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    timeout,
+                ))
+                // The body limit answers with a body type of its own; the layers above take axum's.
+                .map_response(IntoResponse::into_response)
+                .layer(RequestBodyLimitLayer::new(max_body)),
         )
-        .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, MakeRequestUuid))
-        .layer(map_request(drop_unusable_request_id))
 }
 
 /// `/metrics` alone, for a listener of its own (`--metrics-listen`).
