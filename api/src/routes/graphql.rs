@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLResponse;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
@@ -19,6 +19,8 @@ use crate::auth::AuthError;
 use crate::auth::browser::{CSRF_COOKIE, CSRF_HEADER, cookie_value};
 use crate::compression;
 use crate::rate_limit::{CallerKey, too_many_requests};
+
+mod body;
 
 /// GraphiQL. For a browser signed in with a session, it sends the CSRF header the session
 /// needs with every request.
@@ -37,8 +39,15 @@ pub async fn execute(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    body: Bytes,
 ) -> Response {
+    let request = match body::parse(&body) {
+        Ok(request) => request,
+        Err(err) => {
+            state.metrics.graphql_error("BAD_REQUEST");
+            return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string());
+        }
+    };
     let request_id = request_id(&headers).to_owned();
     let peer = peer.map(|Extension(ConnectInfo(address))| address);
     let caller = match state.config.auth.caller(&headers).await {
@@ -59,7 +68,7 @@ pub async fn execute(
     if let Some(response) = rate_limited(&state, &key) {
         return response;
     }
-    let mut request = state.documents.prepare(request.into_inner());
+    let mut request = state.documents.prepare(request);
     let operation = operation_name(&mut request);
     if let Some(operation) = operation.as_deref() {
         tracing::Span::current().record("operation", operation);
@@ -158,11 +167,7 @@ fn refused_code(err: &AuthError) -> (StatusCode, &'static str) {
 /// The answer to bad credentials: nothing is executed, the error says why in GraphQL's shape.
 pub(crate) fn refused(err: &AuthError) -> Response {
     let (status, code) = refused_code(err);
-    let body = serde_json::json!({
-        "data": null,
-        "errors": [{ "message": err.to_string(), "extensions": { "code": code } }],
-    });
-    let mut response = (status, axum::Json(body)).into_response();
+    let mut response = error_response(status, code, &err.to_string());
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(
             WWW_AUTHENTICATE,
@@ -170,4 +175,13 @@ pub(crate) fn refused(err: &AuthError) -> Response {
         );
     }
     response
+}
+
+/// An error raised before GraphQL runs, in GraphQL's shape: no data, one error with its code.
+fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({
+        "data": null,
+        "errors": [{ "message": message, "extensions": { "code": code } }],
+    });
+    (status, axum::Json(body)).into_response()
 }

@@ -1,5 +1,6 @@
 //! Protection: over-deep, over-complex, over-large and over-long requests are refused with an
-//! error that names the limit, and nothing is executed.
+//! error that names the limit, and nothing is executed; a body that is not a GraphQL request
+//! is refused in GraphQL's shape too.
 
 use std::time::Duration;
 
@@ -9,7 +10,10 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-on_both_databases!(requests_over_a_limit_are_refused_naming_it);
+on_both_databases!(
+    requests_over_a_limit_are_refused_naming_it,
+    a_body_that_is_not_a_graphql_request_is_refused_in_graphql_shape,
+);
 
 async fn requests_over_a_limit_are_refused_naming_it(backend: Backend) {
     let app = TestApp::spawn(backend)
@@ -79,4 +83,36 @@ async fn requests_over_a_limit_are_refused_naming_it(backend: Backend) {
         .unwrap();
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("\"limit\":\"timeout\""), "{answer}");
+}
+
+async fn a_body_that_is_not_a_graphql_request_is_refused_in_graphql_shape(backend: Backend) {
+    let app = TestApp::spawn(backend)
+        .await
+        .with_caller("1506:coordinator");
+    let cases = [
+        ("{ plan { name } }", "not a GraphQL request"),
+        (r#"{"query": 7}"#, "not a GraphQL request"),
+        (r#"{"query": "{ plan { name } }""#, "not a GraphQL request"),
+        (
+            r#"[{"query": "{ plan { name } }"}]"#,
+            "batched requests are not supported",
+        ),
+    ];
+    for (sent, words) in cases {
+        let response = app
+            .graphql_request("", json!({}))
+            .body(sent)
+            .send()
+            .await
+            .expect("POST /graphql");
+        assert_eq!(response.status(), 400, "{sent}");
+        let body: serde_json::Value = response.json().await.expect("a JSON answer");
+        assert_eq!(error_code(&body), "BAD_REQUEST", "{sent}: {body}");
+        let message = first_error(&body)["message"].as_str().unwrap_or_default();
+        assert!(message.contains(words), "{sent}: {message}");
+        assert_eq!(body["data"], serde_json::Value::Null);
+    }
+    // The same request as a proper body runs.
+    let data = app.query("{ plan { name } }", json!({})).await;
+    assert!(data["plan"]["name"].is_string(), "{data}");
 }
