@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::http::{HeaderName, Request};
 use axum::middleware::{from_fn_with_state, map_request, map_response};
@@ -147,7 +148,9 @@ pub fn router(state: AppState) -> Router {
                 ))
                 // The body limit answers with a body type of its own; the layers above take axum's.
                 .map_response(IntoResponse::into_response)
-                .layer(RequestBodyLimitLayer::new(max_body)),
+                .layer(RequestBodyLimitLayer::new(max_body))
+                // The limit above is the one: axum's own default (2 MiB) would cut a larger one.
+                .layer(DefaultBodyLimit::disable()),
         )
 }
 

@@ -115,4 +115,21 @@ async fn a_body_that_is_not_a_graphql_request_is_refused_in_graphql_shape(backen
     // The same request as a proper body runs.
     let data = app.query("{ plan { name } }", json!({})).await;
     assert!(data["plan"]["name"].is_string(), "{data}");
+
+    // The configured body limit is the only one: a body past the web framework's default
+    // (2 MiB) but within a larger configured limit is read whole.
+    let db = TestDb::new(backend).await;
+    let store = db.store();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let roomy = TestApp::serve_configured(listener, db, store, &AuthSettings::default(), |c| {
+        c.max_body_bytes = 4 * 1024 * 1024;
+    })
+    .await
+    .with_caller("1506:coordinator");
+    let padding = "x".repeat(3 * 1024 * 1024);
+    let (status, body) = roomy
+        .graphql_with_status("{ plan { name } }", json!({ "padding": padding }))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["data"]["plan"]["name"].is_string(), "{body}");
 }
