@@ -7,6 +7,7 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::GraphQLResponse;
 use axum::Extension;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -39,10 +40,12 @@ pub async fn execute(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let request = match body::parse(&body) {
+    let request = match body::read(body) {
         Ok(request) => request,
+        // The limits layer answers it, naming the limit.
+        Err(body::BodyError::TooLarge(rejection)) => return rejection.into_response(),
         Err(err) => {
             state.metrics.graphql_error("BAD_REQUEST");
             return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string());
