@@ -8,6 +8,7 @@ pub mod cli;
 mod compression;
 pub mod config;
 pub mod database;
+mod error_answer;
 pub mod export;
 pub mod limits;
 pub mod metrics;

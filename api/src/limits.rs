@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 
+use crate::error_answer::error_body;
 use crate::metrics::Metrics;
 
 /// Rewrites the bare answers of the body-size and timeout layers.
@@ -33,10 +34,10 @@ pub async fn explain(
         _ => return response,
     };
     metrics.graphql_error("LIMIT_EXCEEDED");
-    let body = serde_json::json!({
-        "data": null,
-        "errors": [{ "message": message, "extensions": { "code": "LIMIT_EXCEEDED", "limit": limit } }],
-    });
+    let body = error_body(
+        &message,
+        serde_json::json!({ "code": "LIMIT_EXCEEDED", "limit": limit }),
+    );
     let (mut parts, _) = response.into_parts();
     parts.headers.insert(
         header::CONTENT_TYPE,

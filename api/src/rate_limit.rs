@@ -9,9 +9,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
+
+use crate::error_answer::error_response;
 
 /// How many requests a caller may make: `per_minute` on average, `burst` at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,14 +98,11 @@ impl CallerKey {
 pub fn too_many_requests(wait: Duration) -> Response {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let seconds = seconds.max(1);
-    let body = serde_json::json!({
-        "data": null,
-        "errors": [{
-            "message": format!("too many requests from this caller; try again in {seconds} s"),
-            "extensions": { "code": "RATE_LIMITED", "retryAfterSeconds": seconds },
-        }],
-    });
-    let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+    let mut response = error_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        &format!("too many requests from this caller; try again in {seconds} s"),
+        serde_json::json!({ "code": "RATE_LIMITED", "retryAfterSeconds": seconds }),
+    );
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(seconds));

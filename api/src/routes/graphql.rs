@@ -14,11 +14,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use motgift_schema::RequestContext;
 use motgift_schema::graphql::{self, Answer, BodyEncoding, PreparedRequest};
+use serde_json::json;
 
 use crate::app::{AppState, request_id};
 use crate::auth::AuthError;
 use crate::auth::browser::{CSRF_COOKIE, CSRF_HEADER, cookie_value};
 use crate::compression;
+use crate::error_answer::error_response;
 use crate::rate_limit::{CallerKey, too_many_requests};
 
 mod body;
@@ -48,7 +50,11 @@ pub async fn execute(
         Err(body::BodyError::TooLarge(rejection)) => return rejection.into_response(),
         Err(err) => {
             state.metrics.graphql_error("BAD_REQUEST");
-            return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", &err.to_string());
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                &err.to_string(),
+                json!({ "code": "BAD_REQUEST" }),
+            );
         }
     };
     let request_id = request_id(&headers).to_owned();
@@ -170,7 +176,7 @@ fn refused_code(err: &AuthError) -> (StatusCode, &'static str) {
 /// The answer to bad credentials: nothing is executed, the error says why in GraphQL's shape.
 pub(crate) fn refused(err: &AuthError) -> Response {
     let (status, code) = refused_code(err);
-    let mut response = error_response(status, code, &err.to_string());
+    let mut response = error_response(status, &err.to_string(), json!({ "code": code }));
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(
             WWW_AUTHENTICATE,
@@ -178,13 +184,4 @@ pub(crate) fn refused(err: &AuthError) -> Response {
         );
     }
     response
-}
-
-/// An error raised before GraphQL runs, in GraphQL's shape: no data, one error with its code.
-fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = serde_json::json!({
-        "data": null,
-        "errors": [{ "message": message, "extensions": { "code": code } }],
-    });
-    (status, axum::Json(body)).into_response()
 }

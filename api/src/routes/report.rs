@@ -11,6 +11,7 @@ use motgift_schema::RequestContext;
 use serde_json::json;
 
 use crate::app::{AppState, request_id};
+use crate::error_answer::error_response;
 use crate::export::{ReportErrors, ReportFormat, export};
 use crate::routes::graphql::refused;
 
@@ -18,9 +19,11 @@ use crate::routes::graphql::refused;
 pub const JOINT: &str = "felles";
 
 fn bad_request(message: String) -> Response {
-    let body = json!({ "data": null, "errors": [{ "message": message,
-        "extensions": { "code": "VALIDATION", "field": "file" } }] });
-    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+    error_response(
+        StatusCode::BAD_REQUEST,
+        &message,
+        json!({ "code": "VALIDATION", "field": "file" }),
+    )
 }
 
 pub async fn download(
