@@ -8,6 +8,10 @@ use crate::error::{Error, FieldError, Result};
 /// The longest range a dashboard covers.
 pub const MAX_YEARS: i32 = 25;
 
+/// The years a range may fall in: four-digit years, far inside what dates can represent, so
+/// the month after any of them exists.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1000..=9999;
+
 /// How a range is split into periods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
 pub enum Bucket {
@@ -67,6 +71,18 @@ impl Range {
                 ),
             );
         }
+        for (field, date) in [("from", from), ("to", to)] {
+            if !YEARS.contains(&date.year()) {
+                problem(
+                    field,
+                    format!(
+                        "dashboards cover years {} to {}, not {date}",
+                        YEARS.start(),
+                        YEARS.end()
+                    ),
+                );
+            }
+        }
         if to < from {
             problem(
                 "to",
@@ -114,16 +130,21 @@ impl Range {
                 }
                 Bucket::Year => (start.year().to_string(), 12 - start.month0()),
             };
-            let next = start
-                .checked_add_months(Months::new(months))
-                .unwrap_or(NaiveDate::MAX);
-            let end = next.pred_opt().unwrap_or(next).min(self.to);
+            // A range's years are checked (`YEARS`), so the next period's start exists; were
+            // it not, the range would end with this period rather than repeat it.
+            let next = start.checked_add_months(Months::new(months));
+            let end = next
+                .and_then(|next| next.pred_opt())
+                .map_or(self.to, |end| end.min(self.to));
             periods.push(Period {
                 label,
                 from: start.into(),
                 to: end.into(),
             });
-            start = next;
+            match next {
+                Some(next) => start = next,
+                None => break,
+            }
         }
         periods
     }
@@ -193,5 +214,28 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["from", "to"]);
         assert!(Range::new(date("2025-02-01"), date("2025-01-31"), Bucket::Month).is_err());
+    }
+
+    #[test]
+    fn years_outside_four_digits_are_refused_and_periods_always_end() {
+        // The last month chrono can represent: its next month does not exist.
+        let last = NaiveDate::MAX.with_day(1).unwrap();
+        let Err(Error::Validation(errors)) = Range::new(last, NaiveDate::MAX, Bucket::Month) else {
+            panic!("expected a validation error");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["from", "to"]);
+        assert!(Range::new(date("0999-12-01"), date("1000-01-31"), Bucket::Month).is_err());
+        assert_eq!(
+            labels("9999-11-01", "9999-12-31", Bucket::Quarter),
+            ["9999-Q4 9999-11-01..9999-12-31"]
+        );
+        // Even unchecked, a range at the end of the calendar has one period, not endless ones.
+        let unchecked = Range {
+            from: last,
+            to: NaiveDate::MAX,
+            bucket: Bucket::Year,
+        };
+        assert_eq!(unchecked.periods().len(), 1);
     }
 }
