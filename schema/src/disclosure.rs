@@ -1,13 +1,18 @@
 //! Disclosure control for tables of counts (domain.md §4): a caller sees exact figures for the
 //! municipalities it acts for; in every other municipality's cells, and in everything an
 //! analyst sees, counts from 1 to the threshold are suppressed. Complementary suppression then
-//! makes sure no suppressed figure can be worked out from a published total and the other
-//! figures of its row or column, counting the caller's own figures as known.
+//! makes sure no suppressed figure can be worked out from the published figures, however many
+//! rows, columns and totals that takes, counting the caller's own figures as known and counts
+//! as never negative (see [`cycles`]).
 //!
 //! A table has one row per municipality and one column per category or period; it is
 //! published with row totals, column totals (the joint figures) and a grand total.
 
 use std::collections::BTreeSet;
+
+mod cycles;
+
+use cycles::Cycles;
 
 /// The default threshold: counts 1–4 are suppressed.
 pub const DEFAULT_THRESHOLD: u64 = 4;
@@ -65,87 +70,63 @@ pub fn publish(table: &Table, viewer: &Viewer) -> Published {
     };
     let own_total: u64 = (0..rows).filter(|r| own[*r]).map(|r| row_total[r]).sum();
 
+    let index = Index { rows, columns };
+    let value = |v: usize| index.value(v, &table.cells, &row_total, &column_total, total);
+    // The viewer knows its own figures whatever is published.
+    let owned: Vec<bool> = (0..index.len())
+        .map(|v| index.owned_row(v).is_some_and(|r| own[r]))
+        .collect();
+
     // Primary suppression: small figures the viewer does not own. A joint figure is judged by
     // the part of it that is not the viewer's own.
     let withheld = |c: usize| table.withheld_columns.contains(&c);
-    let mut cell_hidden: Vec<Vec<bool>> = (0..rows)
-        .map(|r| {
-            (0..columns)
-                .map(|c| !own[r] && (small(table.cells[r][c]) || withheld(c)))
-                .collect()
-        })
-        .collect();
-    let mut row_hidden: Vec<bool> = (0..rows).map(|r| !own[r] && small(row_total[r])).collect();
     let others_present = own.iter().any(|o| !o);
-    // A withheld column's joint figure is hidden at zero too: a published zero would show
-    // every hidden cell under it to be zero.
-    let mut column_hidden: Vec<bool> = (0..columns)
-        .map(|c| {
-            let foreign = column_total[c] - own_in_column(c);
-            small(foreign) || (withheld(c) && foreign == 0 && others_present)
+    let mut hidden: Vec<bool> = (0..index.len())
+        .map(|v| match index.kind(v) {
+            Var::Cell(r, c) => !own[r] && (small(table.cells[r][c]) || withheld(c)),
+            Var::Row(r) => !own[r] && small(row_total[r]),
+            // A withheld column's joint figure is hidden at zero too: a published zero would
+            // show every hidden cell under it to be zero.
+            Var::Column(c) => {
+                let foreign = column_total[c] - own_in_column(c);
+                small(foreign) || (withheld(c) && foreign == 0 && others_present)
+            }
+            Var::Total => small(total - own_total),
         })
         .collect();
-    let mut total_hidden = small(total - own_total);
 
     // Complementary suppression. The published figures are the terms of linear equations
-    // (each row and column adds up to its total, the totals to the grand total). Work out
-    // everything the viewer can derive: whenever an equation has one unknown term left, that
-    // term is known. If a hidden figure turns out derivable, hide one more term of the
-    // equation that gave it away (the smallest the viewer does not own), and start over.
-    let index = Index { rows, columns };
+    // (each row and column adds up to its total, the totals to the grand total). First the
+    // usual rounds: work out everything the viewer can derive equation by equation; if a
+    // hidden figure turns out derivable, hide one more term of the equation that gave it away
+    // (the smallest the viewer does not own), and start over.
     // Hidden figures the viewer can work out from its own data alone: nothing protects them.
     let mut conceded = vec![false; index.len()];
-    let value = |v: usize| index.value(v, &table.cells, &row_total, &column_total, total);
     loop {
-        let mut hidden = vec![false; index.len()];
-        for r in 0..rows {
-            for c in 0..columns {
-                hidden[index.cell(r, c)] = cell_hidden[r][c];
-            }
-            hidden[index.row(r)] = row_hidden[r];
-        }
-        for c in 0..columns {
-            hidden[index.column(c)] = column_hidden[c];
-        }
-        hidden[index.total()] = total_hidden;
-        // The viewer knows its own figures whatever is published.
-        let owned = |v: usize| index.owned_row(v).is_some_and(|r| own[r]);
         let known_from_start: Vec<bool> = (0..index.len())
-            .map(|v| !hidden[v] || owned(v) || conceded[v])
+            .map(|v| !hidden[v] || owned[v] || conceded[v])
             .collect();
         let Some((derived, giveaway)) = first_giveaway(&index, &known_from_start, &hidden, value)
         else {
             break;
         };
-        let candidates = giveaway.into_iter().filter(|v| !hidden[*v] && !owned(*v));
-        let Some(next) = smallest(candidates, value) else {
-            conceded[derived] = true;
-            continue;
-        };
-        match index.kind(next) {
-            Var::Cell(r, c) => cell_hidden[r][c] = true,
-            Var::Row(r) => row_hidden[r] = true,
-            Var::Column(c) => column_hidden[c] = true,
-            Var::Total => total_hidden = true,
+        let candidates = giveaway.into_iter().filter(|v| !hidden[*v] && !owned[*v]);
+        match smallest(candidates, value) {
+            Some(next) => hidden[next] = true,
+            None => conceded[derived] = true,
         }
     }
+    // Then the complete check, which also sees what only several equations together give away.
+    Cycles::new(&index, &value).close(&mut hidden, &owned, &mut conceded);
 
-    let show = |hidden: bool, value: u64| (!hidden).then_some(value);
+    let show = |v: usize| (!hidden[v]).then_some(value(v));
     Published {
         cells: (0..rows)
-            .map(|r| {
-                (0..columns)
-                    .map(|c| show(cell_hidden[r][c], table.cells[r][c]))
-                    .collect()
-            })
+            .map(|r| (0..columns).map(|c| show(index.cell(r, c))).collect())
             .collect(),
-        row_totals: (0..rows)
-            .map(|r| show(row_hidden[r], row_total[r]))
-            .collect(),
-        column_totals: (0..columns)
-            .map(|c| show(column_hidden[c], column_total[c]))
-            .collect(),
-        total: show(total_hidden, total),
+        row_totals: (0..rows).map(|r| show(index.row(r))).collect(),
+        column_totals: (0..columns).map(|c| show(index.column(c))).collect(),
+        total: show(index.total()),
     }
 }
 
@@ -440,6 +421,125 @@ mod tests {
             }
         }
         assert!(checked >= 100, "only {checked} tables were checked");
+    }
+
+    /// For each hidden cell of `published`, the values it can take in a table that agrees
+    /// with everything published and with the viewer's own figures (which are published to
+    /// it). Each hidden cell is tried at its value and one either side: that finds a second
+    /// value wherever there is one, since a figure that can change can change by one.
+    fn alternatives(table: &Table, published: &Published) -> Vec<((usize, usize), BTreeSet<u64>)> {
+        let hidden: Vec<(usize, usize)> = (0..table.rows.len())
+            .flat_map(|r| (0..table.columns()).map(move |c| (r, c)))
+            .filter(|(r, c)| published.cells[*r][*c].is_none())
+            .collect();
+        let mut seen = vec![BTreeSet::new(); hidden.len()];
+        let mut guess = table.cells.clone();
+        fn fill(
+            at: usize,
+            hidden: &[(usize, usize)],
+            table: &Table,
+            published: &Published,
+            guess: &mut Vec<Vec<u64>>,
+            seen: &mut [BTreeSet<u64>],
+        ) {
+            if at == hidden.len() {
+                let row = |r: usize| guess[r].iter().sum::<u64>();
+                let column = |c: usize| guess.iter().map(|cells| cells[c]).sum::<u64>();
+                let rows = 0..table.rows.len();
+                let consistent = rows
+                    .clone()
+                    .all(|r| published.row_totals[r].is_none_or(|s| s == row(r)))
+                    && (0..table.columns())
+                        .all(|c| published.column_totals[c].is_none_or(|s| s == column(c)))
+                    && published
+                        .total
+                        .is_none_or(|s| s == rows.map(row).sum::<u64>());
+                if consistent {
+                    for (i, (r, c)) in hidden.iter().enumerate() {
+                        seen[i].insert(guess[*r][*c]);
+                    }
+                }
+                return;
+            }
+            let (r, c) = hidden[at];
+            let truth = table.cells[r][c];
+            for candidate in truth.saturating_sub(1)..=truth + 1 {
+                guess[r][c] = candidate;
+                fill(at + 1, hidden, table, published, guess, seen);
+            }
+            guess[r][c] = truth;
+        }
+        fill(0, &hidden, table, published, &mut guess, &mut seen);
+        hidden.into_iter().zip(seen).collect()
+    }
+
+    fn assert_nothing_hidden_is_determined(t: &Table, v: &Viewer) {
+        let p = publish(t, v);
+        for ((r, c), values) in alternatives(t, &p) {
+            assert!(
+                values.len() >= 2,
+                "cell {r},{c} of {:?} is determined for {:?}: {p:?}",
+                t.cells,
+                v.own
+            );
+        }
+    }
+
+    #[test]
+    fn a_hidden_cell_is_not_given_away_by_several_equations_together() {
+        // Kristiansund, Molde, Ålesund; naloxone given yes, no, unknown; an analyst. With
+        // only rows and columns checked one at a time, Molde's 2 followed from the joint
+        // total, the joint YES, Ålesund's row and Kristiansund's zeros together.
+        let t = table(&[&[3, 0, 0], &[6, 2, 0], &[20, 4, 2]]);
+        assert_nothing_hidden_is_determined(&t, &viewer(&[]));
+        assert_nothing_hidden_is_determined(&t, &viewer(&["1508"]));
+    }
+
+    /// As above, on random tables of two to four rows and columns, for analysts and owners,
+    /// with and without a withheld column.
+    #[test]
+    fn no_hidden_cell_of_a_larger_table_can_be_worked_out() {
+        let mut seed = 11u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) % n
+        };
+        let names = ["1505", "1506", "1508", "1507"];
+        let mut checked = 0;
+        for _ in 0..400 {
+            let (rows, columns) = (2 + next(3) as usize, 2 + next(3) as usize);
+            let cells: Vec<Vec<u64>> = (0..rows)
+                .map(|_| {
+                    (0..columns)
+                        .map(|_| match next(3) {
+                            0 => 0,
+                            1 => 1 + next(4),
+                            _ => 5 + next(20),
+                        })
+                        .collect()
+                })
+                .collect();
+            let t = Table {
+                rows: names[..rows].iter().map(|s| s.to_string()).collect(),
+                cells,
+                withheld_columns: if next(4) == 0 { vec![0] } else { vec![] },
+            };
+            let own = if next(2) == 0 { vec![] } else { vec!["1506"] };
+            let v = viewer(&own);
+            let hidden = publish(&t, &v)
+                .cells
+                .iter()
+                .flatten()
+                .filter(|c| c.is_none())
+                .count();
+            // Three values for each of up to ten hidden cells: 59,049 tables at most.
+            if hidden == 0 || hidden > 10 {
+                continue;
+            }
+            checked += 1;
+            assert_nothing_hidden_is_determined(&t, &v);
+        }
+        assert!(checked >= 200, "only {checked} tables were checked");
     }
 
     #[test]

@@ -1,0 +1,188 @@
+//! The complete test of a table's suppression, and what closes a gap it finds.
+//!
+//! A table's figures are the edges of a bipartite graph: a node for each row and one for the
+//! row of column totals, a node for each column and one for the column of row totals. A cell
+//! joins its row and its column, a row total its row and the column of row totals, a column
+//! total its column and the row of column totals, the grand total the two total nodes. The
+//! figures meeting at a node are one of the table's equations (a row, a column, the totals).
+//!
+//! Moving figures by one around a cycle of the graph, alternately up and down, keeps every
+//! equation. So a hidden figure on a cycle of figures the viewer does not know has another
+//! value consistent with everything published, provided no figure on the cycle goes below
+//! zero: a figure may always go up, and down only from above zero. Without such a cycle its
+//! value follows from the published figures, however many equations that takes. Each figure
+//! going up runs one way along its edge (`rising`), so the cycles are directed ones.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+use super::{Index, Var};
+
+/// The cost of hiding a published zero: more than any count, so a zero is hidden only when
+/// nothing else closes the cycle (hidden zeros protect as well, but readable zeros are kept).
+const ZERO_COST: u64 = 1 << 40;
+
+pub(super) struct Cycles<'a, F> {
+    value: &'a F,
+    /// For each figure, the node it runs from and the node it runs to when it goes up.
+    rising: Vec<(usize, usize)>,
+    /// For each node, the figures that meet there.
+    at: Vec<Vec<usize>>,
+}
+
+/// What a figure is to the viewer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Figure {
+    /// Hidden, and not one it knows: a cycle may run through it freely.
+    Unknown,
+    /// Published, and not the viewer's own: a cycle may run through it once it is hidden.
+    Hideable,
+    /// Its own, or one it can work out from its own figures alone: no cycle runs through it.
+    Known,
+}
+
+impl<'a, F: Fn(usize) -> u64> Cycles<'a, F> {
+    pub fn new(index: &Index, value: &'a F) -> Self {
+        let (rows, columns) = (index.rows, index.columns);
+        let row_node = |r: usize| r;
+        let totals_row = rows;
+        let column_node = |c: usize| rows + 1 + c;
+        let totals_column = rows + 1 + columns;
+        let rising: Vec<(usize, usize)> = (0..index.len())
+            .map(|v| match index.kind(v) {
+                // Up, as seen from each equation: a cell and the totals it adds to rise
+                // together around a cycle.
+                Var::Cell(r, c) => (row_node(r), column_node(c)),
+                Var::Row(r) => (totals_column, row_node(r)),
+                Var::Column(c) => (column_node(c), totals_row),
+                Var::Total => (totals_row, totals_column),
+            })
+            .collect();
+        let mut at = vec![Vec::new(); rows + columns + 2];
+        for (v, (from, to)) in rising.iter().enumerate() {
+            at[*from].push(v);
+            at[*to].push(v);
+        }
+        Self { value, rising, at }
+    }
+
+    /// Makes sure every hidden figure the viewer does not know lies on a cycle of such figures:
+    /// where one does not, hides the published figures that close the cheapest cycle through
+    /// it, or concedes it when only the viewer's own figures could. Hiding more never takes a
+    /// figure off a cycle, so one pass leaves every hidden figure protected.
+    pub fn close(&self, hidden: &mut [bool], owned: &[bool], conceded: &mut [bool]) {
+        for v in 0..hidden.len() {
+            if !hidden[v] || owned[v] || conceded[v] {
+                continue;
+            }
+            let figures: Vec<Figure> = (0..hidden.len())
+                .map(|f| match (owned[f] || conceded[f], hidden[f]) {
+                    (true, _) => Figure::Known,
+                    (false, true) => Figure::Unknown,
+                    (false, false) => Figure::Hideable,
+                })
+                .collect();
+            if self.on_cycle(v, &figures) {
+                continue;
+            }
+            match self.cheapest_cycle(v, &figures) {
+                Some(closing) => closing.into_iter().for_each(|f| hidden[f] = true),
+                None => conceded[v] = true,
+            }
+        }
+    }
+
+    /// The ways figure `v` can move: up always, down when it is above zero; each as the node
+    /// it leaves and the node it reaches.
+    fn ways(&self, v: usize) -> impl Iterator<Item = (usize, usize)> {
+        let (from, to) = self.rising[v];
+        let down = (self.value)(v) > 0;
+        std::iter::once((from, to)).chain(down.then_some((to, from)))
+    }
+
+    /// The steps from `node` along the figures meeting there, other than `except`: each as
+    /// the figure and the node it leads to.
+    fn steps(&self, node: usize, except: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.at[node]
+            .iter()
+            .filter(move |f| **f != except)
+            .filter_map(move |&f| {
+                let (from, to) = self.rising[f];
+                if node == from {
+                    Some((f, to))
+                } else if (self.value)(f) > 0 {
+                    Some((f, from))
+                } else {
+                    None
+                }
+            })
+    }
+
+    /// Whether a cycle of unknown figures runs through `v`.
+    fn on_cycle(&self, v: usize, figures: &[Figure]) -> bool {
+        self.ways(v).any(|(leave, reach)| {
+            let mut seen = vec![false; self.at.len()];
+            let mut queue = VecDeque::from([reach]);
+            seen[reach] = true;
+            while let Some(node) = queue.pop_front() {
+                if node == leave {
+                    return true;
+                }
+                for (f, next) in self.steps(node, v) {
+                    if figures[f] == Figure::Unknown && !seen[next] {
+                        seen[next] = true;
+                        queue.push_back(next);
+                    }
+                }
+            }
+            false
+        })
+    }
+
+    /// The published figures to hide for the cheapest cycle through `v` (their counts summed,
+    /// zeros last), if any cycle can be closed without the viewer's own figures.
+    fn cheapest_cycle(&self, v: usize, figures: &[Figure]) -> Option<Vec<usize>> {
+        let cost = |f: usize| match figures[f] {
+            Figure::Unknown => Some(0),
+            Figure::Hideable => Some(match (self.value)(f) {
+                0 => ZERO_COST,
+                count => count,
+            }),
+            Figure::Known => None,
+        };
+        self.ways(v)
+            .filter_map(|(leave, reach)| {
+                // Dijkstra from where `v` leads back to where it left.
+                let mut best: Vec<Option<(u64, usize, usize)>> = vec![None; self.at.len()];
+                let mut done = vec![false; self.at.len()];
+                let mut queue = BinaryHeap::from([Reverse((0u64, reach))]);
+                while let Some(Reverse((spent, node))) = queue.pop() {
+                    if std::mem::replace(&mut done[node], true) {
+                        continue;
+                    }
+                    if node == leave {
+                        let mut closing = Vec::new();
+                        let mut at = leave;
+                        while let Some((_, f, previous)) = best[at] {
+                            if figures[f] == Figure::Hideable {
+                                closing.push(f);
+                            }
+                            at = previous;
+                        }
+                        return Some((spent, closing));
+                    }
+                    for (f, next) in self.steps(node, v) {
+                        let Some(step) = cost(f) else { continue };
+                        let reached = spent.saturating_add(step);
+                        if next != reach && best[next].is_none_or(|(known, ..)| reached < known) {
+                            best[next] = Some((reached, f, node));
+                            queue.push(Reverse((reached, next)));
+                        }
+                    }
+                }
+                None
+            })
+            .min_by_key(|(spent, _)| *spent)
+            .map(|(_, closing)| closing)
+    }
+}
