@@ -26,6 +26,8 @@ pub(super) struct Cycles<'a, F> {
     value: &'a F,
     /// For each figure, the node it runs from and the node it runs to when it goes up.
     rising: Vec<(usize, usize)>,
+    /// For each figure, whether it may go down (it is above zero).
+    can_fall: Vec<bool>,
     /// For each node, the figures that meet there.
     at: Vec<Vec<usize>>,
 }
@@ -63,31 +65,48 @@ impl<'a, F: Fn(usize) -> u64> Cycles<'a, F> {
             at[*from].push(v);
             at[*to].push(v);
         }
-        Self { value, rising, at }
+        let can_fall = (0..index.len()).map(|v| value(v) > 0).collect();
+        Self {
+            value,
+            rising,
+            can_fall,
+            at,
+        }
     }
 
     /// Makes sure every hidden figure the viewer does not know lies on a cycle of such figures:
     /// where one does not, hides the published figures that close the cheapest cycle through
     /// it, or concedes it when only the viewer's own figures could. Hiding more never takes a
-    /// figure off a cycle, so one pass leaves every hidden figure protected.
+    /// figure off a cycle, so one pass leaves every hidden figure protected, and every figure
+    /// of a cycle found is protected without a search of its own.
     pub fn close(&self, hidden: &mut [bool], owned: &[bool], conceded: &mut [bool]) {
+        let mut figures: Vec<Figure> = (0..hidden.len())
+            .map(|f| match (owned[f] || conceded[f], hidden[f]) {
+                (true, _) => Figure::Known,
+                (false, true) => Figure::Unknown,
+                (false, false) => Figure::Hideable,
+            })
+            .collect();
+        let mut protected = vec![false; hidden.len()];
         for v in 0..hidden.len() {
-            if !hidden[v] || owned[v] || conceded[v] {
+            if figures[v] != Figure::Unknown || protected[v] {
                 continue;
             }
-            let figures: Vec<Figure> = (0..hidden.len())
-                .map(|f| match (owned[f] || conceded[f], hidden[f]) {
-                    (true, _) => Figure::Known,
-                    (false, true) => Figure::Unknown,
-                    (false, false) => Figure::Hideable,
-                })
-                .collect();
-            if self.on_cycle(v, &figures) {
+            let cycle = self
+                .on_cycle(v, &figures)
+                .or_else(|| self.cheapest_cycle(v, &figures));
+            let Some(cycle) = cycle else {
+                conceded[v] = true;
+                figures[v] = Figure::Known;
                 continue;
-            }
-            match self.cheapest_cycle(v, &figures) {
-                Some(closing) => closing.into_iter().for_each(|f| hidden[f] = true),
-                None => conceded[v] = true,
+            };
+            protected[v] = true;
+            for f in cycle {
+                protected[f] = true;
+                if figures[f] == Figure::Hideable {
+                    hidden[f] = true;
+                    figures[f] = Figure::Unknown;
+                }
             }
         }
     }
@@ -96,8 +115,7 @@ impl<'a, F: Fn(usize) -> u64> Cycles<'a, F> {
     /// it leaves and the node it reaches.
     fn ways(&self, v: usize) -> impl Iterator<Item = (usize, usize)> {
         let (from, to) = self.rising[v];
-        let down = (self.value)(v) > 0;
-        std::iter::once((from, to)).chain(down.then_some((to, from)))
+        std::iter::once((from, to)).chain(self.can_fall[v].then_some((to, from)))
     }
 
     /// The steps from `node` along the figures meeting there, other than `except`: each as
@@ -110,7 +128,7 @@ impl<'a, F: Fn(usize) -> u64> Cycles<'a, F> {
                 let (from, to) = self.rising[f];
                 if node == from {
                     Some((f, to))
-                } else if (self.value)(f) > 0 {
+                } else if self.can_fall[f] {
                     Some((f, from))
                 } else {
                     None
@@ -118,29 +136,42 @@ impl<'a, F: Fn(usize) -> u64> Cycles<'a, F> {
             })
     }
 
-    /// Whether a cycle of unknown figures runs through `v`.
-    fn on_cycle(&self, v: usize, figures: &[Figure]) -> bool {
-        self.ways(v).any(|(leave, reach)| {
-            let mut seen = vec![false; self.at.len()];
+    /// The other figures of a cycle of unknown figures through `v`, if one runs through it.
+    fn on_cycle(&self, v: usize, figures: &[Figure]) -> Option<Vec<usize>> {
+        self.ways(v).find_map(|(leave, reach)| {
+            // Breadth first from where `v` leads back to where it left, each node with the
+            // figure it was reached by.
+            let mut by: Vec<Option<(usize, usize)>> = vec![None; self.at.len()];
             let mut queue = VecDeque::from([reach]);
-            seen[reach] = true;
             while let Some(node) = queue.pop_front() {
                 if node == leave {
-                    return true;
+                    return Some(self.path(&by, reach, leave));
                 }
                 for (f, next) in self.steps(node, v) {
-                    if figures[f] == Figure::Unknown && !seen[next] {
-                        seen[next] = true;
+                    if figures[f] == Figure::Unknown && next != reach && by[next].is_none() {
+                        by[next] = Some((f, node));
                         queue.push_back(next);
                     }
                 }
             }
-            false
+            None
         })
     }
 
-    /// The published figures to hide for the cheapest cycle through `v` (their counts summed,
-    /// zeros last), if any cycle can be closed without the viewer's own figures.
+    /// The figures by which `to` was reached from `from`.
+    fn path(&self, by: &[Option<(usize, usize)>], from: usize, to: usize) -> Vec<usize> {
+        let mut figures = Vec::new();
+        let mut at = to;
+        while at != from {
+            let Some((f, previous)) = by[at] else { break };
+            figures.push(f);
+            at = previous;
+        }
+        figures
+    }
+
+    /// The cheapest cycle through `v` the viewer's own figures are not needed for (the
+    /// published figures it takes summed, zeros last), as its other figures.
     fn cheapest_cycle(&self, v: usize, figures: &[Figure]) -> Option<Vec<usize>> {
         let cost = |f: usize| match figures[f] {
             Figure::Unknown => Some(0),
@@ -153,29 +184,24 @@ impl<'a, F: Fn(usize) -> u64> Cycles<'a, F> {
         self.ways(v)
             .filter_map(|(leave, reach)| {
                 // Dijkstra from where `v` leads back to where it left.
-                let mut best: Vec<Option<(u64, usize, usize)>> = vec![None; self.at.len()];
+                let mut best: Vec<Option<u64>> = vec![None; self.at.len()];
+                let mut by: Vec<Option<(usize, usize)>> = vec![None; self.at.len()];
                 let mut done = vec![false; self.at.len()];
+                best[reach] = Some(0);
                 let mut queue = BinaryHeap::from([Reverse((0u64, reach))]);
                 while let Some(Reverse((spent, node))) = queue.pop() {
                     if std::mem::replace(&mut done[node], true) {
                         continue;
                     }
                     if node == leave {
-                        let mut closing = Vec::new();
-                        let mut at = leave;
-                        while let Some((_, f, previous)) = best[at] {
-                            if figures[f] == Figure::Hideable {
-                                closing.push(f);
-                            }
-                            at = previous;
-                        }
-                        return Some((spent, closing));
+                        return Some((spent, self.path(&by, reach, leave)));
                     }
                     for (f, next) in self.steps(node, v) {
                         let Some(step) = cost(f) else { continue };
                         let reached = spent.saturating_add(step);
-                        if next != reach && best[next].is_none_or(|(known, ..)| reached < known) {
-                            best[next] = Some((reached, f, node));
+                        if best[next].is_none_or(|known| reached < known) {
+                            best[next] = Some(reached);
+                            by[next] = Some((f, node));
                             queue.push(Reverse((reached, next)));
                         }
                     }
@@ -183,6 +209,6 @@ impl<'a, F: Fn(usize) -> u64> Cycles<'a, F> {
                 None
             })
             .min_by_key(|(spent, _)| *spent)
-            .map(|(_, closing)| closing)
+            .map(|(_, cycle)| cycle)
     }
 }
