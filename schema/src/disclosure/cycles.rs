@@ -32,6 +32,13 @@ pub(super) struct Cycles<'a, F> {
     at: Vec<Vec<usize>>,
 }
 
+/// The moves of the unknown figures: for each node the figures that may leave it and the node
+/// each reaches, and each node's strongly connected component along them.
+struct Moves {
+    out: Vec<Vec<(usize, usize)>>,
+    component: Vec<usize>,
+}
+
 /// What a figure is to the viewer.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Figure {
@@ -88,27 +95,95 @@ impl<'a, F: Fn(usize) -> u64> Cycles<'a, F> {
             })
             .collect();
         let mut protected = vec![false; hidden.len()];
+        let mut moves = self.moves(&figures);
         for v in 0..hidden.len() {
             if figures[v] != Figure::Unknown || protected[v] {
                 continue;
             }
-            let cycle = self
-                .on_cycle(v, &figures)
-                .or_else(|| self.cheapest_cycle(v, &figures));
-            let Some(cycle) = cycle else {
-                conceded[v] = true;
-                figures[v] = Figure::Known;
-                continue;
+            let (from, to) = self.rising[v];
+            let found = if moves.component[from] != moves.component[to] {
+                None
+            } else if !self.can_fall[v] {
+                // It only goes up, so any way back from where it leads closes a cycle.
+                Some(Vec::new())
+            } else {
+                self.on_cycle(v, &moves)
             };
-            protected[v] = true;
-            for f in cycle {
-                protected[f] = true;
-                if figures[f] == Figure::Hideable {
-                    hidden[f] = true;
-                    figures[f] = Figure::Unknown;
+            let mut changed = false;
+            match found.or_else(|| self.cheapest_cycle(v, &figures)) {
+                Some(cycle) => {
+                    protected[v] = true;
+                    for f in cycle {
+                        protected[f] = true;
+                        if figures[f] == Figure::Hideable {
+                            hidden[f] = true;
+                            figures[f] = Figure::Unknown;
+                            changed = true;
+                        }
+                    }
+                }
+                None => {
+                    conceded[v] = true;
+                    figures[v] = Figure::Known;
+                    changed = true;
+                }
+            }
+            if changed {
+                moves = self.moves(&figures);
+            }
+        }
+    }
+
+    /// The moves the unknown figures allow, and the strongly connected components they make
+    /// (Kosaraju's two depth-first searches).
+    fn moves(&self, figures: &[Figure]) -> Moves {
+        let nodes = self.at.len();
+        let mut out = vec![Vec::new(); nodes];
+        let mut into = vec![Vec::new(); nodes];
+        for f in (0..figures.len()).filter(|f| figures[*f] == Figure::Unknown) {
+            for (leave, reach) in self.ways(f) {
+                out[leave].push((f, reach));
+                into[reach].push(leave);
+            }
+        }
+        // The nodes in the order their searches finish, along the moves.
+        let mut finished = Vec::with_capacity(nodes);
+        let mut seen = vec![false; nodes];
+        for start in 0..nodes {
+            if std::mem::replace(&mut seen[start], true) {
+                continue;
+            }
+            let mut stack = vec![(start, 0)];
+            while let Some((node, next_arc)) = stack.pop() {
+                match out[node].get(next_arc) {
+                    Some(&(_, next)) => {
+                        stack.push((node, next_arc + 1));
+                        if !std::mem::replace(&mut seen[next], true) {
+                            stack.push((next, 0));
+                        }
+                    }
+                    None => finished.push(node),
                 }
             }
         }
+        // Against the moves, last finished first: each search is one component.
+        let mut component = vec![usize::MAX; nodes];
+        for (id, &start) in finished.iter().rev().enumerate() {
+            if component[start] != usize::MAX {
+                continue;
+            }
+            component[start] = id;
+            let mut stack = vec![start];
+            while let Some(node) = stack.pop() {
+                for &previous in &into[node] {
+                    if component[previous] == usize::MAX {
+                        component[previous] = id;
+                        stack.push(previous);
+                    }
+                }
+            }
+        }
+        Moves { out, component }
     }
 
     /// The ways figure `v` can move: up always, down when it is above zero; each as the node
@@ -137,7 +212,7 @@ impl<'a, F: Fn(usize) -> u64> Cycles<'a, F> {
     }
 
     /// The other figures of a cycle of unknown figures through `v`, if one runs through it.
-    fn on_cycle(&self, v: usize, figures: &[Figure]) -> Option<Vec<usize>> {
+    fn on_cycle(&self, v: usize, moves: &Moves) -> Option<Vec<usize>> {
         self.ways(v).find_map(|(leave, reach)| {
             // Breadth first from where `v` leads back to where it left, each node with the
             // figure it was reached by.
@@ -147,8 +222,8 @@ impl<'a, F: Fn(usize) -> u64> Cycles<'a, F> {
                 if node == leave {
                     return Some(self.path(&by, reach, leave));
                 }
-                for (f, next) in self.steps(node, v) {
-                    if figures[f] == Figure::Unknown && next != reach && by[next].is_none() {
+                for &(f, next) in &moves.out[node] {
+                    if f != v && next != reach && by[next].is_none() {
                         by[next] = Some((f, node));
                         queue.push_back(next);
                     }
