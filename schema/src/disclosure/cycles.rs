@@ -6,12 +6,14 @@
 //! total its column and the row of column totals, the grand total the two total nodes. The
 //! figures meeting at a node are one of the table's equations (a row, a column, the totals).
 //!
-//! Moving figures by one around a cycle of the graph, alternately up and down, keeps every
-//! equation. So a hidden figure on a cycle of figures the viewer does not know has another
-//! value consistent with everything published, provided no figure on the cycle goes below
-//! zero: a figure may always go up, and down only from above zero. Without such a cycle its
-//! value follows from the published figures, however many equations that takes. Each figure
-//! going up runs one way along its edge (`rising`), so the cycles are directed ones.
+//! Each figure going up runs one way along its edge (`rising`): at every node, the figures
+//! running out of it minus those running into it make zero. So moving figures by one around
+//! a cycle of the graph, up where the cycle runs along a figure and down where it runs
+//! against one, keeps every equation, and a hidden figure on a cycle of figures the viewer
+//! does not know has another value consistent with everything published, provided none goes
+//! below zero: a figure may always go up, and down only from above zero. Without such a
+//! directed cycle its value follows from the published figures, however many equations that
+//! takes (any other solution differs by moves around such cycles).
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -84,8 +86,9 @@ impl<'a, F: Fn(usize) -> u64> Cycles<'a, F> {
     /// Makes sure every hidden figure the viewer does not know lies on a cycle of such figures:
     /// where one does not, hides the published figures that close the cheapest cycle through
     /// it, or concedes it when only the viewer's own figures could. Hiding more never takes a
-    /// figure off a cycle, so one pass leaves every hidden figure protected, and every figure
-    /// of a cycle found is protected without a search of its own.
+    /// figure off a cycle, and a conceded figure was on none, so taking it out breaks none:
+    /// one pass leaves every hidden figure protected, and every figure of a cycle found is
+    /// protected without a search of its own.
     pub fn close(&self, hidden: &mut [bool], owned: &[bool], conceded: &mut [bool]) {
         let mut figures: Vec<Figure> = (0..hidden.len())
             .map(|f| match (owned[f] || conceded[f], hidden[f]) {
