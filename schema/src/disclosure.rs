@@ -102,11 +102,13 @@ pub fn publish(table: &Table, viewer: &Viewer) -> Published {
     // (the smallest the viewer does not own), and start over.
     // Hidden figures the viewer can work out from its own data alone: nothing protects them.
     let mut conceded = vec![false; index.len()];
+    let equations = index.equations();
     loop {
         let known_from_start: Vec<bool> = (0..index.len())
             .map(|v| !hidden[v] || owned[v] || conceded[v])
             .collect();
-        let Some((derived, giveaway)) = first_giveaway(&index, &known_from_start, &hidden, value)
+        let Some((derived, giveaway)) =
+            first_giveaway(&equations, &known_from_start, &hidden, value)
         else {
             break;
         };
@@ -222,31 +224,34 @@ impl Index {
 /// away, if any. Besides equations with one unknown term, counts are never negative: when what
 /// remains of a known sum is zero, every unknown term of it is zero.
 fn first_giveaway(
-    index: &Index,
+    equations: &[Vec<usize>],
     known_from_start: &[bool],
     hidden: &[bool],
     value: impl Fn(usize) -> u64,
 ) -> Option<(usize, Vec<usize>)> {
-    let equations = index.equations();
     let mut known = known_from_start.to_vec();
     loop {
         let mut progressed = false;
-        for terms in &equations {
-            let unknown: Vec<usize> = terms.iter().copied().filter(|v| !known[*v]).collect();
-            let (sum, parts) = terms.split_last().expect("an equation has terms");
-            let rest_is_zero = known[*sum]
-                && parts
-                    .iter()
-                    .filter(|v| known[**v])
-                    .map(|v| value(*v))
-                    .sum::<u64>()
-                    == value(*sum);
-            let derived: Vec<usize> = match unknown.as_slice() {
-                [] => continue,
-                [only] => vec![*only],
-                _ if rest_is_zero => unknown,
-                _ => continue,
-            };
+        for terms in equations {
+            let mut unknown = terms.iter().filter(|v| !known[**v]);
+            if unknown.next().is_none() {
+                continue;
+            }
+            if unknown.next().is_some() {
+                // Several unknown terms are derived only when what remains of the sum is zero.
+                let (sum, parts) = terms.split_last().expect("an equation has terms");
+                let rest_is_zero = known[*sum]
+                    && parts
+                        .iter()
+                        .filter(|v| known[**v])
+                        .map(|v| value(*v))
+                        .sum::<u64>()
+                        == value(*sum);
+                if !rest_is_zero {
+                    continue;
+                }
+            }
+            let derived: Vec<usize> = terms.iter().copied().filter(|v| !known[*v]).collect();
             if let Some(giveaway) = derived.iter().find(|v| hidden[**v]) {
                 return Some((*giveaway, terms.clone()));
             }
