@@ -524,6 +524,8 @@ async fn bad_ranges_and_unknown_municipalities_are_refused_with_their_field(back
         ("from: \"2024-01-01\", to: \"2024-01-30\"", "to"),
         ("from: \"2024-03-01\", to: \"2024-01-31\"", "to"),
         ("from: \"1990-01-01\", to: \"2024-12-31\"", "to"),
+        // Signed years parse; a range at the calendar's end once looped until memory ran out.
+        ("from: \"+262142-12-01\", to: \"+262142-12-31\"", "from"),
         (
             "from: \"2024-01-01\", to: \"2024-01-31\", municipalities: [\"1506\", \"9999\"]",
             "municipalities[1]",
