@@ -11,6 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::audit::AuditOperation;
 use super::tenant::begin_in_scope;
 use super::tenant::kommune_in;
 use crate::disclosure::Viewer;
@@ -220,26 +221,35 @@ impl<'a> AggregateReader<'a> {
     }
 }
 
-/// An action's state at a moment, from its audit trail: the last change before it, or the
-/// state the first change after it started from; without any change, the row as it is.
+/// An action's state at a moment, from its audit trail: the state the last change before it
+/// left, or the state the first change after it started from (none when that change created
+/// the action); without any change, the row as it is. A note leaves the state as it was and
+/// carries none; a creation carries the row under `action`, beside its notes.
 fn state_at(
     row: &action::Model,
     events: &[&audit_event::Model],
     until: DateTime<Utc>,
 ) -> Option<(ActionStatus, bool)> {
     let from_json = |state: &serde_json::Value| -> Option<(ActionStatus, bool)> {
+        let state = state.get("action").unwrap_or(state);
         let status = serde_json::from_value(state.get("status")?.clone()).ok()?;
         let retracted = !state
             .get("retracted_at")
             .is_none_or(serde_json::Value::is_null);
         Some((status, retracted))
     };
-    let before = events.iter().rev().find(|e| e.occurred_at < until);
-    let after = events.iter().find(|e| e.occurred_at >= until);
-    match (before, after) {
-        (Some(last), _) => last.after.as_ref().and_then(from_json),
-        (None, Some(first)) => first.before.as_ref().and_then(from_json),
-        (None, None) => (row.created_at < until)
+    let (earlier, later): (Vec<&audit_event::Model>, Vec<_>) = events
+        .iter()
+        .copied()
+        .filter(|e| e.operation != AuditOperation::AddNote.code())
+        .partition(|e| e.occurred_at < until);
+    if let Some(last) = earlier.last() {
+        return last.after.as_ref().and_then(from_json);
+    }
+    match later.first() {
+        Some(first) if first.operation == AuditOperation::Create.code() => None,
+        Some(first) => first.before.as_ref().and_then(from_json),
+        None => (row.created_at < until)
             .then_some((row.status, row.retracted_at.is_some_and(|t| t < until))),
     }
 }

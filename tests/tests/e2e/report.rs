@@ -1,6 +1,7 @@
 //! The annual report: every section, on the demo data, with the dashboards' figures for the
 //! same year and the same disclosure control.
 
+use chrono::Datelike;
 use motgift_schema::store::Store;
 use motgift_seed::SeedOptions;
 use motgift_tests::{Backend, TestApp, error_code, first_error, on_both_databases};
@@ -11,6 +12,7 @@ on_both_databases!(
     a_bad_year_or_municipality_is_refused_with_its_field,
     a_submitted_report_keeps_its_figures_and_shows_later_changes,
     measures_stand_as_they_did_when_the_year_ended,
+    actions_created_and_noted_through_the_api_count_in_the_report,
 );
 
 const REPORT: &str = "query($municipality: String) {
@@ -372,5 +374,61 @@ async fn measures_stand_as_they_did_when_the_year_ended(backend: Backend) {
             .iter()
             .any(|s| s["status"] == "COMPLETED"),
         "{now}"
+    );
+}
+
+/// The count of `status` for a measure in a report's `actionsByStatus`, zero when absent.
+fn count_of(statuses: &Value, status: &str) -> i64 {
+    statuses
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["status"] == status)
+        .map_or(0, |s| s["count"].as_i64().unwrap())
+}
+
+/// An action created through the API, and one given a progress note, stand in the report of
+/// the year as they are: their audit events carry the row beside its notes, or a note only.
+async fn actions_created_and_noted_through_the_api_count_in_the_report(backend: Backend) {
+    let app = with_demo_data(backend).await;
+    let molde = app.clone().with_caller("1506:coordinator");
+    let plan = molde
+        .query(
+            "{ plan { focusAreas { measures { id code } } } }",
+            json!({}),
+        )
+        .await;
+    let measure = &plan["plan"]["focusAreas"][0]["measures"][0];
+    let code = measure["code"].as_str().unwrap().to_owned();
+    // The report of the current year: the action is created today.
+    let year = chrono::Utc::now().year();
+    let before = count_of(&statuses(&molde, year, &code).await, "IN_PROGRESS");
+
+    let created = molde
+        .query(
+            "mutation($i: CreateActionInput!) { createAction(input: $i) { id version } }",
+            json!({ "i": { "measureId": measure["id"], "title": "Oppsøkende team",
+                "status": "IN_PROGRESS" } }),
+        )
+        .await;
+    let created = &created["createAction"];
+    assert_eq!(
+        count_of(&statuses(&molde, year, &code).await, "IN_PROGRESS"),
+        before + 1,
+        "a created action counts"
+    );
+
+    molde
+        .query(
+            "mutation($i: AddActionNoteInput!) { addActionNote(input: $i) { id } }",
+            json!({ "i": { "actionId": created["id"], "version": created["version"],
+                "notedOn": chrono::Utc::now().date_naive().to_string(),
+                "text": "Første runde gjennomført" } }),
+        )
+        .await;
+    assert_eq!(
+        count_of(&statuses(&molde, year, &code).await, "IN_PROGRESS"),
+        before + 1,
+        "a note leaves it counted"
     );
 }
