@@ -367,11 +367,7 @@ mod tests {
     /// the viewer's own figures, found by brute force on small random tables.
     #[test]
     fn no_hidden_cell_can_be_worked_out() {
-        let mut seed = 7u64;
-        let mut next = |n: u64| {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-            (seed >> 33) % n
-        };
+        let mut next = numbers(7);
         let mut checked = 0;
         for _ in 0..300 {
             let cells: Vec<Vec<u64>> = (0..3)
@@ -405,12 +401,7 @@ mod tests {
                     guess[*r][*c] = rest % (range.end() + 1);
                     rest /= range.end() + 1;
                 }
-                let row = |r: usize| guess[r].iter().sum::<u64>();
-                let column = |c: usize| (0..3).map(|r| guess[r][c]).sum::<u64>();
-                let consistent = (0..3).all(|r| p.row_totals[r].is_none_or(|s| s == row(r)))
-                    && (0..2).all(|c| p.column_totals[c].is_none_or(|s| s == column(c)))
-                    && p.total.is_none_or(|s| s == (0..3).map(row).sum::<u64>());
-                if consistent {
+                if agrees(&guess, &p) {
                     for (i, (r, c)) in hidden.iter().enumerate() {
                         seen[i].insert(guess[*r][*c]);
                     }
@@ -426,6 +417,28 @@ mod tests {
             }
         }
         assert!(checked >= 100, "only {checked} tables were checked");
+    }
+
+    /// A seeded stream of numbers below `n`, the same on every run.
+    fn numbers(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |n| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) % n
+        }
+    }
+
+    /// Whether the cells `guess` add up to every total `published` shows.
+    fn agrees(guess: &[Vec<u64>], published: &Published) -> bool {
+        let row = |r: usize| guess[r].iter().sum::<u64>();
+        let column = |c: usize| guess.iter().map(|cells| cells[c]).sum::<u64>();
+        let rows = 0..guess.len();
+        rows.clone()
+            .all(|r| published.row_totals[r].is_none_or(|s| s == row(r)))
+            && (0..published.column_totals.len())
+                .all(|c| published.column_totals[c].is_none_or(|s| s == column(c)))
+            && published
+                .total
+                .is_none_or(|s| s == rows.map(row).sum::<u64>())
     }
 
     /// For each hidden cell of `published`, the values it can take in a table that agrees
@@ -444,22 +457,11 @@ mod tests {
             hidden: &[(usize, usize)],
             table: &Table,
             published: &Published,
-            guess: &mut Vec<Vec<u64>>,
+            guess: &mut [Vec<u64>],
             seen: &mut [BTreeSet<u64>],
         ) {
             if at == hidden.len() {
-                let row = |r: usize| guess[r].iter().sum::<u64>();
-                let column = |c: usize| guess.iter().map(|cells| cells[c]).sum::<u64>();
-                let rows = 0..table.rows.len();
-                let consistent = rows
-                    .clone()
-                    .all(|r| published.row_totals[r].is_none_or(|s| s == row(r)))
-                    && (0..table.columns())
-                        .all(|c| published.column_totals[c].is_none_or(|s| s == column(c)))
-                    && published
-                        .total
-                        .is_none_or(|s| s == rows.map(row).sum::<u64>());
-                if consistent {
+                if agrees(guess, published) {
                     for (i, (r, c)) in hidden.iter().enumerate() {
                         seen[i].insert(guess[*r][*c]);
                     }
@@ -504,11 +506,7 @@ mod tests {
     /// with and without a withheld column.
     #[test]
     fn no_hidden_cell_of_a_larger_table_can_be_worked_out() {
-        let mut seed = 11u64;
-        let mut next = |n: u64| {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-            (seed >> 33) % n
-        };
+        let mut next = numbers(11);
         let names = ["1505", "1506", "1508", "1507"];
         let mut checked = 0;
         for _ in 0..400 {

@@ -196,21 +196,16 @@ impl<'a, F: Fn(usize) -> u64> Cycles<'a, F> {
         std::iter::once((from, to)).chain(self.can_fall[v].then_some((to, from)))
     }
 
-    /// The steps from `node` along the figures meeting there, other than `except`: each as
-    /// the figure and the node it leads to.
+    /// The steps from `node` along the figures meeting there, other than `except`, each the
+    /// way it may move: the figure and the node it leads to.
     fn steps(&self, node: usize, except: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
         self.at[node]
             .iter()
             .filter(move |f| **f != except)
-            .filter_map(move |&f| {
-                let (from, to) = self.rising[f];
-                if node == from {
-                    Some((f, to))
-                } else if self.can_fall[f] {
-                    Some((f, from))
-                } else {
-                    None
-                }
+            .flat_map(move |&f| {
+                self.ways(f)
+                    .filter(move |(leave, _)| *leave == node)
+                    .map(move |(_, reach)| (f, reach))
             })
     }
 
