@@ -11,7 +11,8 @@ mod selection;
 
 pub use cache::{PANEL_BUDGET, PanelCache, PanelKey};
 pub use panel::{
-    Category, CountCell, CountSeries, Panel, PanelPeriod, PanelSpec, Populations, build_panel,
+    Category, CountCell, CountSeries, Panel, PanelPeriod, PanelSpec, Populations, Split,
+    build_panel, build_split,
 };
 pub use period::{Bucket, Period, Range};
 pub use selection::Selection;

@@ -17,6 +17,20 @@ pub struct PanelSpec {
     pub categories: fn() -> Vec<Category>,
     /// Categories never shown per municipality for a municipality the viewer does not own.
     pub withheld: &'static [&'static str],
+    /// The panel whose figures this panel's municipality totals and joint total are (every
+    /// incident panel's totals are the `incidents` panel's): they are hidden here exactly
+    /// where hidden there.
+    pub totals_of: Option<&'static PanelSpec>,
+}
+
+/// A panel that splits a column of another: its municipality totals are that column's cells
+/// and its joint total the column's joint figure (`followUpOffered` splits the non-fatal
+/// incidents of `incidentsByOutcome`). The two share figures, so they are published together.
+#[derive(Debug, Clone, Copy)]
+pub struct Split {
+    pub whole: &'static PanelSpec,
+    pub column: &'static str,
+    pub parts: &'static PanelSpec,
 }
 
 /// A column of a panel.
@@ -269,16 +283,23 @@ impl Panel {
     }
 }
 
-/// Sums the monthly counts of `rows` into the range's periods and publishes each period's
-/// table for the viewer. Counts of municipalities or categories outside the panel are ignored.
-pub fn build_panel(
+/// A panel's periods, with its counts summed into one table per period.
+struct Tables {
+    categories: Vec<Category>,
+    periods: Vec<Period>,
+    tables: Vec<Table>,
+}
+
+/// Sums the monthly counts of `rows` into the range's periods. Counts of municipalities or
+/// categories outside the panel are ignored. `totals`, the panel whose totals this one's are,
+/// says which of them are shown.
+fn tables(
     spec: &PanelSpec,
     rows: &[String],
     range: &Range,
     counts: &[MonthlyCount],
-    populations: &Populations<'_>,
-    viewer: &Viewer,
-) -> Panel {
+    totals: Option<&Panel>,
+) -> Tables {
     let categories = (spec.categories)();
     let periods = range.periods();
     let row_index: HashMap<&str, usize> = rows
@@ -294,7 +315,7 @@ pub fn build_panel(
     let period_of = |month: NaiveDate| periods.partition_point(|p| p.to.0 < month);
 
     let empty = vec![vec![0u64; categories.len()]; rows.len()];
-    let mut tables: Vec<Vec<Vec<u64>>> = vec![empty; periods.len()];
+    let mut cells: Vec<Vec<Vec<u64>>> = vec![empty; periods.len()];
     for count in counts {
         let (Some(r), Some(c)) = (
             row_index.get(count.kommunenummer.as_str()),
@@ -305,7 +326,7 @@ pub fn build_panel(
         let p = period_of(count.month);
         if p < periods.len() && count.month >= periods[p].from.0 {
             // Counts are never negative; a negative one would be a bug, not a figure to show.
-            tables[p][*r][*c] += u64::try_from(count.value).unwrap_or(0);
+            cells[p][*r][*c] += u64::try_from(count.value).unwrap_or(0);
         }
     }
 
@@ -314,27 +335,99 @@ pub fn build_panel(
         .iter()
         .filter_map(|code| column_index.get(code).copied())
         .collect();
-    let periods = periods
+    let tables = cells
         .into_iter()
-        .zip(tables)
-        .map(|(period, cells)| {
-            let table = Table {
-                rows: rows.to_vec(),
-                cells,
-                withheld_columns: withheld_columns.clone(),
-            };
-            let year = period.from.0.year();
-            PanelPeriod {
-                figures: disclosure::publish(&table, viewer),
-                populations: rows.iter().map(|k| populations.of(k, year)).collect(),
-                joint_population: populations.joint(rows, year),
-                period,
-            }
+        .enumerate()
+        .map(|(p, cells)| Table {
+            rows: rows.to_vec(),
+            cells,
+            withheld_columns: withheld_columns.clone(),
+            totals_as_published: totals.map(|t| t.periods[p].figures.totals_shown()),
         })
         .collect();
-    Panel {
+    Tables {
         categories,
-        rows: rows.to_vec(),
         periods,
+        tables,
     }
+}
+
+impl Tables {
+    /// The panel of the tables as published.
+    fn panel(
+        self,
+        rows: &[String],
+        figures: Vec<Published>,
+        populations: &Populations<'_>,
+    ) -> Panel {
+        let periods = self
+            .periods
+            .into_iter()
+            .zip(figures)
+            .map(|(period, figures)| {
+                let year = period.from.0.year();
+                PanelPeriod {
+                    figures,
+                    populations: rows.iter().map(|k| populations.of(k, year)).collect(),
+                    joint_population: populations.joint(rows, year),
+                    period,
+                }
+            })
+            .collect();
+        Panel {
+            categories: self.categories,
+            rows: rows.to_vec(),
+            periods,
+        }
+    }
+}
+
+/// Publishes each period's table of the panel for the viewer. `totals` is the panel published
+/// from `spec.totals_of`, over the same municipalities and range.
+pub fn build_panel(
+    spec: &PanelSpec,
+    rows: &[String],
+    range: &Range,
+    counts: &[MonthlyCount],
+    populations: &Populations<'_>,
+    viewer: &Viewer,
+    totals: Option<&Panel>,
+) -> Panel {
+    let tables = tables(spec, rows, range, counts, totals);
+    let figures = tables
+        .tables
+        .iter()
+        .map(|table| disclosure::publish(table, viewer))
+        .collect();
+    tables.panel(rows, figures, populations)
+}
+
+/// Publishes the two panels of a split together, period by period. `totals` is the panel
+/// published from the whole's `totals_of`.
+pub fn build_split(
+    split: &Split,
+    rows: &[String],
+    range: &Range,
+    (whole_counts, parts_counts): (&[MonthlyCount], &[MonthlyCount]),
+    populations: &Populations<'_>,
+    viewer: &Viewer,
+    totals: Option<&Panel>,
+) -> (Panel, Panel) {
+    let whole = tables(split.whole, rows, range, whole_counts, totals);
+    let parts = tables(split.parts, rows, range, parts_counts, None);
+    let column = whole
+        .categories
+        .iter()
+        .position(|c| c.code == split.column)
+        .expect("a split names a category of its whole");
+    let (whole_figures, parts_figures) = whole
+        .tables
+        .iter()
+        .zip(&parts.tables)
+        .map(|(w, p)| disclosure::publish_split(w, column, p, viewer))
+        .unzip();
+    (
+        whole.panel(rows, whole_figures, populations),
+        parts.panel(rows, parts_figures, populations),
+    )
 }

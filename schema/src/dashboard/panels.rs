@@ -1,6 +1,7 @@
-//! The panels dashboards offer: each a kept metric with its categories.
+//! The panels dashboards offer: each a kept metric with its categories, and the figures
+//! panels share.
 
-use super::panel::{Category, PanelSpec};
+use super::panel::{Category, PanelSpec, Split};
 use crate::domain::{
     Disposition, NaloxoneGivenBy, Outcome, PlaceType, RecipientCategory, RefillReason, Substance,
     YesNoUnknown,
@@ -23,47 +24,82 @@ const fn panel(metric: &'static str, categories: fn() -> Vec<Category>) -> Panel
         metric,
         categories,
         withheld: &[],
+        totals_of: None,
+    }
+}
+
+/// A panel whose totals are the incidents of each municipality and of all together.
+const fn of_incidents(spec: PanelSpec) -> PanelSpec {
+    PanelSpec {
+        totals_of: Some(&INCIDENTS),
+        ..spec
+    }
+}
+
+/// A panel whose totals are the kits handed out.
+const fn of_kits(spec: PanelSpec) -> PanelSpec {
+    PanelSpec {
+        totals_of: Some(&NALOXONE_KITS),
+        ..spec
     }
 }
 
 pub const INCIDENTS: PanelSpec = panel(metric::INCIDENTS, total);
 /// Deaths per municipality are shown only as multi-year sums (domain.md §4), so other
 /// municipalities' fatal overdoses are never shown per period.
-pub const INCIDENTS_BY_OUTCOME: PanelSpec = PanelSpec {
+pub const INCIDENTS_BY_OUTCOME: PanelSpec = of_incidents(PanelSpec {
     withheld: &["FATAL"],
     ..panel(metric::INCIDENTS_BY_OUTCOME, Category::all::<Outcome>)
-};
+});
 pub const INCIDENTS_BY_SUBSTANCE: PanelSpec =
     panel(metric::INCIDENTS_BY_SUBSTANCE, Category::all::<Substance>);
-pub const INCIDENTS_BY_PLACE_TYPE: PanelSpec =
-    panel(metric::INCIDENTS_BY_PLACE, Category::all::<PlaceType>);
-pub const INCIDENTS_BY_NALOXONE_GIVEN: PanelSpec = panel(
+pub const INCIDENTS_BY_PLACE_TYPE: PanelSpec = of_incidents(panel(
+    metric::INCIDENTS_BY_PLACE,
+    Category::all::<PlaceType>,
+));
+pub const INCIDENTS_BY_NALOXONE_GIVEN: PanelSpec = of_incidents(panel(
     metric::INCIDENTS_BY_NALOXONE_GIVEN,
     Category::all::<YesNoUnknown>,
-);
+));
 pub const INCIDENTS_BY_NALOXONE_GIVEN_BY: PanelSpec = panel(
     metric::INCIDENTS_BY_NALOXONE_GIVEN_BY,
     Category::all::<NaloxoneGivenBy>,
 );
-pub const INCIDENTS_BY_DISPOSITION: PanelSpec = PanelSpec {
+pub const INCIDENTS_BY_DISPOSITION: PanelSpec = of_incidents(PanelSpec {
     withheld: &["DIED"],
     ..panel(
         metric::INCIDENTS_BY_DISPOSITION,
         Category::all::<Disposition>,
     )
-};
+});
 pub const NON_FATAL_BY_FOLLOW_UP_OFFERED: PanelSpec = panel(
     metric::NON_FATAL_BY_FOLLOW_UP_OFFERED,
     Category::all::<YesNoUnknown>,
 );
 pub const NALOXONE_DISTRIBUTIONS: PanelSpec = panel(metric::DISTRIBUTIONS, total);
 pub const NALOXONE_KITS: PanelSpec = panel(metric::KITS, total);
-pub const NALOXONE_KITS_BY_RECIPIENT: PanelSpec = panel(
+pub const NALOXONE_KITS_BY_RECIPIENT: PanelSpec = of_kits(panel(
     metric::KITS_BY_RECIPIENT,
     Category::all::<RecipientCategory>,
-);
+));
 pub const NALOXONE_KITS_BY_FIRST_TIME: PanelSpec =
-    panel(metric::KITS_BY_FIRST_TIME, first_time_or_refill);
+    of_kits(panel(metric::KITS_BY_FIRST_TIME, first_time_or_refill));
 pub const NALOXONE_REFILLS_BY_REASON: PanelSpec =
     panel(metric::REFILLS_BY_REASON, Category::all::<RefillReason>);
 pub const NALOXONE_PEOPLE_TRAINED: PanelSpec = panel(metric::PEOPLE_TRAINED, total);
+
+/// Panels that split a column of another. Non-fatal incidents are a column of the outcomes
+/// and the total of the follow-up panel: published apart, that total, a municipality's
+/// incidents and its unknown outcomes would give its deaths.
+const SPLITS: [Split; 1] = [Split {
+    whole: &INCIDENTS_BY_OUTCOME,
+    column: "NON_FATAL",
+    parts: &NON_FATAL_BY_FOLLOW_UP_OFFERED,
+}];
+
+/// The split a panel is part of, if any.
+pub fn split_of(spec: &PanelSpec) -> Option<&'static Split> {
+    SPLITS
+        .iter()
+        .find(|s| s.whole.metric == spec.metric || s.parts.metric == spec.metric)
+}

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use tokio::sync::OnceCell;
 
 use super::cache::PanelKey;
-use super::panel::{Panel, PanelSpec, Populations, build_panel};
+use super::panel::{Panel, PanelSpec, Populations, build_panel, build_split};
+use super::panels;
 use super::period::Range;
 use crate::disclosure::Viewer;
 use crate::error::Result;
@@ -43,6 +44,8 @@ impl Selection {
     }
 
     /// A panel over `range`, reused from the cache while the counts behind it are unchanged.
+    /// A panel that shares figures with another is published after it (its totals) or
+    /// together with it (a split), so the two agree on what is hidden.
     pub async fn panel(
         &self,
         store: &Store,
@@ -62,28 +65,62 @@ impl Selection {
                 .await?,
             reference: reference.version(),
         };
-        let key = PanelKey {
+        if let Some(panel) = cache.get(&self.key(spec, range), stamp) {
+            return Ok(panel);
+        }
+        let split = panels::split_of(spec);
+        let first = split.map_or(spec, |s| s.whole);
+        let totals = match first.totals_of {
+            Some(of) => Some(Box::pin(self.panel(store, reference, of, range)).await?),
+            None => None,
+        };
+        let counts = reader
+            .monthly_counts(first.metric, listed, range.from, range.to)
+            .await?;
+        let populations = Populations::new(reference);
+        let Some(split) = split else {
+            let panel = Arc::new(build_panel(
+                spec,
+                &self.rows,
+                &range,
+                &counts,
+                &populations,
+                &self.viewer,
+                totals.as_deref(),
+            ));
+            cache.put(self.key(spec, range), stamp, panel.clone());
+            return Ok(panel);
+        };
+        let parts_counts = reader
+            .monthly_counts(split.parts.metric, listed, range.from, range.to)
+            .await?;
+        let (whole, parts) = build_split(
+            split,
+            &self.rows,
+            &range,
+            (&counts, &parts_counts),
+            &populations,
+            &self.viewer,
+            totals.as_deref(),
+        );
+        let (whole, parts) = (Arc::new(whole), Arc::new(parts));
+        cache.put(self.key(split.whole, range), stamp, whole.clone());
+        cache.put(self.key(split.parts, range), stamp, parts.clone());
+        Ok(if spec.metric == split.whole.metric {
+            whole
+        } else {
+            parts
+        })
+    }
+
+    /// What a panel of this selection is kept under.
+    fn key(&self, spec: &PanelSpec, range: Range) -> PanelKey {
+        PanelKey {
             metric: spec.metric,
             rows: self.rows.clone(),
             range,
             own: self.viewer.own.iter().cloned().collect(),
             threshold: self.viewer.threshold,
-        };
-        if let Some(panel) = cache.get(&key, stamp) {
-            return Ok(panel);
         }
-        let counts = reader
-            .monthly_counts(spec.metric, listed, range.from, range.to)
-            .await?;
-        let panel = Arc::new(build_panel(
-            spec,
-            &self.rows,
-            &range,
-            &counts,
-            &Populations::new(reference),
-            &self.viewer,
-        ));
-        cache.put(key, stamp, panel.clone());
-        Ok(panel)
     }
 }

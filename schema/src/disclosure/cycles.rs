@@ -14,6 +14,10 @@
 //! below zero: a figure may always go up, and down only from above zero. Without such a
 //! directed cycle its value follows from the published figures, however many equations that
 //! takes (any other solution differs by moves around such cycles).
+//!
+//! A table that splits a column of another (its rows add up to that column's cells) shares
+//! figures with it; the two are one graph of the same kind ([`Graph::split`]), so they are
+//! checked together.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -52,32 +56,113 @@ enum Figure {
     Known,
 }
 
-impl<'a, F: Fn(usize) -> u64> Cycles<'a, F> {
-    pub fn new(index: &Index, value: &'a F) -> Self {
-        let (rows, columns) = (index.rows, index.columns);
-        let row_node = |r: usize| r;
-        let totals_row = rows;
-        let column_node = |c: usize| rows + 1 + c;
-        let totals_column = rows + 1 + columns;
-        let rising: Vec<(usize, usize)> = (0..index.len())
+/// Figures as edges between the equations they are terms of, each running the way it goes
+/// when it rises.
+pub(super) struct Graph {
+    nodes: usize,
+    rising: Vec<(usize, usize)>,
+}
+
+/// The nodes of one table's graph.
+struct Nodes {
+    rows: usize,
+    columns: usize,
+}
+
+impl Nodes {
+    fn row(&self, r: usize) -> usize {
+        r
+    }
+    fn totals_row(&self) -> usize {
+        self.rows
+    }
+    fn column(&self, c: usize) -> usize {
+        self.rows + 1 + c
+    }
+    fn totals_column(&self) -> usize {
+        self.rows + 1 + self.columns
+    }
+    fn count(&self) -> usize {
+        self.rows + self.columns + 2
+    }
+}
+
+impl Graph {
+    /// One table's graph.
+    pub fn of(index: &Index) -> Self {
+        let nodes = Nodes {
+            rows: index.rows,
+            columns: index.columns,
+        };
+        let rising = (0..index.len())
             .map(|v| match index.kind(v) {
                 // Up, as seen from each equation: a cell and the totals it adds to rise
                 // together around a cycle.
-                Var::Cell(r, c) => (row_node(r), column_node(c)),
-                Var::Row(r) => (totals_column, row_node(r)),
-                Var::Column(c) => (column_node(c), totals_row),
-                Var::Total => (totals_row, totals_column),
+                Var::Cell(r, c) => (nodes.row(r), nodes.column(c)),
+                Var::Row(r) => (nodes.totals_column(), nodes.row(r)),
+                Var::Column(c) => (nodes.column(c), nodes.totals_row()),
+                Var::Total => (nodes.totals_row(), nodes.totals_column()),
             })
             .collect();
-        let mut at = vec![Vec::new(); rows + columns + 2];
-        for (v, (from, to)) in rising.iter().enumerate() {
+        Self {
+            nodes: nodes.count(),
+            rising,
+        }
+    }
+
+    /// The graph of two tables, the second splitting `column` of the first: its row totals
+    /// are that column's cells and its grand total the column's total. Those figures are
+    /// numbered as the first table's; `of_parts` gives each of the second table's figures its
+    /// number here, the rest numbered after the first table's. The column's equation is the
+    /// second table's equation of its row totals, so that node goes, and each shared figure
+    /// runs from where it left in one table to where it arrived in the other: a cell from
+    /// its row in the first into its row in the second, the column's total from the second's
+    /// row of column totals into the first's.
+    pub fn split(whole: &Index, column: usize, parts: &Index, of_parts: &[usize]) -> Self {
+        let first = Self::of(whole);
+        let second = Self::of(parts);
+        let offset = first.nodes;
+        let figures = of_parts.iter().map(|f| f + 1).fold(whole.len(), usize::max);
+        let mut rising = first.rising;
+        rising.resize(figures, (0, 0));
+        let dropped = Nodes {
+            rows: whole.rows,
+            columns: whole.columns,
+        }
+        .column(column);
+        for (v, (from, to)) in second.rising.iter().enumerate() {
+            let (from, to) = (from + offset, to + offset);
+            let joint = of_parts[v];
+            rising[joint] = if joint >= whole.len() {
+                (from, to)
+            } else if rising[joint].1 == dropped {
+                // A cell of the column: it left its row of the first table, and arrives in
+                // its row of the second.
+                (rising[joint].0, to)
+            } else {
+                // The column's total: it leaves the second's row of column totals, and
+                // arrives in the first's.
+                (from, rising[joint].1)
+            };
+        }
+        Self {
+            nodes: first.nodes + second.nodes,
+            rising,
+        }
+    }
+}
+
+impl<'a, F: Fn(usize) -> u64> Cycles<'a, F> {
+    pub fn new(graph: Graph, value: &'a F) -> Self {
+        let mut at = vec![Vec::new(); graph.nodes];
+        for (v, (from, to)) in graph.rising.iter().enumerate() {
             at[*from].push(v);
             at[*to].push(v);
         }
-        let can_fall = (0..index.len()).map(|v| value(v) > 0).collect();
+        let can_fall = (0..graph.rising.len()).map(|v| value(v) > 0).collect();
         Self {
             value,
-            rising,
+            rising: graph.rising,
             can_fall,
             at,
         }
