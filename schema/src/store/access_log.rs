@@ -39,7 +39,7 @@ macro_rules! owned_rows {
     };
 }
 
-owned_rows!(action, incident, naloxone_distribution);
+owned_rows!(action, incident, naloxone_distribution, audit_event);
 
 /// What a read hands out, as the access log counts it: the municipality of every row.
 pub(crate) trait DetailRows {

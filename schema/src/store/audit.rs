@@ -361,6 +361,9 @@ async fn verify_chain<C: ConnectionTrait>(
     }))
 }
 
+/// The audit trail's record type in the access log, as GraphQL names it.
+const AUDIT_EVENT: &str = "AuditEvent";
+
 /// Which audit events to list.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -394,15 +397,18 @@ impl TenantDb<'_> {
         Ok(select)
     }
 
-    /// The audit trail, newest first.
+    /// The audit trail, newest first. Its events carry whole records (before and after each
+    /// change), so reading them is logged like reading the records.
     pub async fn audit_events(
         &self,
         filter: &AuditFilter,
         page: &PageRequest,
     ) -> Result<Page<audit_event::Model>> {
         let select = self.audit_select(filter)?;
-        self.read(async |txn| paging::fetch(txn, select, &audit_ordering(), page).await)
-            .await
+        self.read_logged("list", AUDIT_EVENT, async |txn| {
+            paging::fetch(txn, select, &audit_ordering(), page).await
+        })
+        .await
     }
 
     pub async fn count_audit_events(&self, filter: &AuditFilter) -> Result<u64> {
@@ -416,6 +422,7 @@ impl TenantDb<'_> {
         let select = self
             .select::<audit_event::Entity>()
             .filter(audit_event::Column::Id.eq(id));
-        self.read(async |txn| Ok(select.one(txn).await?)).await
+        self.read_logged("read", AUDIT_EVENT, async |txn| Ok(select.one(txn).await?))
+            .await
     }
 }

@@ -13,6 +13,7 @@ on_both_databases!(
     concurrent_writers_keep_one_unbroken_chain,
     reads_of_detail_rows_are_in_the_access_log,
     lists_read_side_by_side_are_each_logged,
+    reading_the_audit_trail_is_in_the_access_log,
 );
 
 async fn audit_verify(app: &TestApp) -> anyhow::Result<()> {
@@ -249,4 +250,71 @@ async fn lists_read_side_by_side_are_each_logged(backend: Backend) {
     }
     let log = app.query("{ accessLog { totalCount } }", json!({})).await;
     assert_eq!(log["accessLog"]["totalCount"], 10);
+}
+
+/// Audit events carry whole records (before and after each change, notes included), so the
+/// trail is logged when read, like the records.
+async fn reading_the_audit_trail_is_in_the_access_log(backend: Backend) {
+    let app = TestApp::spawn(backend)
+        .await
+        .with_caller("1506:coordinator");
+    let site = app.add_site("1506", "Lavterskel").await;
+    for day in ["2025-03-01", "2025-03-02", "2025-03-03"] {
+        app.query(
+            "mutation($input: CreateNaloxoneDistributionInput!) {
+               createNaloxoneDistribution(input: $input) { id } }",
+            json!({ "input": {
+                "distributedOn": day, "siteId": site, "kits": 1,
+                "recipientCategory": "STAFF", "firstTime": true, "trainingGiven": false } }),
+        )
+        .await;
+    }
+    let trail = app
+        .query(
+            "query Spor { auditTrail(first: 2) { nodes { id after } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(trail["auditTrail"]["nodes"].as_array().unwrap().len(), 2);
+    let event = trail["auditTrail"]["nodes"][0]["id"].clone();
+    let one = app
+        .query(
+            "query Hendelse($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": event }),
+        )
+        .await;
+    assert_eq!(one["node"]["id"], event);
+
+    let log = app
+        .query(
+            "{ accessLog { totalCount nodes { kommunenummer operation access recordType
+               rowCount } } }",
+            json!({}),
+        )
+        .await["accessLog"]
+        .clone();
+    assert_eq!(log["totalCount"], 2, "{log:#}");
+    let entries: Vec<_> = log["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["operation"].as_str().unwrap().to_owned(),
+                e["access"].as_str().unwrap().to_owned(),
+                e["recordType"].as_str().unwrap().to_owned(),
+                e["rowCount"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let entry = |operation: &str, access: &str, rows: i64| {
+        (
+            operation.to_owned(),
+            access.to_owned(),
+            "AuditEvent".to_owned(),
+            rows,
+        )
+    };
+    assert!(entries.contains(&entry("Spor", "list", 2)), "{log:#}");
+    assert!(entries.contains(&entry("Hendelse", "read", 1)), "{log:#}");
 }
