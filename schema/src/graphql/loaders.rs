@@ -118,7 +118,7 @@ impl Loader<Uuid> for ActionsByMeasure {
     type Error = SharedError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, SharedError> {
-        let rows = self.0.tenant()?.actions_of_measures(keys).await?;
+        let rows = self.0.tenant()?.actions_of_measures(keys, None).await?;
         Ok(group(keys, rows, |a| a.measure_id))
     }
 }

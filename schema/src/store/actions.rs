@@ -134,10 +134,21 @@ impl TenantDb<'_> {
         .await
     }
 
-    /// The actions in force on the given measures.
-    pub async fn actions_of_measures(&self, measure_ids: &[Uuid]) -> Result<Vec<action::Model>> {
-        let select = with_state(self.select::<action::Entity>(), RecordState::Active)
+    /// The actions in force on the given measures, of `municipalities` only when given (so
+    /// the access log counts only the rows handed out).
+    pub async fn actions_of_measures(
+        &self,
+        measure_ids: &[Uuid],
+        municipalities: Option<&[String]>,
+    ) -> Result<Vec<action::Model>> {
+        let mut select = with_state(self.select::<action::Entity>(), RecordState::Active)
             .filter(action::Column::MeasureId.is_in(measure_ids.iter().copied()));
+        if let Some(municipalities) = municipalities {
+            select = select.filter(kommune_in(
+                action::Column::Kommunenummer,
+                municipalities.iter().cloned(),
+            ));
+        }
         self.read_logged("by measure", action::Entity::TYPE_NAME, async |txn| {
             Ok(select.all(txn).await?)
         })

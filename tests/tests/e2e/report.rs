@@ -13,6 +13,7 @@ on_both_databases!(
     a_submitted_report_keeps_its_figures_and_shows_later_changes,
     measures_stand_as_they_did_when_the_year_ended,
     actions_created_and_noted_through_the_api_count_in_the_report,
+    the_report_logs_only_the_actions_it_shows,
 );
 
 const REPORT: &str = "query($municipality: String) {
@@ -430,5 +431,41 @@ async fn actions_created_and_noted_through_the_api_count_in_the_report(backend: 
         count_of(&statuses(&molde, year, &code).await, "IN_PROGRESS"),
         before + 1,
         "a note leaves it counted"
+    );
+}
+
+/// A coordinator of two municipalities reporting on one reads, and is logged for, that one's
+/// actions only.
+async fn the_report_logs_only_the_actions_it_shows(backend: Backend) {
+    let app = with_demo_data(backend).await;
+    let both = app.clone().with_caller("1505,1506:coordinator");
+    let report = both
+        .query(
+            "query Rapport { annualReport(year: 2025, municipality: \"1506\") {
+               measures { kommunenummer actionsInYear { title } } } }",
+            json!({}),
+        )
+        .await;
+    let shown = report["annualReport"]["measures"].as_array().unwrap();
+    assert!(shown.iter().all(|m| m["kommunenummer"] == "1506"));
+    let log = both
+        .query(
+            "{ accessLog(first: 100) { nodes { kommunenummer operation recordType rowCount } } }",
+            json!({}),
+        )
+        .await;
+    let entries: Vec<&Value> = log["accessLog"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["operation"] == "Rapport")
+        .collect();
+    assert!(
+        !entries.is_empty(),
+        "the report's actions are logged: {log:#}"
+    );
+    assert!(
+        entries.iter().all(|e| e["kommunenummer"] == "1506"),
+        "only Molde's actions were handed out: {entries:#?}"
     );
 }

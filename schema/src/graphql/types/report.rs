@@ -406,12 +406,7 @@ impl AnnualReport {
         let own_actions: Option<Vec<action::Model>> = match &tenant {
             Some(tenant) => {
                 let ids: Vec<Uuid> = plan.iter().map(|(_, m, _)| m.id).collect();
-                let all = tenant.actions_of_measures(&ids).await?;
-                Some(
-                    all.into_iter()
-                        .filter(|a| rows.contains(&a.kommunenummer))
-                        .collect(),
-                )
+                Some(tenant.actions_of_measures(&ids, Some(rows)).await?)
             }
             None => None,
         };
