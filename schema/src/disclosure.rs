@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 mod cycles;
 
-use cycles::{Cycles, Graph};
+use cycles::{Cycles, Graph, Move};
 
 /// The default threshold: counts 1–4 are suppressed.
 pub const DEFAULT_THRESHOLD: u64 = 4;
@@ -74,13 +74,8 @@ impl Table {
 /// Suppresses what the viewer may not see, and whatever would let it be worked out.
 pub fn publish(table: &Table, viewer: &Viewer) -> Published {
     let mut draft = Draft::new(table, viewer);
-    let value = |v: usize| draft.values[v];
-    Cycles::new(Graph::of(&draft.index), &value).close(
-        &mut draft.hidden,
-        &draft.known,
-        &mut draft.conceded,
-    );
-    show_conceded(&mut draft.hidden, &draft.conceded);
+    let graph = Graph::of(&draft.index).with_moves(&draft.index, &draft.moves);
+    draft.figures.close(graph);
     draft.published()
 }
 
@@ -109,54 +104,110 @@ pub fn publish_split(
             }
         })
         .collect();
-    let mut values = first.values.clone();
-    let mut hidden = first.hidden.clone();
-    let mut known = first.known.clone();
-    let mut conceded = first.conceded.clone();
-    values.resize(next, 0);
-    hidden.resize(next, false);
-    known.resize(next, false);
-    conceded.resize(next, false);
+    let mut joint = first.figures.clone();
+    joint.values.resize(next, 0);
+    joint.hidden.resize(next, false);
+    joint.known.resize(next, false);
+    joint.conceded.resize(next, false);
     for (v, j) in of_parts.iter().copied().enumerate() {
-        debug_assert!(j >= own_from || values[j] == second.values[v]);
-        values[j] = second.values[v];
+        let theirs = &second.figures;
+        // Both tables are summed from one read of the counts, so what they share is equal.
+        debug_assert!(j >= own_from || joint.values[j] == theirs.values[v]);
+        if j >= own_from {
+            joint.values[j] = theirs.values[v];
+        }
         // A figure hidden in either table is hidden in both.
-        hidden[j] |= second.hidden[v];
-        known[j] |= second.known[v];
-        conceded[j] |= second.conceded[v];
+        joint.hidden[j] |= theirs.hidden[v];
+        joint.known[j] |= theirs.known[v];
+        joint.conceded[j] |= theirs.conceded[v];
     }
-    let value = |v: usize| values[v];
-    let graph = Graph::split(&first.index, column, &second.index, &of_parts);
-    Cycles::new(graph, &value).close(&mut hidden, &known, &mut conceded);
-    show_conceded(&mut hidden, &conceded);
-    first.hidden.copy_from_slice(&hidden[..own_from]);
+    let graph = Graph::split(&first.index, column, &second.index, &of_parts)
+        .with_moves(&first.index, &first.moves);
+    joint.close(graph);
+    first
+        .figures
+        .hidden
+        .copy_from_slice(&joint.hidden[..own_from]);
     for (v, j) in of_parts.iter().enumerate() {
-        second.hidden[v] = hidden[*j];
+        second.figures.hidden[v] = joint.hidden[*j];
     }
     (first.published(), second.published())
 }
 
-/// Shows the figures that follow from what the viewer knows whatever this table hides (its
-/// own figures, totals another table shows: the cells of a municipality whose total of zero
-/// the incidents panel shows are zero): hiding them would protect nothing, and a suppressed
-/// figure that can be worked out is a promise not kept.
-fn show_conceded(hidden: &mut [bool], conceded: &[bool]) {
-    for (hidden, conceded) in hidden.iter_mut().zip(conceded) {
-        *hidden &= !conceded;
+/// What the complete check works on: each figure's value, and whether it is hidden, known to
+/// the viewer whatever is hidden, or conceded (hidden, but following from what it knows).
+#[derive(Clone)]
+struct Figures {
+    values: Vec<u64>,
+    hidden: Vec<bool>,
+    known: Vec<bool>,
+    conceded: Vec<bool>,
+}
+
+impl Figures {
+    /// Makes sure every hidden figure has another possible value ([`Cycles::close`]) on
+    /// `graph`, whose figures are these and then the moves of shared totals (hidden, rising
+    /// only); then shows the figures that follow from what the viewer knows anyway: hiding
+    /// them would protect nothing, and a suppressed figure that can be worked out is a
+    /// promise not kept (the cells of a municipality whose total of zero another table
+    /// shows).
+    fn close(&mut self, graph: Graph) {
+        let Figures {
+            values,
+            hidden,
+            known,
+            conceded,
+        } = self;
+        let figures = values.len();
+        let moves = graph.len() - figures;
+        values.extend(std::iter::repeat_n(0, moves));
+        hidden.extend(std::iter::repeat_n(true, moves));
+        known.extend(std::iter::repeat_n(false, moves));
+        conceded.extend(std::iter::repeat_n(false, moves));
+        let value = |v: usize| values[v];
+        Cycles::new(graph, &value).close(hidden, known, conceded);
+        for list in [&mut *hidden, known, conceded] {
+            list.truncate(figures);
+        }
+        values.truncate(figures);
+        for (hidden, conceded) in hidden.iter_mut().zip(conceded.iter()) {
+            *hidden &= !*conceded;
+        }
     }
+}
+
+/// How another table lets the totals it hides move (see [`cycles::Move`]), so that each has a
+/// second value: with the grand total, each total and the grand total up together; without
+/// it, each up and the largest hidden one down. Moves never undo one another (no chain of
+/// them leads back where it started), so a cycle through them moves some figure of this
+/// table. Worked out from the shared totals alone: every table that shares them finds the
+/// same moves, and a move a cycle here runs through is one each of them makes too.
+fn moves_of_shared_totals(shown: &TotalsShown, totals: &[u64]) -> Vec<Move> {
+    let hidden = (0..totals.len()).filter(|r| !shown.rows[*r]);
+    if !shown.total {
+        return hidden.map(|up| Move::Grow { up }).collect();
+    }
+    let Some(down) = hidden
+        .clone()
+        .filter(|r| totals[*r] > 0)
+        .max_by_key(|r| (totals[*r], std::cmp::Reverse(*r)))
+    else {
+        return Vec::new();
+    };
+    hidden
+        .filter(|up| *up != down)
+        .map(|up| Move::Trade { up, down })
+        .collect()
 }
 
 /// A table on its way to being published: its figures numbered by [`Index`], with what is
 /// hidden so far.
 struct Draft {
     index: Index,
-    values: Vec<u64>,
-    hidden: Vec<bool>,
-    /// Figures the viewer knows whatever this table hides: its own, and totals another table
-    /// shows. They are never hidden, and no cycle runs through them.
-    known: Vec<bool>,
-    /// Hidden figures the viewer can work out from what it knows alone: nothing protects them.
-    conceded: Vec<bool>,
+    /// Known figures are the viewer's own and the totals another table shares: those it
+    /// shows are never hidden here, and those it hides move only as it lets them (`moves`).
+    figures: Figures,
+    moves: Vec<Move>,
 }
 
 impl Draft {
@@ -208,17 +259,16 @@ impl Draft {
         let mut known: Vec<bool> = (0..index.len())
             .map(|v| index.owned_row(v).is_some_and(|r| own[r]))
             .collect();
+        let mut moves = Vec::new();
         if let Some(shown) = &table.totals_as_published {
             let totals = (0..rows)
                 .map(|r| (index.row(r), shown.rows[r]))
                 .chain([(index.total(), shown.total)]);
             for (v, shown_there) in totals {
-                if !shown_there {
-                    hidden[v] = true;
-                } else if !hidden[v] {
-                    known[v] = true;
-                }
+                hidden[v] |= !shown_there;
+                known[v] = true;
             }
+            moves = moves_of_shared_totals(shown, &row_total);
         }
 
         // Complementary suppression. The published figures are the terms of linear equations
@@ -247,16 +297,20 @@ impl Draft {
         }
         Self {
             index,
-            values,
-            hidden,
-            known,
-            conceded,
+            figures: Figures {
+                values,
+                hidden,
+                known,
+                conceded,
+            },
+            moves,
         }
     }
 
     fn published(&self) -> Published {
         let index = &self.index;
-        let show = |v: usize| (!self.hidden[v]).then_some(self.values[v]);
+        let figures = &self.figures;
+        let show = |v: usize| (!figures.hidden[v]).then_some(figures.values[v]);
         Published {
             cells: (0..index.rows)
                 .map(|r| (0..index.columns).map(|c| show(index.cell(r, c))).collect())
@@ -883,8 +937,11 @@ mod tests {
             let (w, p) = publish_split(&whole, 0, &parts, &v);
             let free = w.cells.iter().flat_map(|r| &r[1..]).filter(|c| c.is_none());
             let free = free.count() + p.cells.iter().flatten().filter(|c| c.is_none()).count();
-            // Three values for each of up to ten free cells: 59,049 pairs at most.
-            if free == 0 || free > 10 {
+            let hidden = shown(&w).iter().chain(&shown(&p)).any(Option::is_none);
+            // Three values for each of up to ten free cells: 59,049 pairs at most. A pair
+            // with hidden figures and no free cell is checked too: its hidden figures would
+            // all follow from what is shown.
+            if !hidden || free > 10 {
                 continue;
             }
             checked += 1;
@@ -898,5 +955,136 @@ mod tests {
             assert_nothing_hidden_in_the_split_is_determined(&whole, 0, &parts, &v);
         }
         assert!(checked >= 100, "only {checked} pairs were checked");
+    }
+
+    /// A seeded split of `total` into `parts` counts.
+    fn partition(next: &mut dyn FnMut(u64) -> u64, total: u64, parts: usize) -> Vec<u64> {
+        let mut rest = total;
+        let mut counts: Vec<u64> = (1..parts)
+            .map(|_| {
+                let count = next(rest + 1);
+                rest -= count;
+                count
+            })
+            .collect();
+        counts.push(rest);
+        counts
+    }
+
+    /// Two panels whose totals are a third's (incidents by place type and by naloxone given
+    /// share the incidents), each published after it, on random tables: each alone lets a
+    /// hidden total move, and together they must too. Every hidden figure of the three has
+    /// two values consistent with all three, found by trying each hidden cell of the two at
+    /// its value and one either side.
+    #[test]
+    fn tables_that_share_hidden_totals_do_not_pin_them_down_together() {
+        let mut next = numbers(17);
+        let names = ["1505", "1506", "1508"];
+        let mut checked = 0;
+        for _ in 0..300 {
+            let rows = 2 + next(2) as usize;
+            let (a_columns, b_columns) = (2 + next(2) as usize, 2 + next(2) as usize);
+            let totals: Vec<u64> = (0..rows)
+                .map(|_| match next(3) {
+                    0 => 1 + next(4),
+                    _ => 5 + next(12),
+                })
+                .collect();
+            let v = viewer(if next(2) == 0 { &[] } else { &["1506"] });
+            let named = |cells: Vec<Vec<u64>>| Table {
+                rows: names[..rows].iter().map(|s| s.to_string()).collect(),
+                cells,
+                withheld_columns: Vec::new(),
+                totals_as_published: None,
+            };
+            let incidents = named(totals.iter().map(|t| vec![*t]).collect());
+            let shown_totals = publish(&incidents, &v);
+            let sharing = |cells: Vec<Vec<u64>>| Table {
+                totals_as_published: Some(shown_totals.totals_shown()),
+                ..named(cells)
+            };
+            let a = sharing(
+                totals
+                    .iter()
+                    .map(|t| partition(&mut next, *t, a_columns))
+                    .collect(),
+            );
+            let b = sharing(
+                totals
+                    .iter()
+                    .map(|t| partition(&mut next, *t, b_columns))
+                    .collect(),
+            );
+            let (pa, pb) = (publish(&a, &v), publish(&b, &v));
+            let free: Vec<(bool, usize, usize)> = [(true, &pa), (false, &pb)]
+                .into_iter()
+                .flat_map(|(in_a, p)| {
+                    p.cells.iter().enumerate().flat_map(move |(r, row)| {
+                        row.iter()
+                            .enumerate()
+                            .filter(|(_, c)| c.is_none())
+                            .map(move |(c, _)| (in_a, r, c))
+                    })
+                })
+                .collect();
+            if shown(&shown_totals).iter().all(Option::is_some) || free.len() > 10 {
+                continue;
+            }
+            checked += 1;
+            let published = [shown(&shown_totals), shown(&pa), shown(&pb)];
+            let hidden: Vec<(usize, usize)> = (0..3)
+                .flat_map(|t| {
+                    let p = &published[t];
+                    (0..p.len())
+                        .filter(|f| p[*f].is_none())
+                        .map(move |f| (t, f))
+                })
+                .collect();
+            let mut seen = vec![BTreeSet::new(); hidden.len()];
+            for combo in 0..3u64.pow(free.len() as u32) {
+                let (mut ga, mut gb) = (a.cells.clone(), b.cells.clone());
+                let mut rest = combo;
+                let mut valid = true;
+                for (in_a, r, c) in &free {
+                    let cells = if *in_a { &mut ga } else { &mut gb };
+                    match (cells[*r][*c] + rest % 3).checked_sub(1) {
+                        Some(value) => cells[*r][*c] = value,
+                        None => valid = false,
+                    }
+                    rest /= 3;
+                }
+                let sums = |cells: &[Vec<u64>]| -> Vec<u64> {
+                    cells.iter().map(|r| r.iter().sum()).collect()
+                };
+                if !valid || sums(&ga) != sums(&gb) {
+                    continue;
+                }
+                let guessed_totals: Vec<Vec<u64>> =
+                    sums(&ga).into_iter().map(|t| vec![t]).collect();
+                let all = [figures(&guessed_totals), figures(&ga), figures(&gb)];
+                let agrees = (0..3).all(|t| {
+                    all[t]
+                        .iter()
+                        .zip(&published[t])
+                        .all(|(f, s)| s.is_none_or(|s| s == *f))
+                });
+                if agrees {
+                    for (i, (t, f)) in hidden.iter().enumerate() {
+                        seen[i].insert(all[*t][*f]);
+                    }
+                }
+            }
+            for ((t, f), values) in hidden.iter().zip(&seen) {
+                assert!(
+                    values.len() >= 2,
+                    "figure {f} of table {t} is determined for {:?}: {totals:?}, {:?}, {:?} \
+                     published as {shown_totals:?}, {pa:?}, {pb:?}",
+                    v.own,
+                    a.cells,
+                    b.cells
+                );
+            }
+        }
+        assert!(checked >= 100, "only {checked} triples were checked");
     }
 }

@@ -290,8 +290,8 @@ struct Tables {
     tables: Vec<Table>,
 }
 
-/// Sums the monthly counts of `rows` into the range's periods. Counts of municipalities or
-/// categories outside the panel are ignored. `totals`, the panel whose totals this one's are,
+/// Sums the panel's monthly counts of `rows` into the range's periods. Counts of other metrics,
+/// municipalities or categories are ignored. `totals`, the panel whose totals this one's are,
 /// says which of them are shown.
 fn tables(
     spec: &PanelSpec,
@@ -316,7 +316,7 @@ fn tables(
 
     let empty = vec![vec![0u64; categories.len()]; rows.len()];
     let mut cells: Vec<Vec<Vec<u64>>> = vec![empty; periods.len()];
-    for count in counts {
+    for count in counts.iter().filter(|c| c.metric == spec.metric) {
         let (Some(r), Some(c)) = (
             row_index.get(count.kommunenummer.as_str()),
             column_index.get(count.category.as_str()),
@@ -364,7 +364,10 @@ impl Tables {
             .periods
             .into_iter()
             .zip(figures)
-            .map(|(period, figures)| {
+            .map(|(period, mut figures)| {
+                // A table of no municipalities has no cells to count its columns by; its joint
+                // figures are zeros.
+                figures.column_totals.resize(self.categories.len(), Some(0));
                 let year = period.from.0.year();
                 PanelPeriod {
                     figures,
@@ -408,13 +411,13 @@ pub fn build_split(
     split: &Split,
     rows: &[String],
     range: &Range,
-    (whole_counts, parts_counts): (&[MonthlyCount], &[MonthlyCount]),
+    counts: &[MonthlyCount],
     populations: &Populations<'_>,
     viewer: &Viewer,
     totals: Option<&Panel>,
 ) -> (Panel, Panel) {
-    let whole = tables(split.whole, rows, range, whole_counts, totals);
-    let parts = tables(split.parts, rows, range, parts_counts, None);
+    let whole = tables(split.whole, rows, range, counts, totals);
+    let parts = tables(split.parts, rows, range, counts, None);
     let column = whole
         .categories
         .iter()

@@ -44,8 +44,6 @@ impl Selection {
     }
 
     /// A panel over `range`, reused from the cache while the counts behind it are unchanged.
-    /// A panel that shares figures with another is published after it (its totals) or
-    /// together with it (a split), so the two agree on what is hidden.
     pub async fn panel(
         &self,
         store: &Store,
@@ -68,37 +66,46 @@ impl Selection {
         if let Some(panel) = cache.get(&self.key(spec, range), stamp) {
             return Ok(panel);
         }
+        // A panel is published with the panels it shares figures with (the one whose totals
+        // it takes, the one it splits or is split by), all summed from one read of the counts,
+        // and all are kept.
         let split = panels::split_of(spec);
         let first = split.map_or(spec, |s| s.whole);
-        let totals = match first.totals_of {
-            Some(of) => Some(Box::pin(self.panel(store, reference, of, range)).await?),
-            None => None,
-        };
+        let metrics: Vec<&str> = [Some(first), first.totals_of, split.map(|s| s.parts)]
+            .into_iter()
+            .flatten()
+            .map(|p| p.metric)
+            .collect();
         let counts = reader
-            .monthly_counts(first.metric, listed, range.from, range.to)
+            .monthly_counts(&metrics, listed, range.from, range.to)
             .await?;
         let populations = Populations::new(reference);
-        let Some(split) = split else {
-            let panel = Arc::new(build_panel(
+        let build = |spec: &PanelSpec, totals: Option<&Panel>| {
+            build_panel(
                 spec,
                 &self.rows,
                 &range,
                 &counts,
                 &populations,
                 &self.viewer,
-                totals.as_deref(),
-            ));
+                totals,
+            )
+        };
+        // A panel whose totals others take takes none itself.
+        let totals = first.totals_of.map(|of| Arc::new(build(of, None)));
+        if let (Some(of), Some(totals)) = (first.totals_of, &totals) {
+            cache.put(self.key(of, range), stamp, totals.clone());
+        }
+        let Some(split) = split else {
+            let panel = Arc::new(build(spec, totals.as_deref()));
             cache.put(self.key(spec, range), stamp, panel.clone());
             return Ok(panel);
         };
-        let parts_counts = reader
-            .monthly_counts(split.parts.metric, listed, range.from, range.to)
-            .await?;
         let (whole, parts) = build_split(
             split,
             &self.rows,
             &range,
-            (&counts, &parts_counts),
+            &counts,
             &populations,
             &self.viewer,
             totals.as_deref(),

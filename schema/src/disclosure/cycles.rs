@@ -152,6 +152,40 @@ impl Graph {
     }
 }
 
+/// A move another table allows of totals this table shares with it, there on a cycle of its
+/// own: for it to be possible in both, this table's figures must make it too. In this table's
+/// graph it is a figure that only rises, standing for the shared totals' part of the cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Move {
+    /// One row's total up by one, another's down.
+    Trade { up: usize, down: usize },
+    /// One row's total and the grand total up by one.
+    Grow { up: usize },
+}
+
+impl Graph {
+    /// How many figures it has.
+    pub fn len(&self) -> usize {
+        self.rising.len()
+    }
+
+    /// The graph with a figure for each move of the table `index`'s shared totals, after its
+    /// other figures: a trade runs from the row whose total falls to the row whose total
+    /// rises (the two totals, as they move, lead from one row to the other), growth from the
+    /// row of column totals to the row (the grand total and the row's total lead there).
+    pub fn with_moves(mut self, index: &Index, moves: &[Move]) -> Self {
+        let nodes = Nodes {
+            rows: index.rows,
+            columns: index.columns,
+        };
+        self.rising.extend(moves.iter().map(|m| match *m {
+            Move::Trade { up, down } => (nodes.row(down), nodes.row(up)),
+            Move::Grow { up } => (nodes.totals_row(), nodes.row(up)),
+        }));
+        self
+    }
+}
+
 impl<'a, F: Fn(usize) -> u64> Cycles<'a, F> {
     pub fn new(graph: Graph, value: &'a F) -> Self {
         let mut at = vec![Vec::new(); graph.nodes];

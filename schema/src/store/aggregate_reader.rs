@@ -22,6 +22,7 @@ use crate::error::Result;
 /// One month's count of one category of a metric in one municipality.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
 pub struct MonthlyCount {
+    pub metric: String,
     pub kommunenummer: String,
     pub month: NaiveDate,
     pub category: String,
@@ -62,10 +63,11 @@ impl<'a> AggregateReader<'a> {
         &self.viewer
     }
 
-    /// A metric's monthly counts from `from` to `to`, of the given municipalities or of all.
+    /// The monthly counts of some metrics from `from` to `to`, of the given municipalities or
+    /// of all, in one statement: panels that share figures are summed from one snapshot.
     pub async fn monthly_counts(
         &self,
-        metric: &str,
+        metrics: &[&str],
         municipalities: Option<&[String]>,
         from: NaiveDate,
         to: NaiveDate,
@@ -73,12 +75,13 @@ impl<'a> AggregateReader<'a> {
         let mut select = monthly_count::Entity::find()
             .select_only()
             .columns([
+                monthly_count::Column::Metric,
                 monthly_count::Column::Kommunenummer,
                 monthly_count::Column::Month,
                 monthly_count::Column::Category,
                 monthly_count::Column::Value,
             ])
-            .filter(monthly_count::Column::Metric.eq(metric))
+            .filter(monthly_count::Column::Metric.is_in(metrics.iter().copied()))
             .filter(monthly_count::Column::Month.between(from, to));
         if let Some(municipalities) = municipalities {
             select = select.filter(kommune_in(
