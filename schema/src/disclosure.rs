@@ -31,7 +31,9 @@ pub struct Table {
     pub rows: Vec<String>,
     pub cells: Vec<Vec<u64>>,
     /// Columns never shown for a municipality the viewer does not own, whatever the count
-    /// (deaths per municipality are shown only as multi-year sums).
+    /// (deaths per municipality are shown only as multi-year sums), unless the figure follows
+    /// from what the viewer knows anyway (the zero of a municipality whose total of zero is
+    /// shown).
     pub withheld_columns: Vec<usize>,
     /// How another table already published this table's row totals and grand total, when
     /// they are its figures too (a municipality's incidents are the total of every incident

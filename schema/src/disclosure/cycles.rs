@@ -336,12 +336,13 @@ impl<'a, F: Fn(usize) -> u64> Cycles<'a, F> {
             let mut by: Vec<Option<(usize, usize)>> = vec![None; self.at.len()];
             let mut queue = VecDeque::from([reach]);
             while let Some(node) = queue.pop_front() {
-                if node == leave {
-                    return Some(self.path(&by, reach, leave));
-                }
                 for &(f, next) in &moves.out[node] {
                     if f != v && next != reach && by[next].is_none() {
                         by[next] = Some((f, node));
+                        // Done as soon as it is found, not once its turn comes.
+                        if next == leave {
+                            return Some(self.path(&by, reach, leave));
+                        }
                         queue.push_back(next);
                     }
                 }
