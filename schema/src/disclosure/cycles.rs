@@ -218,20 +218,25 @@ impl<'a, F: Fn(usize) -> u64> Cycles<'a, F> {
             .collect();
         let mut protected = vec![false; hidden.len()];
         let mut moves = self.moves(&figures);
+        // The components are found again only when a figure is conceded, which takes moves
+        // away. Hiding a figure only adds its moves (to `out`, at once), so components found
+        // before still hold where they say two nodes are joined; where they say apart since
+        // figures were hidden (`stale`), the search looks.
+        let mut stale = false;
         for v in 0..hidden.len() {
             if figures[v] != Figure::Unknown || protected[v] {
                 continue;
             }
             let (from, to) = self.rising[v];
-            let found = if moves.component[from] != moves.component[to] {
-                None
-            } else if !self.can_fall[v] {
+            let joined = moves.component[from] == moves.component[to];
+            let found = if joined && !self.can_fall[v] {
                 // It only goes up, so any way back from where it leads closes a cycle.
                 Some(Vec::new())
-            } else {
+            } else if joined || stale {
                 self.on_cycle(v, &moves)
+            } else {
+                None
             };
-            let mut changed = false;
             match found.or_else(|| self.cheapest_cycle(v, &figures)) {
                 Some(cycle) => {
                     protected[v] = true;
@@ -240,18 +245,19 @@ impl<'a, F: Fn(usize) -> u64> Cycles<'a, F> {
                         if figures[f] == Figure::Hideable {
                             hidden[f] = true;
                             figures[f] = Figure::Unknown;
-                            changed = true;
+                            for (leave, reach) in self.ways(f) {
+                                moves.out[leave].push((f, reach));
+                            }
+                            stale = true;
                         }
                     }
                 }
                 None => {
                     conceded[v] = true;
                     figures[v] = Figure::Known;
-                    changed = true;
+                    moves = self.moves(&figures);
+                    stale = false;
                 }
-            }
-            if changed {
-                moves = self.moves(&figures);
             }
         }
     }
