@@ -11,8 +11,7 @@ mod selection;
 
 pub use cache::{PANEL_BUDGET, PanelCache, PanelKey};
 pub use panel::{
-    Category, CountCell, CountSeries, Panel, PanelPeriod, PanelSpec, Populations, Split,
-    build_panel, build_split,
+    Category, CountCell, CountSeries, Panel, PanelPeriod, PanelSpec, Populations, Publisher, Split,
 };
 pub use period::{Bucket, Period, Range};
 pub use selection::Selection;

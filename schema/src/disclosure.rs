@@ -489,12 +489,17 @@ mod tests {
     }
 
     fn table(cells: &[&[u64]]) -> Table {
+        table_of(cells.iter().map(|r| r.to_vec()).collect())
+    }
+
+    /// A table of Kristiansund, Molde and Ålesund, as many as it has rows.
+    fn table_of(cells: Vec<Vec<u64>>) -> Table {
         Table {
             rows: ["1505", "1506", "1508"][..cells.len()]
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
-            cells: cells.iter().map(|r| r.to_vec()).collect(),
+            cells,
             withheld_columns: Vec::new(),
             totals_as_published: None,
         }
@@ -908,7 +913,6 @@ mod tests {
     #[test]
     fn no_hidden_figure_of_a_split_can_be_worked_out() {
         let mut next = numbers(13);
-        let names = ["1505", "1506", "1508"];
         let count = |next: &mut dyn FnMut(u64) -> u64| match next(3) {
             0 => 0,
             1 => 1 + next(4),
@@ -925,17 +929,11 @@ mod tests {
                 .map(|p| vec![p.iter().sum(), count(&mut next), count(&mut next)])
                 .collect();
             let v = viewer(if next(2) == 0 { &[] } else { &["1506"] });
-            let named = |cells: Vec<Vec<u64>>| Table {
-                rows: names[..rows].iter().map(|s| s.to_string()).collect(),
-                cells,
-                withheld_columns: Vec::new(),
-                totals_as_published: None,
-            };
-            let incidents = named(whole.iter().map(|r| vec![r.iter().sum()]).collect());
-            let mut whole = named(whole);
+            let incidents = table_of(whole.iter().map(|r| vec![r.iter().sum()]).collect());
+            let mut whole = table_of(whole);
             whole.withheld_columns = if next(2) == 0 { vec![1] } else { vec![] };
             whole.totals_as_published = Some(publish(&incidents, &v).totals_shown());
-            let parts = named(parts);
+            let parts = table_of(parts);
             let (w, p) = publish_split(&whole, 0, &parts, &v);
             let free = w.cells.iter().flat_map(|r| &r[1..]).filter(|c| c.is_none());
             let free = free.count() + p.cells.iter().flatten().filter(|c| c.is_none()).count();
@@ -981,7 +979,6 @@ mod tests {
     #[test]
     fn tables_that_share_hidden_totals_do_not_pin_them_down_together() {
         let mut next = numbers(17);
-        let names = ["1505", "1506", "1508"];
         let mut checked = 0;
         for _ in 0..300 {
             let rows = 2 + next(2) as usize;
@@ -993,17 +990,11 @@ mod tests {
                 })
                 .collect();
             let v = viewer(if next(2) == 0 { &[] } else { &["1506"] });
-            let named = |cells: Vec<Vec<u64>>| Table {
-                rows: names[..rows].iter().map(|s| s.to_string()).collect(),
-                cells,
-                withheld_columns: Vec::new(),
-                totals_as_published: None,
-            };
-            let incidents = named(totals.iter().map(|t| vec![*t]).collect());
+            let incidents = table_of(totals.iter().map(|t| vec![*t]).collect());
             let shown_totals = publish(&incidents, &v);
             let sharing = |cells: Vec<Vec<u64>>| Table {
                 totals_as_published: Some(shown_totals.totals_shown()),
-                ..named(cells)
+                ..table_of(cells)
             };
             let a = sharing(
                 totals

@@ -290,147 +290,134 @@ struct Tables {
     tables: Vec<Table>,
 }
 
-/// Sums the panel's monthly counts of `rows` into the range's periods. Counts of other metrics,
-/// municipalities or categories are ignored. `totals`, the panel whose totals this one's are,
-/// says which of them are shown.
-fn tables(
-    spec: &PanelSpec,
-    rows: &[String],
-    range: &Range,
-    counts: &[MonthlyCount],
-    totals: Option<&Panel>,
-) -> Tables {
-    let categories = (spec.categories)();
-    let periods = range.periods();
-    let row_index: HashMap<&str, usize> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k.as_str(), i))
-        .collect();
-    let column_index: HashMap<&str, usize> = categories
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.code.as_str(), i))
-        .collect();
-    let period_of = |month: NaiveDate| periods.partition_point(|p| p.to.0 < month);
+/// What panels are published from: one read of the counts of some municipalities over a
+/// range, and who looks.
+pub struct Publisher<'a> {
+    pub rows: &'a [String],
+    pub range: &'a Range,
+    pub counts: &'a [MonthlyCount],
+    pub populations: Populations<'a>,
+    pub viewer: &'a Viewer,
+}
 
-    let empty = vec![vec![0u64; categories.len()]; rows.len()];
-    let mut cells: Vec<Vec<Vec<u64>>> = vec![empty; periods.len()];
-    for count in counts.iter().filter(|c| c.metric == spec.metric) {
-        let (Some(r), Some(c)) = (
-            row_index.get(count.kommunenummer.as_str()),
-            column_index.get(count.category.as_str()),
-        ) else {
-            continue;
-        };
-        let p = period_of(count.month);
-        if p < periods.len() && count.month >= periods[p].from.0 {
-            // Counts are never negative; a negative one would be a bug, not a figure to show.
-            cells[p][*r][*c] += u64::try_from(count.value).unwrap_or(0);
+impl Publisher<'_> {
+    /// Publishes each period's table of the panel. `totals` is the panel published from
+    /// `spec.totals_of`, over the same municipalities and range.
+    pub fn panel(&self, spec: &PanelSpec, totals: Option<&Panel>) -> Panel {
+        let tables = self.tables(spec, totals);
+        let figures = tables
+            .tables
+            .iter()
+            .map(|table| disclosure::publish(table, self.viewer))
+            .collect();
+        self.assemble(tables, figures)
+    }
+
+    /// Publishes the two panels of a split together, period by period. `totals` is the panel
+    /// published from the whole's `totals_of`.
+    pub fn split(&self, split: &Split, totals: Option<&Panel>) -> (Panel, Panel) {
+        let whole = self.tables(split.whole, totals);
+        let parts = self.tables(split.parts, None);
+        let column = whole
+            .categories
+            .iter()
+            .position(|c| c.code == split.column)
+            .expect("a split names a category of its whole");
+        let (whole_figures, parts_figures) = whole
+            .tables
+            .iter()
+            .zip(&parts.tables)
+            .map(|(w, p)| disclosure::publish_split(w, column, p, self.viewer))
+            .unzip();
+        (
+            self.assemble(whole, whole_figures),
+            self.assemble(parts, parts_figures),
+        )
+    }
+
+    /// Sums the panel's monthly counts into the range's periods. Counts of other metrics,
+    /// municipalities or categories are ignored. `totals`, the panel whose totals this one's
+    /// are, says which of them are shown.
+    fn tables(&self, spec: &PanelSpec, totals: Option<&Panel>) -> Tables {
+        let rows = self.rows;
+        let categories = (spec.categories)();
+        let periods = self.range.periods();
+        let row_index: HashMap<&str, usize> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.as_str(), i))
+            .collect();
+        let column_index: HashMap<&str, usize> = categories
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.code.as_str(), i))
+            .collect();
+        let period_of = |month: NaiveDate| periods.partition_point(|p| p.to.0 < month);
+
+        let empty = vec![vec![0u64; categories.len()]; rows.len()];
+        let mut cells: Vec<Vec<Vec<u64>>> = vec![empty; periods.len()];
+        for count in self.counts.iter().filter(|c| c.metric == spec.metric) {
+            let (Some(r), Some(c)) = (
+                row_index.get(count.kommunenummer.as_str()),
+                column_index.get(count.category.as_str()),
+            ) else {
+                continue;
+            };
+            let p = period_of(count.month);
+            if p < periods.len() && count.month >= periods[p].from.0 {
+                // Counts are never negative; a negative one would be a bug, not a figure to
+                // show.
+                cells[p][*r][*c] += u64::try_from(count.value).unwrap_or(0);
+            }
+        }
+
+        let withheld_columns: Vec<usize> = spec
+            .withheld
+            .iter()
+            .filter_map(|code| column_index.get(code).copied())
+            .collect();
+        let tables = cells
+            .into_iter()
+            .enumerate()
+            .map(|(p, cells)| Table {
+                rows: rows.to_vec(),
+                cells,
+                withheld_columns: withheld_columns.clone(),
+                totals_as_published: totals.map(|t| t.periods[p].figures.totals_shown()),
+            })
+            .collect();
+        Tables {
+            categories,
+            periods,
+            tables,
         }
     }
 
-    let withheld_columns: Vec<usize> = spec
-        .withheld
-        .iter()
-        .filter_map(|code| column_index.get(code).copied())
-        .collect();
-    let tables = cells
-        .into_iter()
-        .enumerate()
-        .map(|(p, cells)| Table {
-            rows: rows.to_vec(),
-            cells,
-            withheld_columns: withheld_columns.clone(),
-            totals_as_published: totals.map(|t| t.periods[p].figures.totals_shown()),
-        })
-        .collect();
-    Tables {
-        categories,
-        periods,
-        tables,
-    }
-}
-
-impl Tables {
     /// The panel of the tables as published.
-    fn panel(
-        self,
-        rows: &[String],
-        figures: Vec<Published>,
-        populations: &Populations<'_>,
-    ) -> Panel {
-        let periods = self
+    fn assemble(&self, tables: Tables, figures: Vec<Published>) -> Panel {
+        let rows = self.rows;
+        let categories = tables.categories.len();
+        let periods = tables
             .periods
             .into_iter()
             .zip(figures)
             .map(|(period, mut figures)| {
                 // A table of no municipalities has no cells to count its columns by; its joint
                 // figures are zeros.
-                figures.column_totals.resize(self.categories.len(), Some(0));
+                figures.column_totals.resize(categories, Some(0));
                 let year = period.from.0.year();
                 PanelPeriod {
                     figures,
-                    populations: rows.iter().map(|k| populations.of(k, year)).collect(),
-                    joint_population: populations.joint(rows, year),
+                    populations: rows.iter().map(|k| self.populations.of(k, year)).collect(),
+                    joint_population: self.populations.joint(rows, year),
                     period,
                 }
             })
             .collect();
         Panel {
-            categories: self.categories,
+            categories: tables.categories,
             rows: rows.to_vec(),
             periods,
         }
     }
-}
-
-/// Publishes each period's table of the panel for the viewer. `totals` is the panel published
-/// from `spec.totals_of`, over the same municipalities and range.
-pub fn build_panel(
-    spec: &PanelSpec,
-    rows: &[String],
-    range: &Range,
-    counts: &[MonthlyCount],
-    populations: &Populations<'_>,
-    viewer: &Viewer,
-    totals: Option<&Panel>,
-) -> Panel {
-    let tables = tables(spec, rows, range, counts, totals);
-    let figures = tables
-        .tables
-        .iter()
-        .map(|table| disclosure::publish(table, viewer))
-        .collect();
-    tables.panel(rows, figures, populations)
-}
-
-/// Publishes the two panels of a split together, period by period. `totals` is the panel
-/// published from the whole's `totals_of`.
-pub fn build_split(
-    split: &Split,
-    rows: &[String],
-    range: &Range,
-    counts: &[MonthlyCount],
-    populations: &Populations<'_>,
-    viewer: &Viewer,
-    totals: Option<&Panel>,
-) -> (Panel, Panel) {
-    let whole = tables(split.whole, rows, range, counts, totals);
-    let parts = tables(split.parts, rows, range, counts, None);
-    let column = whole
-        .categories
-        .iter()
-        .position(|c| c.code == split.column)
-        .expect("a split names a category of its whole");
-    let (whole_figures, parts_figures) = whole
-        .tables
-        .iter()
-        .zip(&parts.tables)
-        .map(|(w, p)| disclosure::publish_split(w, column, p, viewer))
-        .unzip();
-    (
-        whole.panel(rows, whole_figures, populations),
-        parts.panel(rows, parts_figures, populations),
-    )
 }

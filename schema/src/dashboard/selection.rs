@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tokio::sync::OnceCell;
 
 use super::cache::PanelKey;
-use super::panel::{Panel, PanelSpec, Populations, build_panel, build_split};
+use super::panel::{Panel, PanelSpec, Populations, Publisher};
 use super::panels;
 use super::period::Range;
 use crate::disclosure::Viewer;
@@ -79,37 +79,26 @@ impl Selection {
         let counts = reader
             .monthly_counts(&metrics, listed, range.from, range.to)
             .await?;
-        let populations = Populations::new(reference);
-        let build = |spec: &PanelSpec, totals: Option<&Panel>| {
-            build_panel(
-                spec,
-                &self.rows,
-                &range,
-                &counts,
-                &populations,
-                &self.viewer,
-                totals,
-            )
+        let publisher = Publisher {
+            rows: &self.rows,
+            range: &range,
+            counts: &counts,
+            populations: Populations::new(reference),
+            viewer: &self.viewer,
         };
         // A panel whose totals others take takes none itself.
-        let totals = first.totals_of.map(|of| Arc::new(build(of, None)));
+        let totals = first
+            .totals_of
+            .map(|of| Arc::new(publisher.panel(of, None)));
         if let (Some(of), Some(totals)) = (first.totals_of, &totals) {
             cache.put(self.key(of, range), stamp, totals.clone());
         }
         let Some(split) = split else {
-            let panel = Arc::new(build(spec, totals.as_deref()));
+            let panel = Arc::new(publisher.panel(spec, totals.as_deref()));
             cache.put(self.key(spec, range), stamp, panel.clone());
             return Ok(panel);
         };
-        let (whole, parts) = build_split(
-            split,
-            &self.rows,
-            &range,
-            &counts,
-            &populations,
-            &self.viewer,
-            totals.as_deref(),
-        );
+        let (whole, parts) = publisher.split(split, totals.as_deref());
         let (whole, parts) = (Arc::new(whole), Arc::new(parts));
         cache.put(self.key(split.whole, range), stamp, whole.clone());
         cache.put(self.key(split.parts, range), stamp, parts.clone());

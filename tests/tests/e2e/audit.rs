@@ -165,7 +165,8 @@ async fn concurrent_writers_keep_one_unbroken_chain(backend: Backend) {
     audit_verify(&app).await.expect("one unbroken chain");
 }
 
-async fn reads_of_detail_rows_are_in_the_access_log(backend: Backend) {
+/// A Molde coordinator's app, with three naloxone distributions recorded.
+async fn molde_with_three_distributions(backend: Backend) -> TestApp {
     let app = TestApp::spawn(backend)
         .await
         .with_caller("1506:coordinator");
@@ -180,6 +181,11 @@ async fn reads_of_detail_rows_are_in_the_access_log(backend: Backend) {
         )
         .await;
     }
+    app
+}
+
+async fn reads_of_detail_rows_are_in_the_access_log(backend: Backend) {
+    let app = molde_with_three_distributions(backend).await;
     let registrar = app.clone().with_caller("1506:registrar");
     let (status, body) = registrar
         .graphql_with_status(
@@ -255,20 +261,7 @@ async fn lists_read_side_by_side_are_each_logged(backend: Backend) {
 /// Audit events carry whole records (before and after each change, notes included), so the
 /// trail is logged when read, like the records.
 async fn reading_the_audit_trail_is_in_the_access_log(backend: Backend) {
-    let app = TestApp::spawn(backend)
-        .await
-        .with_caller("1506:coordinator");
-    let site = app.add_site("1506", "Lavterskel").await;
-    for day in ["2025-03-01", "2025-03-02", "2025-03-03"] {
-        app.query(
-            "mutation($input: CreateNaloxoneDistributionInput!) {
-               createNaloxoneDistribution(input: $input) { id } }",
-            json!({ "input": {
-                "distributedOn": day, "siteId": site, "kits": 1,
-                "recipientCategory": "STAFF", "firstTime": true, "trainingGiven": false } }),
-        )
-        .await;
-    }
+    let app = molde_with_three_distributions(backend).await;
     let trail = app
         .query(
             "query Spor { auditTrail(first: 2) { nodes { id after } } }",
