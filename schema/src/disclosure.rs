@@ -65,6 +65,39 @@ impl Published {
             total: self.total.is_some(),
         }
     }
+
+    /// The figures of some of the table's rows (by index, in the order given), with the joint
+    /// figures of those rows alone. Every table over some municipalities is cut this way from
+    /// the one table of all of them, so two answers over different municipalities show the
+    /// same figure alike and a joint figure of some is never a new sum to difference against
+    /// another: it is shown only when what this table shows gives it already (each of its
+    /// terms is shown, or the whole joint figure is and every figure outside it).
+    pub fn restricted(&self, rows: &[usize]) -> Published {
+        let columns = self.column_totals.len();
+        let outside: Vec<usize> = (0..self.row_totals.len())
+            .filter(|r| !rows.contains(r))
+            .collect();
+        let joint = |figure: &dyn Fn(usize) -> Option<u64>, whole: Option<u64>| {
+            rows.iter()
+                .map(|&r| figure(r))
+                .sum::<Option<u64>>()
+                .or_else(|| {
+                    let rest: u64 = outside.iter().map(|&r| figure(r)).sum::<Option<u64>>()?;
+                    whole?.checked_sub(rest)
+                })
+        };
+        let column_totals: Vec<Option<u64>> = (0..columns)
+            .map(|c| joint(&|r| self.cells[r][c], self.column_totals[c]))
+            .collect();
+        let total = joint(&|r| self.row_totals[r], self.total)
+            .or_else(|| column_totals.iter().copied().sum());
+        Published {
+            cells: rows.iter().map(|&r| self.cells[r].clone()).collect(),
+            row_totals: rows.iter().map(|&r| self.row_totals[r]).collect(),
+            column_totals,
+            total,
+        }
+    }
 }
 
 impl Table {
@@ -756,6 +789,137 @@ mod tests {
         // Neither foreign death count follows from what is published and the viewer's own.
         let derivable = |r: usize| p.row_totals[r].is_some() && p.cells[r][0].is_some();
         assert!(!derivable(0) && !derivable(2), "{p:?}");
+    }
+
+    /// Calls `each` with every table (its cells) that agrees with everything published, its
+    /// hidden cells tried at their value and one either side.
+    fn for_each_agreeing(table: &Table, published: &Published, mut each: impl FnMut(&[Vec<u64>])) {
+        let hidden: Vec<(usize, usize)> = (0..table.rows.len())
+            .flat_map(|r| (0..table.columns()).map(move |c| (r, c)))
+            .filter(|(r, c)| published.cells[*r][*c].is_none())
+            .collect();
+        for combo in 0..3u64.pow(hidden.len() as u32) {
+            let mut guess = table.cells.clone();
+            let mut rest = combo;
+            let mut negative = false;
+            for (r, c) in &hidden {
+                match (guess[*r][*c] + rest % 3).checked_sub(1) {
+                    Some(value) => guess[*r][*c] = value,
+                    None => negative = true,
+                }
+                rest /= 3;
+            }
+            if !negative && agrees(&guess, published) {
+                each(&guess);
+            }
+        }
+    }
+
+    /// The figures of some rows of a table and their joint figures, all shown.
+    fn exact_restriction(cells: &[Vec<u64>], rows: &[usize]) -> Published {
+        let cells: Vec<Vec<u64>> = rows.iter().map(|&r| cells[r].clone()).collect();
+        let columns = cells.first().map_or(0, Vec::len);
+        let row_totals: Vec<u64> = cells.iter().map(|r| r.iter().sum()).collect();
+        Published {
+            column_totals: (0..columns)
+                .map(|c| Some(cells.iter().map(|r| r[c]).sum()))
+                .collect(),
+            total: Some(row_totals.iter().sum()),
+            row_totals: row_totals.into_iter().map(Some).collect(),
+            cells: cells
+                .into_iter()
+                .map(|r| r.into_iter().map(Some).collect())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_joint_figure_of_some_municipalities_cannot_be_differenced_against_another() {
+        // An analyst asks for Kristiansund and Ålesund together, then Ålesund alone. Published
+        // for each pair apart, Kristiansund's hidden 3 was the first joint figure less
+        // Ålesund's 50, which the second showed.
+        let difference = |pair: &Published, alone: &Published| {
+            pair.column_totals[0]
+                .zip(alone.cells[0][0])
+                .map(|(joint, aalesund)| joint - aalesund)
+        };
+        let analyst = viewer(&[]);
+        let apart = (
+            publish(&table(&[&[3, 12], &[50, 40]]), &analyst),
+            publish(&table(&[&[50, 40]]), &analyst),
+        );
+        assert_eq!(difference(&apart.0, &apart.1), Some(3), "the leak");
+
+        let t = table(&[&[3, 12], &[20, 30], &[50, 40]]);
+        let p = publish(&t, &analyst);
+        assert_eq!(p.cells[0][0], None);
+        let (pair, alone) = (p.restricted(&[0, 2]), p.restricted(&[2]));
+        assert_eq!(difference(&pair, &alone), None, "{pair:?} {alone:?}");
+        assert_eq!(p.restricted(&[0, 1, 2]), p, "all of them: the table itself");
+    }
+
+    /// Whatever rows are picked, every figure shown is the true one and the same in every
+    /// table that agrees with the whole table as published: a restriction tells nothing the
+    /// whole table does not.
+    #[test]
+    fn a_restriction_shows_only_what_the_whole_table_gives() {
+        let mut next = numbers(23);
+        let names = ["1505", "1506", "1508", "1507"];
+        let mut checked = 0;
+        for _ in 0..300 {
+            let (rows, columns) = (2 + next(3) as usize, 2 + next(2) as usize);
+            let cells: Vec<Vec<u64>> = (0..rows)
+                .map(|_| {
+                    (0..columns)
+                        .map(|_| match next(3) {
+                            0 => 0,
+                            1 => 1 + next(4),
+                            _ => 5 + next(20),
+                        })
+                        .collect()
+                })
+                .collect();
+            let t = Table {
+                rows: names[..rows].iter().map(|s| s.to_string()).collect(),
+                cells,
+                withheld_columns: Vec::new(),
+                totals_as_published: None,
+            };
+            let v = viewer(if next(2) == 0 { &[] } else { &["1506"] });
+            let p = publish(&t, &v);
+            if p.cells.iter().flatten().filter(|c| c.is_none()).count() > 8 {
+                continue;
+            }
+            let subsets: Vec<Vec<usize>> = (1..1usize << rows)
+                .map(|bits| (0..rows).filter(|r| bits & 1 << r != 0).collect())
+                .collect();
+            let restricted: Vec<Published> = subsets.iter().map(|s| p.restricted(s)).collect();
+            for (s, r) in subsets.iter().zip(&restricted) {
+                let truth = shown(&exact_restriction(&t.cells, s));
+                for (figure, truth) in shown(r).into_iter().zip(truth) {
+                    assert!(
+                        figure.is_none() || figure == truth,
+                        "{:?} rows {s:?}",
+                        t.cells
+                    );
+                }
+            }
+            for_each_agreeing(&t, &p, |guess| {
+                for (s, r) in subsets.iter().zip(&restricted) {
+                    let other = shown(&exact_restriction(guess, s));
+                    for (figure, other) in shown(r).into_iter().zip(other) {
+                        assert!(
+                            figure.is_none() || figure == other,
+                            "rows {s:?} of {:?} tell {guess:?} apart for {:?}: {r:?}",
+                            t.cells,
+                            v.own
+                        );
+                    }
+                }
+            });
+            checked += 1;
+        }
+        assert!(checked >= 150, "only {checked} tables were checked");
     }
 
     /// Every figure of a table with these cells, numbered by [`Index`].

@@ -270,6 +270,35 @@ impl Panel {
         all
     }
 
+    /// The panel of some of its municipalities (`rows`, each one of the panel's), with their
+    /// own joint figures where the panel's figures give them (see
+    /// [`Published::restricted`]).
+    pub fn restricted(&self, rows: &[String]) -> Panel {
+        let picked: Vec<usize> = rows
+            .iter()
+            .filter_map(|k| self.rows.iter().position(|r| r == k))
+            .collect();
+        let periods = self
+            .periods
+            .iter()
+            .map(|period| {
+                let populations: Vec<Option<u64>> =
+                    picked.iter().map(|&r| period.populations[r]).collect();
+                PanelPeriod {
+                    period: period.period.clone(),
+                    figures: period.figures.restricted(&picked),
+                    joint_population: populations.iter().copied().sum(),
+                    populations,
+                }
+            })
+            .collect();
+        Panel {
+            categories: self.categories.clone(),
+            rows: picked.iter().map(|&r| self.rows[r].clone()).collect(),
+            periods,
+        }
+    }
+
     /// The joint total.
     pub fn total(&self, p: usize) -> CountCell {
         let period = &self.periods[p];

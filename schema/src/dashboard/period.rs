@@ -1,5 +1,11 @@
 //! The date range of a dashboard and its periods. Counts are kept per month, so a range covers
 //! whole months and a period never spans two calendar years (rates use one year's population).
+//!
+//! A range covers whole periods of its bucket: whole quarters by quarter, whole years by
+//! year. So every period published is a calendar month, quarter or year, the same in every
+//! answer whatever range it came with. Were periods cut to the range, two answers over ranges
+//! a month apart (January to March, and January to February, by year) would publish two sums
+//! whose difference is one municipality's March, which disclosure control hides.
 
 use chrono::{Datelike, Months, NaiveDate};
 
@@ -20,7 +26,40 @@ pub enum Bucket {
     Year,
 }
 
-/// A checked range of whole months.
+impl Bucket {
+    /// How the bucket is named in messages: `quarter`.
+    fn name(self) -> &'static str {
+        match self {
+            Bucket::Month => "month",
+            Bucket::Quarter => "quarter",
+            Bucket::Year => "year",
+        }
+    }
+
+    fn months(self) -> u32 {
+        match self {
+            Bucket::Month => 1,
+            Bucket::Quarter => 3,
+            Bucket::Year => 12,
+        }
+    }
+
+    /// The first day of the period `date` falls in.
+    fn start_of(self, date: NaiveDate) -> NaiveDate {
+        let month0 = date.month0() - date.month0() % self.months();
+        NaiveDate::from_ymd_opt(date.year(), month0 + 1, 1).unwrap_or(date)
+    }
+
+    /// The last day of the period `date` falls in.
+    fn end_of(self, date: NaiveDate) -> NaiveDate {
+        let start = self.start_of(date);
+        start
+            .checked_add_months(Months::new(self.months() - 1))
+            .map_or(date, last_day_of_month)
+    }
+}
+
+/// A checked range of whole periods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Range {
     pub from: NaiveDate,
@@ -28,7 +67,7 @@ pub struct Range {
     pub bucket: Bucket,
 }
 
-/// One period of a range: a month, a quarter or a year, cut to the range.
+/// One period of a range: a calendar month, quarter or year.
 #[derive(Debug, Clone, PartialEq, Eq, async_graphql::SimpleObject)]
 pub struct Period {
     /// `2025-03`, `2025-Q1` or `2025`.
@@ -47,7 +86,7 @@ fn last_day_of_month(date: NaiveDate) -> NaiveDate {
 
 impl Range {
     /// Checks that the range starts on the first of a month, ends on the last of a month
-    /// at or after it, and spans at most [`MAX_YEARS`].
+    /// at or after it, covers whole periods of its bucket, and spans at most [`MAX_YEARS`].
     pub fn new(from: NaiveDate, to: NaiveDate, bucket: Bucket) -> Result<Self> {
         let mut errors = Vec::new();
         let mut problem = |field: &str, message: String| {
@@ -83,6 +122,29 @@ impl Range {
                 );
             }
         }
+        // Periods are checked once the months are whole and the years in range.
+        let months_checked = from.day() == 1
+            && to == last_day_of_month(to)
+            && YEARS.contains(&from.year())
+            && YEARS.contains(&to.year());
+        if months_checked {
+            for (field, date, whole) in [
+                ("from", from, bucket.start_of(from)),
+                ("to", to, bucket.end_of(to)),
+            ] {
+                if date != whole {
+                    let edge = if field == "from" { "start" } else { "end" };
+                    problem(
+                        field,
+                        format!(
+                            "by {}, a range covers whole {}s: {edge} on {whole}, not {date}",
+                            bucket.name(),
+                            bucket.name()
+                        ),
+                    );
+                }
+            }
+        }
         if to < from {
             problem(
                 "to",
@@ -114,7 +176,17 @@ impl Range {
         }
     }
 
-    /// The periods in order, each cut to the range.
+    /// The calendar years the range falls in, whole, by year (indicators are yearly).
+    pub fn whole_years(&self) -> Self {
+        Self {
+            from: Bucket::Year.start_of(self.from),
+            to: Bucket::Year.end_of(self.to),
+            bucket: Bucket::Year,
+        }
+    }
+
+    /// The periods in order. A checked range covers whole periods; an unchecked one's first
+    /// and last are cut to it.
     pub fn periods(&self) -> Vec<Period> {
         let mut periods = Vec::new();
         let mut start = self.from;
@@ -168,23 +240,75 @@ mod tests {
     }
 
     #[test]
-    fn quarters_are_cut_to_the_range() {
+    fn quarters_and_years_are_whole() {
         assert_eq!(
-            labels("2024-11-01", "2025-04-30", Bucket::Quarter),
+            labels("2024-10-01", "2025-06-30", Bucket::Quarter),
             [
-                "2024-Q4 2024-11-01..2024-12-31",
+                "2024-Q4 2024-10-01..2024-12-31",
                 "2025-Q1 2025-01-01..2025-03-31",
-                "2025-Q2 2025-04-01..2025-04-30",
+                "2025-Q2 2025-04-01..2025-06-30",
             ]
+        );
+        assert_eq!(
+            labels("2024-01-01", "2025-12-31", Bucket::Year),
+            ["2024 2024-01-01..2024-12-31", "2025 2025-01-01..2025-12-31"]
+        );
+    }
+
+    /// The messages of a range refused, by field.
+    fn refused(from: &str, to: &str, bucket: Bucket) -> Vec<(String, String)> {
+        let Err(Error::Validation(errors)) = Range::new(date(from), date(to), bucket) else {
+            panic!("{from}..{to} by {bucket:?} should be refused");
+        };
+        errors.into_iter().map(|e| (e.field, e.message)).collect()
+    }
+
+    #[test]
+    fn ranges_of_part_periods_are_refused_naming_the_whole_period() {
+        assert_eq!(
+            refused("2024-11-01", "2025-04-30", Bucket::Quarter),
+            [
+                (
+                    "from".to_owned(),
+                    "by quarter, a range covers whole quarters: start on 2024-10-01, not 2024-11-01"
+                        .to_owned()
+                ),
+                (
+                    "to".to_owned(),
+                    "by quarter, a range covers whole quarters: end on 2025-06-30, not 2025-04-30"
+                        .to_owned()
+                ),
+            ]
+        );
+        assert_eq!(
+            refused("2025-01-01", "2025-02-28", Bucket::Year),
+            [(
+                "to".to_owned(),
+                "by year, a range covers whole years: end on 2025-12-31, not 2025-02-28".to_owned()
+            )]
+        );
+        // Months are whole by the first rule; its message comes alone.
+        assert_eq!(
+            refused("2025-01-15", "2025-12-31", Bucket::Year)
+                .into_iter()
+                .map(|(field, _)| field)
+                .collect::<Vec<_>>(),
+            ["from"]
         );
     }
 
     #[test]
-    fn years_and_months() {
+    fn indicators_take_the_whole_years_of_a_range() {
+        let range = Range::new(date("2024-11-01"), date("2025-02-28"), Bucket::Month).unwrap();
+        let years = range.whole_years();
         assert_eq!(
-            labels("2024-03-01", "2025-12-31", Bucket::Year),
-            ["2024 2024-03-01..2024-12-31", "2025 2025-01-01..2025-12-31"]
+            (years.from, years.to, years.bucket),
+            (date("2024-01-01"), date("2025-12-31"), Bucket::Year)
         );
+    }
+
+    #[test]
+    fn months() {
         assert_eq!(
             labels("2024-02-01", "2024-03-31", Bucket::Month),
             [
@@ -227,8 +351,8 @@ mod tests {
         assert_eq!(fields, ["from", "to"]);
         assert!(Range::new(date("0999-12-01"), date("1000-01-31"), Bucket::Month).is_err());
         assert_eq!(
-            labels("9999-11-01", "9999-12-31", Bucket::Quarter),
-            ["9999-Q4 9999-11-01..9999-12-31"]
+            labels("9999-10-01", "9999-12-31", Bucket::Quarter),
+            ["9999-Q4 9999-10-01..9999-12-31"]
         );
         // Even unchecked, a range at the end of the calendar has one period, not endless ones.
         let unchecked = Range {

@@ -1,5 +1,12 @@
 //! What one request reads figures for: its municipalities and its viewer, with the count
 //! versions read once. Panels come from the cache while their counts are unchanged.
+//!
+//! Every panel is published over all municipalities, whichever the request names, and cut to
+//! them afterwards ([`Panel::restricted`]). So a municipality's figure is shown or hidden
+//! alike in every answer to the same viewer, and a joint figure of some municipalities is
+//! shown only where the table of all of them gives it: two answers over different
+//! municipalities cannot be differenced to find a hidden figure (one of Kristiansund and
+//! Ålesund together, less one of Ålesund alone).
 
 use std::sync::Arc;
 
@@ -17,19 +24,19 @@ use crate::store::{ReferenceData, Store};
 /// The municipalities a request reads figures for, and who reads.
 pub struct Selection {
     rows: Arc<[String]>,
-    /// True when `rows` is every municipality, so counts are read without a list.
-    all: bool,
     viewer: Viewer,
-    /// The sum of the rows' count versions, read once per request.
+    /// Every municipality, in the reference data's order: the rows panels are published with.
+    all: std::sync::OnceLock<Arc<[String]>>,
+    /// The sum of every municipality's count version, read once per request.
     count_versions: OnceCell<i64>,
 }
 
 impl Selection {
-    pub fn new(rows: Vec<String>, all: bool, viewer: Viewer) -> Self {
+    pub fn new(rows: Vec<String>, viewer: Viewer) -> Self {
         Self {
             rows: rows.into(),
-            all,
             viewer,
+            all: std::sync::OnceLock::new(),
             count_versions: OnceCell::new(),
         }
     }
@@ -43,7 +50,7 @@ impl Selection {
         &self.viewer
     }
 
-    /// A panel over `range`, reused from the cache while the counts behind it are unchanged.
+    /// A panel of the request's municipalities over `range`.
     pub async fn panel(
         &self,
         store: &Store,
@@ -51,19 +58,44 @@ impl Selection {
         spec: &PanelSpec,
         range: Range,
     ) -> Result<Arc<Panel>> {
+        let all = self.all.get_or_init(|| {
+            reference
+                .municipalities()
+                .iter()
+                .map(|m| m.kommunenummer.clone())
+                .collect()
+        });
+        let whole = self.published(store, reference, all, spec, range).await?;
+        Ok(if self.rows == *all {
+            whole
+        } else {
+            Arc::new(whole.restricted(&self.rows))
+        })
+    }
+
+    /// A panel of every municipality (`all`) over `range`, reused from the cache while the
+    /// counts behind it are unchanged.
+    async fn published(
+        &self,
+        store: &Store,
+        reference: &ReferenceData,
+        all: &Arc<[String]>,
+        spec: &PanelSpec,
+        range: Range,
+    ) -> Result<Arc<Panel>> {
         let reader = store.aggregate_reader(self.viewer.clone());
         let cache = store.panel_cache();
-        let listed = (!self.all).then_some(&self.rows[..]);
         // Versions are read before the counts, so a kept panel is never older than the
         // versions it is kept under.
         let stamp = Stamp {
             counts: *self
                 .count_versions
-                .get_or_try_init(|| reader.count_versions(listed))
+                .get_or_try_init(|| reader.count_versions())
                 .await?,
             reference: reference.version(),
         };
-        if let Some(panel) = cache.get(&self.key(spec, range), stamp) {
+        let key = |spec: &PanelSpec| self.key(all, spec, range);
+        if let Some(panel) = cache.get(&key(spec), stamp) {
             return Ok(panel);
         }
         // A panel is published with the panels it shares figures with (the one whose totals
@@ -77,10 +109,10 @@ impl Selection {
             .map(|p| p.metric)
             .collect();
         let counts = reader
-            .monthly_counts(&metrics, listed, range.from, range.to)
+            .monthly_counts(&metrics, range.from, range.to)
             .await?;
         let publisher = Publisher {
-            rows: &self.rows,
+            rows: all,
             range: &range,
             counts: &counts,
             populations: Populations::new(reference),
@@ -91,17 +123,17 @@ impl Selection {
             .totals_of
             .map(|of| Arc::new(publisher.panel(of, None)));
         if let (Some(of), Some(totals)) = (first.totals_of, &totals) {
-            cache.put(self.key(of, range), stamp, totals.clone());
+            cache.put(key(of), stamp, totals.clone());
         }
         let Some(split) = split else {
             let panel = Arc::new(publisher.panel(spec, totals.as_deref()));
-            cache.put(self.key(spec, range), stamp, panel.clone());
+            cache.put(key(spec), stamp, panel.clone());
             return Ok(panel);
         };
         let (whole, parts) = publisher.split(split, totals.as_deref());
         let (whole, parts) = (Arc::new(whole), Arc::new(parts));
-        cache.put(self.key(split.whole, range), stamp, whole.clone());
-        cache.put(self.key(split.parts, range), stamp, parts.clone());
+        cache.put(key(split.whole), stamp, whole.clone());
+        cache.put(key(split.parts), stamp, parts.clone());
         Ok(if spec.metric == split.whole.metric {
             whole
         } else {
@@ -109,11 +141,11 @@ impl Selection {
         })
     }
 
-    /// What a panel of this selection is kept under.
-    fn key(&self, spec: &PanelSpec, range: Range) -> PanelKey {
+    /// What a panel of `rows` for this viewer is kept under.
+    fn key(&self, rows: &Arc<[String]>, spec: &PanelSpec, range: Range) -> PanelKey {
         PanelKey {
             metric: spec.metric,
-            rows: self.rows.clone(),
+            rows: rows.clone(),
             range,
             own: self.viewer.own.iter().cloned().collect(),
             threshold: self.viewer.threshold,

@@ -63,16 +63,16 @@ impl<'a> AggregateReader<'a> {
         &self.viewer
     }
 
-    /// The monthly counts of some metrics from `from` to `to`, of the given municipalities or
-    /// of all, in one statement: panels that share figures are summed from one snapshot.
+    /// The monthly counts of some metrics from `from` to `to`, of every municipality, in one
+    /// statement: panels that share figures are summed from one snapshot (and published over
+    /// every municipality, see the dashboard's selection).
     pub async fn monthly_counts(
         &self,
         metrics: &[&str],
-        municipalities: Option<&[String]>,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<MonthlyCount>> {
-        let mut select = monthly_count::Entity::find()
+        Ok(monthly_count::Entity::find()
             .select_only()
             .columns([
                 monthly_count::Column::Metric,
@@ -82,31 +82,25 @@ impl<'a> AggregateReader<'a> {
                 monthly_count::Column::Value,
             ])
             .filter(monthly_count::Column::Metric.is_in(metrics.iter().copied()))
-            .filter(monthly_count::Column::Month.between(from, to));
-        if let Some(municipalities) = municipalities {
-            select = select.filter(kommune_in(
-                monthly_count::Column::Kommunenummer,
-                municipalities.iter().cloned(),
-            ));
-        }
-        Ok(select.into_model::<MonthlyCount>().all(self.db).await?)
+            .filter(monthly_count::Column::Month.between(from, to))
+            .into_model::<MonthlyCount>()
+            .all(self.db)
+            .await?)
     }
 
-    /// The sum of the count versions of `municipalities` (all without a list): what published
-    /// panels are checked against. Every change raises one version, so the sum only grows and
-    /// one number stands for them all.
-    pub async fn count_versions(&self, municipalities: Option<&[String]>) -> Result<i64> {
-        let mut select = count_version::Entity::find().select_only().column_as(
-            Expr::cust("CAST(SUM(count_versions.version) AS BIGINT)"),
-            "sum",
-        );
-        if let Some(municipalities) = municipalities {
-            select = select.filter(kommune_in(
-                count_version::Column::Kommunenummer,
-                municipalities.iter().cloned(),
-            ));
-        }
-        let sum: Option<Option<i64>> = select.into_tuple().one(self.db).await?;
+    /// The sum of every municipality's count version: what published panels are checked
+    /// against. Every change raises one version, so the sum only grows and one number stands
+    /// for them all.
+    pub async fn count_versions(&self) -> Result<i64> {
+        let sum: Option<Option<i64>> = count_version::Entity::find()
+            .select_only()
+            .column_as(
+                Expr::cust("CAST(SUM(count_versions.version) AS BIGINT)"),
+                "sum",
+            )
+            .into_tuple()
+            .one(self.db)
+            .await?;
         Ok(sum.flatten().unwrap_or(0))
     }
 

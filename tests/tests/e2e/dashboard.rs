@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 on_both_databases!(
     figures_equal_hand_computed_expectations,
     others_see_small_counts_suppressed_and_nothing_can_be_worked_out,
+    answers_over_different_municipalities_cannot_be_differenced,
     bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
     kept_panels_follow_every_write,
     kept_reference_data_follows_every_change,
@@ -372,6 +373,27 @@ async fn figures_equal_hand_computed_expectations(backend: Backend) {
     let follow = indicator("FOLLOW_UP_OFFERED_PERCENT");
     assert_eq!(molde_value(&follow)["value"], json!(87.5));
     assert_eq!(molde_value(&follow)["met"], json!(true));
+
+    // Indicators are yearly: a range of March alone has 2024's whole-year figure (7 of 8), not
+    // March's (2 of 3), which would be a part of the year to difference against the rest.
+    let march = molde
+        .query(
+            &dashboard_query(
+                "from: \"2024-03-01\", to: \"2024-03-31\"",
+                "indicators { indicator { kind } year values { kommunenummer value } }",
+            ),
+            json!({}),
+        )
+        .await;
+    let march_follow = march["dashboard"]["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["indicator"]["kind"] == "FOLLOW_UP_OFFERED_PERCENT")
+        .cloned()
+        .unwrap();
+    assert_eq!(march_follow["year"], 2024);
+    assert_eq!(molde_value(&march_follow)["value"], json!(87.5));
 }
 
 /// Every published equation (a row, a column, the totals) checked the way a reader would:
@@ -570,6 +592,71 @@ async fn others_see_small_counts_suppressed_and_nothing_can_be_worked_out(backen
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
 }
 
+/// An analyst, and Kristiansund's coordinator, ask for March by outcome over every set of the
+/// three municipalities. Each municipality's figure must be shown or hidden alike in every
+/// answer, and no joint figure may leave exactly one hidden term to work out from the figures
+/// the other answers show (Molde and Ålesund together, less Ålesund alone, was Molde).
+async fn answers_over_different_municipalities_cannot_be_differenced(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    fixed_dataset(&app).await;
+    for (who, own) in [(":analyst", None), ("1505:coordinator", Some("1505"))] {
+        let caller = app.clone().with_caller(who);
+        let mut answers = Vec::new();
+        for bits in 1..8usize {
+            let rows: Vec<&str> = (0..3)
+                .filter(|i| bits & 1 << i != 0)
+                .map(|i| ROWS[i])
+                .collect();
+            let query = format!(
+                "{{ dashboard(from: \"2024-03-01\", to: \"2024-03-31\", municipalities: {}) {{ {} }} }}",
+                json!(rows),
+                panel("incidentsByOutcome")
+            );
+            let data = caller.query(&query, json!({})).await;
+            answers.push((
+                rows,
+                data["dashboard"]["incidentsByOutcome"]["periods"][0].clone(),
+            ));
+        }
+        // What any answer shows of a municipality's figure (a category, or its total: null).
+        let mut known: std::collections::HashMap<(String, Value), Option<u64>> = Default::default();
+        for (rows, period) in &answers {
+            let figures = period["cells"].as_array().unwrap().iter();
+            for cell in figures.chain(period["municipalityTotals"].as_array().unwrap()) {
+                let key = (
+                    cell["kommunenummer"].as_str().unwrap().to_owned(),
+                    cell["category"].clone(),
+                );
+                let value = figure(cell);
+                let before = *known.entry(key.clone()).or_insert(value);
+                assert_eq!(
+                    before, value,
+                    "{who}: {key:?} differs in the answer for {rows:?}"
+                );
+            }
+        }
+        for (rows, period) in &answers {
+            let joints = period["categoryTotals"].as_array().unwrap().iter();
+            for joint in joints.chain([&period["total"]]) {
+                if figure(joint).is_none() {
+                    continue;
+                }
+                let unknown: Vec<&&str> = rows
+                    .iter()
+                    .filter(|k| Some(**k) != own)
+                    .filter(|k| known[&(k.to_string(), joint["category"].clone())].is_none())
+                    .collect();
+                assert_ne!(
+                    unknown.len(),
+                    1,
+                    "{who}: the joint {} of {rows:?} gives {unknown:?} away",
+                    joint["category"]
+                );
+            }
+        }
+    }
+}
+
 async fn bad_ranges_and_unknown_municipalities_are_refused_with_their_field(backend: Backend) {
     let app = TestApp::spawn(backend).await.with_caller(":analyst");
     for (arguments, field) in [
@@ -577,6 +664,15 @@ async fn bad_ranges_and_unknown_municipalities_are_refused_with_their_field(back
         ("from: \"2024-01-01\", to: \"2024-01-30\"", "to"),
         ("from: \"2024-03-01\", to: \"2024-01-31\"", "to"),
         ("from: \"1990-01-01\", to: \"2024-12-31\"", "to"),
+        // Periods are whole calendar periods, so no answer publishes a part of one.
+        (
+            "from: \"2024-02-01\", to: \"2024-06-30\", bucket: QUARTER",
+            "from",
+        ),
+        (
+            "from: \"2024-01-01\", to: \"2024-02-29\", bucket: YEAR",
+            "to",
+        ),
         // Signed years parse; a range at the calendar's end once looped until memory ran out.
         ("from: \"+262142-12-01\", to: \"+262142-12-31\"", "from"),
         (

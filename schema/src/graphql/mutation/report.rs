@@ -41,7 +41,7 @@ async fn submit(
     let report = AnnualReport::new(
         year,
         Some(kommunenummer.clone()),
-        Dashboard::new(range, vec![kommunenummer.clone()], false, viewer),
+        Dashboard::new(range, vec![kommunenummer.clone()], viewer),
     );
     let figures = report.figures(ctx).await?;
     let json =

@@ -15,9 +15,9 @@ pub struct DashboardQuery;
 
 #[Object]
 impl DashboardQuery {
-    /// Counts over a range of whole months (from the first of a month to the last day of a
-    /// month), by period, for the given municipalities (kommunenummer) or all of them, with
-    /// joint totals. Exact for the municipalities whose records the caller may read; in every
+    /// Counts over a range of whole periods of the bucket (by month, from the first of a month
+    /// to the last day of a month; by quarter or year, whole quarters or years), by period, for
+    /// the given municipalities (kommunenummer) or all of them, with joint totals. Exact for the municipalities whose records the caller may read; in every
     /// other municipality's figures, counts from 1 to the disclosure threshold (default 4) are
     /// suppressed, and so is whatever would let a suppressed figure be worked out.
     async fn dashboard(
@@ -72,7 +72,7 @@ async fn report(
     Ok(AnnualReport::new(
         year,
         municipality,
-        Dashboard::new(range, rows, false, viewer),
+        Dashboard::new(range, rows, viewer),
     ))
 }
 
@@ -108,7 +108,7 @@ async fn open(
             .iter()
             .map(|m| m.kommunenummer.clone())
             .collect();
-        return Ok(Dashboard::new(range, all, true, viewer));
+        return Ok(Dashboard::new(range, all, viewer));
     };
     let unknown: Vec<FieldError> = wanted
         .iter()
@@ -131,6 +131,5 @@ async fn open(
     let mut rows = wanted;
     rows.sort();
     rows.dedup();
-    let all = rows.len() == reference.municipalities().len();
-    Ok(Dashboard::new(range, rows, all, viewer))
+    Ok(Dashboard::new(range, rows, viewer))
 }

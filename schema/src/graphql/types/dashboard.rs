@@ -1,4 +1,4 @@
-//! Dashboards: panels of counts over a range of whole months, published through disclosure
+//! Dashboards: panels of counts over a range of whole periods, published through disclosure
 //! control, with the same range a year earlier, plan progress and the plan's indicators.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -20,17 +20,17 @@ use crate::graphql::scalars::Date;
 use crate::graphql::types::{FocusAreaNode, IndicatorNode, MeasureNode};
 use crate::store::{Indicator, Store};
 
-/// Figures across municipalities over a range of whole months.
+/// Figures across municipalities over a range of whole periods (months, quarters or years).
 pub struct Dashboard {
     range: Range,
     selection: Arc<Selection>,
 }
 
 impl Dashboard {
-    pub fn new(range: Range, rows: Vec<String>, all: bool, viewer: Viewer) -> Self {
+    pub fn new(range: Range, rows: Vec<String>, viewer: Viewer) -> Self {
         Self {
             range,
-            selection: Arc::new(Selection::new(rows, all, viewer)),
+            selection: Arc::new(Selection::new(rows, viewer)),
         }
     }
 
@@ -210,8 +210,8 @@ impl Dashboard {
         plan_progress(ctx, self.selection.rows()).await.extend()
     }
 
-    /// The current plan's indicators for each year of the range, per municipality and jointly,
-    /// against their targets. Figures built on suppressed counts are suppressed.
+    /// The current plan's indicators for each calendar year the range falls in, over the whole
+    /// year, per municipality and jointly, against their targets. Figures built on suppressed counts are suppressed.
     async fn indicators(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<IndicatorResult>> {
         self.indicator_results(ctx).await.extend()
     }
@@ -430,10 +430,9 @@ impl Dashboard {
             return Ok(Vec::new());
         };
         let indicators = reference.indicators_of(plan.id).await?;
-        let years = Range {
-            bucket: Bucket::Year,
-            ..self.range
-        };
+        // Indicators are yearly: each year the range falls in, whole, so a monthly range does
+        // not publish part of a year (the sum of its months, another period to difference).
+        let years = self.range.whole_years();
         let mut results = Vec::new();
         for indicator in indicators {
             let per_year: Vec<(i32, Vec<IndicatorValue>)> = match indicator_source(indicator.kind) {
