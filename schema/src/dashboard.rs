@@ -12,6 +12,7 @@ mod selection;
 pub use cache::{PANEL_BUDGET, PanelCache, PanelKey};
 pub use panel::{
     Category, CountCell, CountSeries, Panel, PanelPeriod, PanelSpec, Populations, Publisher, Split,
+    Sums,
 };
 pub use period::{Bucket, Period, Range};
 pub use selection::Selection;

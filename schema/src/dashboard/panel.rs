@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 
 use super::period::{Period, Range};
 use crate::disclosure::{self, Published, Table, Viewer};
@@ -319,12 +319,68 @@ struct Tables {
     tables: Vec<Table>,
 }
 
-/// What panels are published from: one read of the counts of some municipalities over a
-/// range, and who looks.
+/// The monthly counts of some panels summed into the periods of a range as they are read, so
+/// a read of every municipality's counts over years never holds its rows at once.
+pub struct Sums {
+    periods: Vec<Period>,
+    rows: HashMap<String, usize>,
+    /// Per metric: its categories' columns, and a table of cells per period.
+    metrics: HashMap<&'static str, (HashMap<String, usize>, Vec<Vec<Vec<u64>>>)>,
+}
+
+impl Sums {
+    /// Empty sums of the panels' metrics for `rows` over the periods of `range`.
+    pub fn new(specs: &[&PanelSpec], rows: &[String], range: &Range) -> Self {
+        let periods = range.periods();
+        let metrics = specs
+            .iter()
+            .map(|spec| {
+                let categories = (spec.categories)();
+                let columns = categories
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.code.clone(), i))
+                    .collect();
+                let empty = vec![vec![0u64; categories.len()]; rows.len()];
+                (spec.metric, (columns, vec![empty; periods.len()]))
+            })
+            .collect();
+        Self {
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, k)| (k.clone(), i))
+                .collect(),
+            periods,
+            metrics,
+        }
+    }
+
+    /// Adds one monthly count. Counts of other metrics, municipalities, categories or months
+    /// are ignored.
+    pub fn add(&mut self, count: &MonthlyCount) {
+        let Some((columns, tables)) = self.metrics.get_mut(count.metric.as_str()) else {
+            return;
+        };
+        let (Some(r), Some(c)) = (
+            self.rows.get(&count.kommunenummer),
+            columns.get(&count.category),
+        ) else {
+            return;
+        };
+        let p = self.periods.partition_point(|p| p.to.0 < count.month);
+        if p < self.periods.len() && count.month >= self.periods[p].from.0 {
+            // Counts are never negative; a negative one would be a bug, not a figure to show.
+            tables[p][*r][*c] += u64::try_from(count.value).unwrap_or(0);
+        }
+    }
+}
+
+/// What panels are published from: the sums of one read of the counts of every municipality
+/// over a range, and who looks.
 pub struct Publisher<'a> {
     pub rows: &'a [String],
-    pub range: &'a Range,
-    pub counts: &'a [MonthlyCount],
+    pub sums: &'a Sums,
     pub populations: Populations<'a>,
     pub viewer: &'a Viewer,
 }
@@ -364,60 +420,33 @@ impl Publisher<'_> {
         )
     }
 
-    /// Sums the panel's monthly counts into the range's periods. Counts of other metrics,
-    /// municipalities or categories are ignored. `totals`, the panel whose totals this one's
-    /// are, says which of them are shown.
+    /// The panel's tables, one per period, from the sums. `totals`, the panel whose totals
+    /// this one's are, says which of them are shown.
     fn tables(&self, spec: &PanelSpec, totals: Option<&Panel>) -> Tables {
-        let rows = self.rows;
         let categories = (spec.categories)();
-        let periods = self.range.periods();
-        let row_index: HashMap<&str, usize> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, k)| (k.as_str(), i))
-            .collect();
-        let column_index: HashMap<&str, usize> = categories
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.code.as_str(), i))
-            .collect();
-        let period_of = |month: NaiveDate| periods.partition_point(|p| p.to.0 < month);
-
-        let empty = vec![vec![0u64; categories.len()]; rows.len()];
-        let mut cells: Vec<Vec<Vec<u64>>> = vec![empty; periods.len()];
-        for count in self.counts.iter().filter(|c| c.metric == spec.metric) {
-            let (Some(r), Some(c)) = (
-                row_index.get(count.kommunenummer.as_str()),
-                column_index.get(count.category.as_str()),
-            ) else {
-                continue;
-            };
-            let p = period_of(count.month);
-            if p < periods.len() && count.month >= periods[p].from.0 {
-                // Counts are never negative; a negative one would be a bug, not a figure to
-                // show.
-                cells[p][*r][*c] += u64::try_from(count.value).unwrap_or(0);
-            }
-        }
-
+        let (columns, cells) = self
+            .sums
+            .metrics
+            .get(spec.metric)
+            .expect("panels are published from sums of their own metrics");
         let withheld_columns: Vec<usize> = spec
             .withheld
             .iter()
-            .filter_map(|code| column_index.get(code).copied())
+            .filter_map(|code| columns.get(*code).copied())
             .collect();
         let tables = cells
-            .into_iter()
+            .iter()
             .enumerate()
             .map(|(p, cells)| Table {
-                rows: rows.to_vec(),
-                cells,
+                rows: self.rows.to_vec(),
+                cells: cells.clone(),
                 withheld_columns: withheld_columns.clone(),
                 totals_as_published: totals.map(|t| t.periods[p].figures.totals_shown()),
             })
             .collect();
         Tables {
             categories,
-            periods,
+            periods: self.sums.periods.clone(),
             tables,
         }
     }

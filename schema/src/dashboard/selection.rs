@@ -13,7 +13,7 @@ use std::sync::Arc;
 use tokio::sync::OnceCell;
 
 use super::cache::PanelKey;
-use super::panel::{Panel, PanelSpec, Populations, Publisher};
+use super::panel::{Panel, PanelSpec, Populations, Publisher, Sums};
 use super::panels;
 use super::period::Range;
 use crate::disclosure::Viewer;
@@ -103,18 +103,18 @@ impl Selection {
         // and all are kept.
         let split = panels::split_of(spec);
         let first = split.map_or(spec, |s| s.whole);
-        let metrics: Vec<&str> = [Some(first), first.totals_of, split.map(|s| s.parts)]
+        let specs: Vec<&PanelSpec> = [Some(first), first.totals_of, split.map(|s| s.parts)]
             .into_iter()
             .flatten()
-            .map(|p| p.metric)
             .collect();
-        let counts = reader
-            .monthly_counts(&metrics, range.from, range.to)
+        let metrics: Vec<&str> = specs.iter().map(|p| p.metric).collect();
+        let mut sums = Sums::new(&specs, all, &range);
+        reader
+            .fold_monthly_counts(&metrics, range.from, range.to, |count| sums.add(count))
             .await?;
         let publisher = Publisher {
             rows: all,
-            range: &range,
-            counts: &counts,
+            sums: &sums,
             populations: Populations::new(reference),
             viewer: &self.viewer,
         };

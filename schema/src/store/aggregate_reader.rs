@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use futures::TryStreamExt;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
@@ -63,16 +64,18 @@ impl<'a> AggregateReader<'a> {
         &self.viewer
     }
 
-    /// The monthly counts of some metrics from `from` to `to`, of every municipality, in one
-    /// statement: panels that share figures are summed from one snapshot (and published over
-    /// every municipality, see the dashboard's selection).
-    pub async fn monthly_counts(
+    /// Hands each monthly count of some metrics from `from` to `to`, of every municipality,
+    /// to `add` as it is read: one statement, so panels that share figures are summed from
+    /// one snapshot, and a stream, so the rows are never held at once (every municipality's
+    /// counts of a whole dashboard over ten years are millions of them).
+    pub async fn fold_monthly_counts(
         &self,
         metrics: &[&str],
         from: NaiveDate,
         to: NaiveDate,
-    ) -> Result<Vec<MonthlyCount>> {
-        Ok(monthly_count::Entity::find()
+        mut add: impl FnMut(&MonthlyCount),
+    ) -> Result<()> {
+        let mut counts = monthly_count::Entity::find()
             .select_only()
             .columns([
                 monthly_count::Column::Metric,
@@ -84,8 +87,12 @@ impl<'a> AggregateReader<'a> {
             .filter(monthly_count::Column::Metric.is_in(metrics.iter().copied()))
             .filter(monthly_count::Column::Month.between(from, to))
             .into_model::<MonthlyCount>()
-            .all(self.db)
-            .await?)
+            .stream(self.db)
+            .await?;
+        while let Some(count) = counts.try_next().await? {
+            add(&count);
+        }
+        Ok(())
     }
 
     /// The sum of every municipality's count version: what published panels are checked
