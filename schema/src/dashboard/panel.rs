@@ -325,8 +325,11 @@ pub struct Sums {
     periods: Vec<Period>,
     rows: HashMap<String, usize>,
     /// Per metric: its categories' columns, and a table of cells per period.
-    metrics: HashMap<&'static str, (HashMap<String, usize>, Vec<Vec<Vec<u64>>>)>,
+    metrics: HashMap<&'static str, (HashMap<String, usize>, Vec<Cells>)>,
 }
+
+/// A table's cells, a row per municipality and a column per category.
+type Cells = Vec<Vec<u64>>;
 
 impl Sums {
     /// Empty sums of the panels' metrics for `rows` over the periods of `range`.
