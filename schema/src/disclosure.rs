@@ -74,9 +74,11 @@ impl Published {
     /// terms is shown, or the whole joint figure is and every figure outside it).
     pub fn restricted(&self, rows: &[usize]) -> Published {
         let columns = self.column_totals.len();
-        let outside: Vec<usize> = (0..self.row_totals.len())
-            .filter(|r| !rows.contains(r))
-            .collect();
+        let mut inside = vec![false; self.row_totals.len()];
+        for &r in rows {
+            inside[r] = true;
+        }
+        let outside: Vec<usize> = (0..inside.len()).filter(|r| !inside[*r]).collect();
         let joint = |figure: &dyn Fn(usize) -> Option<u64>, whole: Option<u64>| {
             rows.iter()
                 .map(|&r| figure(r))
@@ -86,11 +88,19 @@ impl Published {
                     whole?.checked_sub(rest)
                 })
         };
-        let column_totals: Vec<Option<u64>> = (0..columns)
+        let mut column_totals: Vec<Option<u64>> = (0..columns)
             .map(|c| joint(&|r| self.cells[r][c], self.column_totals[c]))
             .collect();
         let total = joint(&|r| self.row_totals[r], self.total)
             .or_else(|| column_totals.iter().copied().sum());
+        // The joint total less the other columns' joint figures gives a lone hidden one.
+        let hidden: Vec<usize> = (0..columns)
+            .filter(|c| column_totals[*c].is_none())
+            .collect();
+        if let (&[c], Some(total)) = (&hidden[..], total) {
+            let others: u64 = column_totals.iter().flatten().sum();
+            column_totals[c] = total.checked_sub(others);
+        }
         Published {
             cells: rows.iter().map(|&r| self.cells[r].clone()).collect(),
             row_totals: rows.iter().map(|&r| self.row_totals[r]).collect(),
@@ -856,6 +866,21 @@ mod tests {
         let (pair, alone) = (p.restricted(&[0, 2]), p.restricted(&[2]));
         assert_eq!(difference(&pair, &alone), None, "{pair:?} {alone:?}");
         assert_eq!(p.restricted(&[0, 1, 2]), p, "all of them: the table itself");
+    }
+
+    #[test]
+    fn a_joint_figure_the_joint_total_gives_is_shown() {
+        // Four municipalities, an analyst, the last two asked for: their joint total (6) and
+        // one joint figure (0) are shown, so the other joint figure is 6, not suppressed.
+        let t = Table {
+            rows: ["1505", "1506", "1508", "1507"].map(String::from).to_vec(),
+            cells: vec![vec![7, 0], vec![2, 13], vec![4, 0], vec![2, 0]],
+            withheld_columns: Vec::new(),
+            totals_as_published: None,
+        };
+        let p = publish(&t, &viewer(&[])).restricted(&[2, 3]);
+        assert_eq!(p.total, Some(6), "{p:?}");
+        assert_eq!(p.column_totals, [Some(6), Some(0)], "{p:?}");
     }
 
     /// Whatever rows are picked, every figure shown is the true one and the same in every

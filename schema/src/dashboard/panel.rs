@@ -270,14 +270,24 @@ impl Panel {
         all
     }
 
-    /// The panel of some of its municipalities (`rows`, each one of the panel's), with their
-    /// own joint figures where the panel's figures give them (see
+    /// The panel of some of its municipalities (`rows`, each one of the panel's, once), with
+    /// their own joint figures where the panel's figures give them (see
     /// [`Published::restricted`]).
     pub fn restricted(&self, rows: &[String]) -> Panel {
-        let picked: Vec<usize> = rows
+        let index: HashMap<&str, usize> = self
+            .rows
             .iter()
-            .filter_map(|k| self.rows.iter().position(|r| r == k))
+            .enumerate()
+            .map(|(i, k)| (k.as_str(), i))
             .collect();
+        let mut picked: Vec<usize> = Vec::with_capacity(rows.len());
+        for k in rows {
+            let r = index.get(k.as_str()).copied();
+            debug_assert!(r.is_some(), "{k} is not a row of the panel");
+            if let Some(r) = r.filter(|r| !picked.contains(r)) {
+                picked.push(r);
+            }
+        }
         let periods = self
             .periods
             .iter()
@@ -323,7 +333,8 @@ struct Tables {
 /// a read of every municipality's counts over years never holds its rows at once.
 pub struct Sums {
     periods: Vec<Period>,
-    rows: HashMap<String, usize>,
+    rows: Vec<String>,
+    row_index: HashMap<String, usize>,
     /// Per metric: its categories' columns, and a table of cells per period.
     metrics: HashMap<&'static str, (HashMap<String, usize>, Vec<Cells>)>,
 }
@@ -349,11 +360,12 @@ impl Sums {
             })
             .collect();
         Self {
-            rows: rows
+            row_index: rows
                 .iter()
                 .enumerate()
                 .map(|(i, k)| (k.clone(), i))
                 .collect(),
+            rows: rows.to_vec(),
             periods,
             metrics,
         }
@@ -366,7 +378,7 @@ impl Sums {
             return;
         };
         let (Some(r), Some(c)) = (
-            self.rows.get(&count.kommunenummer),
+            self.row_index.get(&count.kommunenummer),
             columns.get(&count.category),
         ) else {
             return;
@@ -382,7 +394,6 @@ impl Sums {
 /// What panels are published from: the sums of one read of the counts of every municipality
 /// over a range, and who looks.
 pub struct Publisher<'a> {
-    pub rows: &'a [String],
     pub sums: &'a Sums,
     pub populations: Populations<'a>,
     pub viewer: &'a Viewer,
@@ -441,7 +452,7 @@ impl Publisher<'_> {
             .iter()
             .enumerate()
             .map(|(p, cells)| Table {
-                rows: self.rows.to_vec(),
+                rows: self.sums.rows.clone(),
                 cells: cells.clone(),
                 withheld_columns: withheld_columns.clone(),
                 totals_as_published: totals.map(|t| t.periods[p].figures.totals_shown()),
@@ -456,7 +467,7 @@ impl Publisher<'_> {
 
     /// The panel of the tables as published.
     fn assemble(&self, tables: Tables, figures: Vec<Published>) -> Panel {
-        let rows = self.rows;
+        let rows = &self.sums.rows;
         let categories = tables.categories.len();
         let periods = tables
             .periods

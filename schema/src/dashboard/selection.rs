@@ -25,7 +25,8 @@ use crate::store::{ReferenceData, Store};
 pub struct Selection {
     rows: Arc<[String]>,
     viewer: Viewer,
-    /// Every municipality, in the reference data's order: the rows panels are published with.
+    /// Every municipality, in the reference data's order (and any the request names that the
+    /// reference data lacks, as rows of zeros): the rows panels are published with.
     all: std::sync::OnceLock<Arc<[String]>>,
     /// The sum of every municipality's count version, read once per request.
     count_versions: OnceCell<i64>,
@@ -59,11 +60,17 @@ impl Selection {
         range: Range,
     ) -> Result<Arc<Panel>> {
         let all = self.all.get_or_init(|| {
-            reference
+            let mut all: Vec<String> = reference
                 .municipalities()
                 .iter()
                 .map(|m| m.kommunenummer.clone())
-                .collect()
+                .collect();
+            for k in self.rows.iter() {
+                if !all.contains(k) {
+                    all.push(k.clone());
+                }
+            }
+            all.into()
         });
         let whole = self.published(store, reference, all, spec, range).await?;
         Ok(if self.rows == *all {
@@ -113,7 +120,6 @@ impl Selection {
             .fold_monthly_counts(&metrics, range.from, range.to, |count| sums.add(count))
             .await?;
         let publisher = Publisher {
-            rows: all,
             sums: &sums,
             populations: Populations::new(reference),
             viewer: &self.viewer,
