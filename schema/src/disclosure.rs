@@ -535,10 +535,11 @@ mod tests {
         table_of(cells.iter().map(|r| r.to_vec()).collect())
     }
 
-    /// A table of Kristiansund, Molde and Ålesund, as many as it has rows.
+    /// A table of Kristiansund, Molde, Ålesund and the Ålesund of 2020–2023, as many as it
+    /// has rows.
     fn table_of(cells: Vec<Vec<u64>>) -> Table {
         Table {
-            rows: ["1505", "1506", "1508"][..cells.len()]
+            rows: ["1505", "1506", "1508", "1507"][..cells.len()]
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
@@ -662,6 +663,25 @@ mod tests {
     }
 
     /// A seeded stream of numbers below `n`, the same on every run.
+    /// Cells of a random table: a third zeros, a third small counts, a third large ones.
+    fn random_cells(
+        next: &mut impl FnMut(u64) -> u64,
+        rows: usize,
+        columns: usize,
+    ) -> Vec<Vec<u64>> {
+        (0..rows)
+            .map(|_| {
+                (0..columns)
+                    .map(|_| match next(3) {
+                        0 => 0,
+                        1 => 1 + next(4),
+                        _ => 5 + next(20),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
     fn numbers(mut seed: u64) -> impl FnMut(u64) -> u64 {
         move |n| {
             seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
@@ -749,27 +769,11 @@ mod tests {
     #[test]
     fn no_hidden_cell_of_a_larger_table_can_be_worked_out() {
         let mut next = numbers(11);
-        let names = ["1505", "1506", "1508", "1507"];
         let mut checked = 0;
         for _ in 0..400 {
             let (rows, columns) = (2 + next(3) as usize, 2 + next(3) as usize);
-            let cells: Vec<Vec<u64>> = (0..rows)
-                .map(|_| {
-                    (0..columns)
-                        .map(|_| match next(3) {
-                            0 => 0,
-                            1 => 1 + next(4),
-                            _ => 5 + next(20),
-                        })
-                        .collect()
-                })
-                .collect();
-            let t = Table {
-                rows: names[..rows].iter().map(|s| s.to_string()).collect(),
-                cells,
-                withheld_columns: if next(4) == 0 { vec![0] } else { vec![] },
-                totals_as_published: None,
-            };
+            let mut t = table_of(random_cells(&mut next, rows, columns));
+            t.withheld_columns = if next(4) == 0 { vec![0] } else { vec![] };
             let own = if next(2) == 0 { vec![] } else { vec!["1506"] };
             let v = viewer(&own);
             let hidden = publish(&t, &v)
@@ -872,12 +876,7 @@ mod tests {
     fn a_joint_figure_the_joint_total_gives_is_shown() {
         // Four municipalities, an analyst, the last two asked for: their joint total (6) and
         // one joint figure (0) are shown, so the other joint figure is 6, not suppressed.
-        let t = Table {
-            rows: ["1505", "1506", "1508", "1507"].map(String::from).to_vec(),
-            cells: vec![vec![7, 0], vec![2, 13], vec![4, 0], vec![2, 0]],
-            withheld_columns: Vec::new(),
-            totals_as_published: None,
-        };
+        let t = table_of(vec![vec![7, 0], vec![2, 13], vec![4, 0], vec![2, 0]]);
         let p = publish(&t, &viewer(&[])).restricted(&[2, 3]);
         assert_eq!(p.total, Some(6), "{p:?}");
         assert_eq!(p.column_totals, [Some(6), Some(0)], "{p:?}");
@@ -889,27 +888,10 @@ mod tests {
     #[test]
     fn a_restriction_shows_only_what_the_whole_table_gives() {
         let mut next = numbers(23);
-        let names = ["1505", "1506", "1508", "1507"];
         let mut checked = 0;
         for _ in 0..300 {
             let (rows, columns) = (2 + next(3) as usize, 2 + next(2) as usize);
-            let cells: Vec<Vec<u64>> = (0..rows)
-                .map(|_| {
-                    (0..columns)
-                        .map(|_| match next(3) {
-                            0 => 0,
-                            1 => 1 + next(4),
-                            _ => 5 + next(20),
-                        })
-                        .collect()
-                })
-                .collect();
-            let t = Table {
-                rows: names[..rows].iter().map(|s| s.to_string()).collect(),
-                cells,
-                withheld_columns: Vec::new(),
-                totals_as_published: None,
-            };
+            let t = table_of(random_cells(&mut next, rows, columns));
             let v = viewer(if next(2) == 0 { &[] } else { &["1506"] });
             let p = publish(&t, &v);
             if p.cells.iter().flatten().filter(|c| c.is_none()).count() > 8 {
