@@ -66,6 +66,38 @@ impl Published {
         }
     }
 
+    /// A figure shown in both publications (of tables of one shape) summed, one hidden in
+    /// either hidden: what the two together give of the table of their sums.
+    pub fn plus(&self, other: &Published) -> Published {
+        let add = |a: Option<u64>, b: Option<u64>| Some(a? + b?);
+        let sum = |a: &[Option<u64>], b: &[Option<u64>]| -> Vec<Option<u64>> {
+            debug_assert_eq!(a.len(), b.len(), "publications of one shape");
+            a.iter().zip(b).map(|(a, b)| add(*a, *b)).collect()
+        };
+        Published {
+            cells: self
+                .cells
+                .iter()
+                .zip(&other.cells)
+                .map(|(a, b)| sum(a, b))
+                .collect(),
+            row_totals: sum(&self.row_totals, &other.row_totals),
+            column_totals: sum(&self.column_totals, &other.column_totals),
+            total: add(self.total, other.total),
+        }
+    }
+
+    /// The same table with every figure hidden.
+    pub fn all_hidden(&self) -> Published {
+        let none = |figures: &[Option<u64>]| vec![None; figures.len()];
+        Published {
+            cells: self.cells.iter().map(|row| none(row)).collect(),
+            row_totals: none(&self.row_totals),
+            column_totals: none(&self.column_totals),
+            total: None,
+        }
+    }
+
     /// The figures of some of the table's rows (by index, in the order given), with the joint
     /// figures of those rows alone. Every table over some municipalities is cut this way from
     /// the one table of all of them, so two answers over different municipalities show the

@@ -309,6 +309,64 @@ impl Panel {
         }
     }
 
+    /// What this panel (an answer's, by month or quarter) gives of the whole years of `years`
+    /// (the same municipalities, by year): a year's figure is the sum of this panel's figures
+    /// of its periods, shown only where the panel covers the whole year and shows each of
+    /// them. A year's figure as published by year, beside the months it adds up, is one more
+    /// equation on them (less eleven shown months it gives the twelfth); summed from what is
+    /// shown, it says nothing they do not. The municipalities the viewer owns (`own`) keep
+    /// `years`' figures, which it knows anyway, and so does the joint figure when it owns
+    /// them all.
+    pub fn within_years(&self, years: &Panel, own: impl Fn(&str) -> bool) -> Panel {
+        debug_assert_eq!(self.rows, years.rows, "panels of the same municipalities");
+        let owned: Vec<usize> = (0..self.rows.len())
+            .filter(|r| own(&self.rows[*r]))
+            .collect();
+        let periods = years
+            .periods
+            .iter()
+            .map(|year| {
+                let (from, to) = (year.period.from.0, year.period.to.0);
+                let parts: Vec<&PanelPeriod> = self
+                    .periods
+                    .iter()
+                    .filter(|p| p.period.from.0 >= from && p.period.to.0 <= to)
+                    .collect();
+                // The periods of a range follow one another, so its first and last say whether
+                // it covers the year.
+                let covered = parts.first().is_some_and(|p| p.period.from.0 == from)
+                    && parts.last().is_some_and(|p| p.period.to.0 == to);
+                let mut figures = match parts.split_first() {
+                    Some((first, rest)) if covered => rest
+                        .iter()
+                        .fold(first.figures.clone(), |sum, p| sum.plus(&p.figures)),
+                    _ => year.figures.all_hidden(),
+                };
+                for &r in &owned {
+                    figures.cells[r].clone_from(&year.figures.cells[r]);
+                    figures.row_totals[r] = year.figures.row_totals[r];
+                }
+                if owned.len() == self.rows.len() {
+                    figures
+                        .column_totals
+                        .clone_from(&year.figures.column_totals);
+                    figures.total = year.figures.total;
+                }
+                PanelPeriod {
+                    period: year.period.clone(),
+                    figures,
+                    populations: year.populations.clone(),
+                    joint_population: year.joint_population,
+                }
+            })
+            .collect();
+        Panel {
+            categories: years.categories.clone(),
+            rows: years.rows.clone(),
+            periods,
+        }
+    }
+
     /// The joint total.
     pub fn total(&self, p: usize) -> CountCell {
         let period = &self.periods[p];
@@ -491,5 +549,91 @@ impl Publisher<'_> {
             rows: rows.to_vec(),
             periods,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::dashboard::period::Bucket;
+
+    fn range(from: &str, to: &str, bucket: Bucket) -> Range {
+        let date = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        Range::new(date(from), date(to), bucket).unwrap()
+    }
+
+    /// A panel of one category over Kristiansund and Molde: per period, each municipality's
+    /// figure (`None` hidden) and the joint one.
+    fn panel(range: Range, figures: &[([Option<u64>; 2], Option<u64>)]) -> Panel {
+        let periods = range.periods();
+        assert_eq!(periods.len(), figures.len());
+        Panel {
+            categories: vec![Category::new("ALL", "I alt")],
+            rows: vec!["1505".to_owned(), "1506".to_owned()],
+            periods: periods
+                .into_iter()
+                .zip(figures)
+                .map(|(period, (rows, joint))| PanelPeriod {
+                    period,
+                    figures: Published {
+                        cells: rows.iter().map(|f| vec![*f]).collect(),
+                        row_totals: rows.to_vec(),
+                        column_totals: vec![*joint],
+                        total: *joint,
+                    },
+                    populations: vec![Some(24_400), Some(32_800)],
+                    joint_population: Some(57_200),
+                })
+                .collect(),
+        }
+    }
+
+    fn year_2024(molde: u64, joint: u64) -> Panel {
+        panel(
+            range("2024-01-01", "2024-12-31", Bucket::Year),
+            &[([Some(0), Some(molde)], Some(joint))],
+        )
+    }
+
+    fn figures(panel: &Panel) -> (Vec<Option<u64>>, Option<u64>) {
+        let period = &panel.periods[0].figures;
+        (period.row_totals.clone(), period.total)
+    }
+
+    /// Kristiansund's coordinator looks; Molde had 3 in March and 6 in June.
+    fn months_of_2024(march: Option<u64>) -> Panel {
+        let mut months = vec![([Some(0), Some(0)], Some(0)); 12];
+        months[2] = ([Some(0), march], march);
+        months[5] = ([Some(0), Some(6)], Some(6));
+        panel(range("2024-01-01", "2024-12-31", Bucket::Month), &months)
+    }
+
+    #[test]
+    fn a_year_beside_its_months_shows_only_what_the_months_give() {
+        let kristiansund = |k: &str| k == "1505";
+        // March hidden: the year's 9, less June's 6, would give it.
+        let hidden = months_of_2024(None).within_years(&year_2024(9, 9), kristiansund);
+        assert_eq!(figures(&hidden), (vec![Some(0), None], None));
+        assert_eq!(hidden.municipality_totals(0)[1].rate_per_10k, None);
+        // Every month shown: the year is their sum.
+        let shown = months_of_2024(Some(3)).within_years(&year_2024(9, 9), kristiansund);
+        assert_eq!(figures(&shown), (vec![Some(0), Some(9)], Some(9)));
+        assert_eq!(shown.periods[0].period.label, "2024");
+    }
+
+    #[test]
+    fn a_year_the_answer_covers_in_part_is_shown_only_for_the_viewers_own() {
+        let first_quarter = panel(
+            range("2024-01-01", "2024-03-31", Bucket::Month),
+            &[([Some(0), Some(0)], Some(0)); 3],
+        );
+        // Molde's coordinator knows its own year; Kristiansund's and the joint one are not
+        // given by three months of zeros.
+        let molde = first_quarter.within_years(&year_2024(9, 9), |k| k == "1506");
+        assert_eq!(figures(&molde), (vec![None, Some(9)], None));
+        let both = first_quarter.within_years(&year_2024(9, 9), |_| true);
+        assert_eq!(figures(&both), (vec![Some(0), Some(9)], Some(9)));
     }
 }

@@ -9,6 +9,7 @@ on_both_databases!(
     figures_equal_hand_computed_expectations,
     others_see_small_counts_suppressed_and_nothing_can_be_worked_out,
     answers_over_different_municipalities_cannot_be_differenced,
+    a_years_indicators_beside_its_months_give_nothing_the_months_do_not,
     bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
     kept_panels_follow_every_write,
     kept_reference_data_follows_every_change,
@@ -655,6 +656,67 @@ async fn answers_over_different_municipalities_cannot_be_differenced(backend: Ba
             }
         }
     }
+}
+
+/// Indicators are yearly. Beside an answer's months they are one more equation on them: Molde's
+/// 9 kits of 2024, less June's 6, would give March's hidden 3. So an answer by month shows a
+/// year's figure of another municipality only as far as its months give it.
+async fn a_years_indicators_beside_its_months_give_nothing_the_months_do_not(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    fixed_dataset(&app).await;
+    let site = app.add_site("1506", "Legevakt Molde").await;
+    app.clone()
+        .with_caller("1506:coordinator")
+        .query(
+            "mutation($i: CreateNaloxoneDistributionInput!) { createNaloxoneDistribution(input: $i) { id } }",
+            json!({ "i": { "distributedOn": "2024-06-03", "siteId": site, "kits": 6,
+                "firstTime": true, "recipientCategory": "NEXT_OF_KIN", "trainingGiven": false } }),
+        )
+        .await;
+    let query = |range: &str| {
+        dashboard_query(
+            range,
+            &format!(
+                "{} indicators {{ indicator {{ kind }} year values {{ kommunenummer value suppressed }} }}",
+                panel("naloxoneKits")
+            ),
+        )
+    };
+    let molde_kits_rate = |answer: &Value| {
+        let kits = answer["dashboard"]["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["indicator"]["kind"] == "NALOXONE_KITS_PER_10K" && i["year"] == 2024)
+            .expect("the kits indicator of 2024")
+            .clone();
+        kits["values"][1].clone()
+    };
+    let year = "from: \"2024-01-01\", to: \"2024-12-31\"";
+    let kristiansund = app.clone().with_caller("1505:coordinator");
+
+    // By year: 9 kits per 32,800 inhabitants.
+    let by_year = kristiansund
+        .query(&query(&format!("{year}, bucket: YEAR")), json!({}))
+        .await;
+    assert_eq!(molde_kits_rate(&by_year)["value"], json!(2.74));
+
+    // By month: March is hidden, June shown, so the year's figure is not.
+    let by_month = kristiansund.query(&query(year), json!({})).await;
+    let months = by_month["dashboard"]["naloxoneKits"]["periods"]
+        .as_array()
+        .unwrap();
+    let molde_in = |m: usize| figure(&months[m]["cells"][1]);
+    assert_eq!((molde_in(2), molde_in(5)), (None, Some(6)));
+    assert_eq!(
+        molde_kits_rate(&by_month),
+        json!({ "kommunenummer": "1506", "value": null, "suppressed": true })
+    );
+
+    // Molde's coordinator sees its own year in either.
+    let molde = app.clone().with_caller("1506:coordinator");
+    let own = molde.query(&query(year), json!({})).await;
+    assert_eq!(molde_kits_rate(&own)["value"], json!(2.74));
 }
 
 async fn bad_ranges_and_unknown_municipalities_are_refused_with_their_field(backend: Backend) {

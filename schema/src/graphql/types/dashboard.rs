@@ -211,7 +211,10 @@ impl Dashboard {
     }
 
     /// The current plan's indicators for each calendar year the range falls in, over the whole
-    /// year, per municipality and jointly, against their targets. Figures built on suppressed counts are suppressed.
+    /// year, per municipality and jointly, against their targets. Figures built on suppressed
+    /// counts are suppressed. By month or quarter, another municipality's figure (and the joint
+    /// one) is shown only as far as the range's own periods give it: when the range covers the
+    /// whole year and shows each of the year's periods.
     async fn indicators(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<IndicatorResult>> {
         self.indicator_results(ctx).await.extend()
     }
@@ -431,13 +434,14 @@ impl Dashboard {
         };
         let indicators = reference.indicators_of(plan.id).await?;
         // Indicators are yearly: each year the range falls in, whole, so a monthly range does
-        // not publish part of a year (the sum of its months, another period to difference).
+        // not publish part of a year (the sum of its months, another period to difference),
+        // and only as far as the answer's own periods give it (`yearly_panel`).
         let years = self.range.whole_years();
         let mut results = Vec::new();
         for indicator in indicators {
             let per_year: Vec<(i32, Vec<IndicatorValue>)> = match indicator_source(indicator.kind) {
                 Some((spec, pick)) => {
-                    let panel = self.panel_over(ctx, spec, years).await?;
+                    let panel = self.yearly_panel(ctx, spec, years).await?;
                     (0..panel.periods.len())
                         .map(|p| {
                             let year = panel.periods[p].period.from.0.year();
@@ -464,6 +468,24 @@ impl Dashboard {
             }
         }
         Ok(results)
+    }
+
+    /// A panel over the whole years `years` as this answer may show it beside its own
+    /// periods: by year, the years' figures; by month or quarter, what the answer's periods
+    /// give of them (`Panel::within_years`), the viewer's own municipalities exact.
+    async fn yearly_panel(
+        &self,
+        ctx: &Context<'_>,
+        spec: &PanelSpec,
+        years: Range,
+    ) -> Result<Arc<Panel>> {
+        let yearly = self.panel_over(ctx, spec, years).await?;
+        if self.range.bucket == Bucket::Year {
+            return Ok(yearly);
+        }
+        let answer = self.panel_over(ctx, spec, self.range).await?;
+        let own = &self.selection.viewer().own;
+        Ok(Arc::new(answer.within_years(&yearly, |k| own.contains(k))))
     }
 
     async fn measures_with_action(
