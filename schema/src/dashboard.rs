@@ -9,7 +9,7 @@ pub mod panels;
 mod period;
 mod selection;
 
-pub use cache::{PANEL_BUDGET, PanelCache, PanelKey};
+pub use cache::{Layout, PANEL_BUDGET, PanelCache, PanelKey};
 pub use panel::{
     Category, CountCell, CountSeries, Panel, PanelPeriod, PanelSpec, Populations, Publisher, Split,
     Sums,

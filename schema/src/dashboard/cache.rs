@@ -13,9 +13,19 @@ pub struct PanelKey {
     pub metric: &'static str,
     pub rows: Arc<[String]>,
     pub range: Range,
+    pub layout: Layout,
     /// The viewer's own municipalities and threshold decide what is suppressed.
     pub own: Vec<String>,
     pub threshold: u64,
+}
+
+/// How a panel's periods were published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Layout {
+    /// A table per period.
+    Periods,
+    /// One table of the periods with their sum (`Publisher::periods_with_whole`).
+    PeriodsWithWhole,
 }
 
 /// Published panels, weighed in figures (a figure costs about 20 bytes).

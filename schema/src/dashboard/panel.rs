@@ -380,10 +380,9 @@ impl Panel {
     }
 }
 
-/// A panel's periods, with its counts summed into one table per period.
+/// A panel's categories, with its counts summed into one table per period.
 struct Tables {
     categories: Vec<Category>,
-    periods: Vec<Period>,
     tables: Vec<Table>,
 }
 
@@ -467,7 +466,7 @@ impl Publisher<'_> {
             .iter()
             .map(|table| disclosure::publish(table, self.viewer))
             .collect();
-        self.assemble(tables, figures)
+        self.assemble(tables.categories, figures)
     }
 
     /// Publishes the two panels of a split together, period by period. `totals` is the panel
@@ -487,9 +486,49 @@ impl Publisher<'_> {
             .map(|(w, p)| disclosure::publish_split(w, column, p, self.viewer))
             .unzip();
         (
-            self.assemble(whole, whole_figures),
-            self.assemble(parts, parts_figures),
+            self.assemble(whole.categories, whole_figures),
+            self.assemble(parts.categories, parts_figures),
         )
+    }
+
+    /// Publishes the periods of a panel of one category as one table with their sum: a row
+    /// per municipality, a column per period, and as its municipality totals and joint total
+    /// the figures of `whole`, the same counts published over the whole range as one period
+    /// (shown and hidden there alike). Beside the whole, no hidden period follows from the
+    /// others: a year's figure less eleven shown months would give the twelfth.
+    pub fn periods_with_whole(&self, spec: &PanelSpec, whole: &Panel) -> Panel {
+        let categories = (spec.categories)();
+        debug_assert_eq!(categories.len(), 1, "a panel of one category");
+        debug_assert_eq!(whole.periods.len(), 1, "the whole range as one period");
+        let (_, periods) = self
+            .sums
+            .metrics
+            .get(spec.metric)
+            .expect("panels are published from sums of their own metrics");
+        let rows = self.sums.rows.len();
+        let table = Table {
+            rows: self.sums.rows.clone(),
+            cells: (0..rows)
+                .map(|r| periods.iter().map(|cells| cells[r][0]).collect())
+                .collect(),
+            withheld_columns: Vec::new(),
+            totals_as_published: Some(whole.periods[0].figures.totals_shown()),
+        };
+        let published = disclosure::publish(&table, self.viewer);
+        // Each period as a table of its own: a municipality's figure is its cell and its
+        // total, the period's joint figure its column total and its grand total.
+        let figures = (0..periods.len())
+            .map(|p| {
+                let cells: Vec<Option<u64>> = (0..rows).map(|r| published.cells[r][p]).collect();
+                Published {
+                    cells: cells.iter().map(|c| vec![*c]).collect(),
+                    row_totals: cells,
+                    column_totals: vec![published.column_totals[p]],
+                    total: published.column_totals[p],
+                }
+            })
+            .collect();
+        self.assemble(categories, figures)
     }
 
     /// The panel's tables, one per period, from the sums. `totals`, the panel whose totals
@@ -516,25 +555,23 @@ impl Publisher<'_> {
                 totals_as_published: totals.map(|t| t.periods[p].figures.totals_shown()),
             })
             .collect();
-        Tables {
-            categories,
-            periods: self.sums.periods.clone(),
-            tables,
-        }
+        Tables { categories, tables }
     }
 
-    /// The panel of the tables as published.
-    fn assemble(&self, tables: Tables, figures: Vec<Published>) -> Panel {
+    /// The panel of its periods' tables as published.
+    fn assemble(&self, categories: Vec<Category>, figures: Vec<Published>) -> Panel {
         let rows = &self.sums.rows;
-        let categories = tables.categories.len();
-        let periods = tables
+        let columns = categories.len();
+        let periods = self
+            .sums
             .periods
-            .into_iter()
+            .iter()
+            .cloned()
             .zip(figures)
             .map(|(period, mut figures)| {
                 // A table of no municipalities has no cells to count its columns by; its joint
                 // figures are zeros.
-                figures.column_totals.resize(categories, Some(0));
+                figures.column_totals.resize(columns, Some(0));
                 let year = period.from.0.year();
                 PanelPeriod {
                     figures,
@@ -545,7 +582,7 @@ impl Publisher<'_> {
             })
             .collect();
         Panel {
-            categories: tables.categories,
+            categories,
             rows: rows.to_vec(),
             periods,
         }

@@ -12,14 +12,14 @@ use std::sync::Arc;
 
 use tokio::sync::OnceCell;
 
-use super::cache::PanelKey;
+use super::cache::{Layout, PanelKey};
 use super::panel::{Panel, PanelSpec, Populations, Publisher, Sums};
 use super::panels;
-use super::period::Range;
+use super::period::{Bucket, Range};
 use crate::disclosure::Viewer;
 use crate::error::Result;
 use crate::kept::Stamp;
-use crate::store::{ReferenceData, Store};
+use crate::store::{AggregateReader, ReferenceData, Store};
 
 /// The municipalities a request reads figures for, and who reads.
 pub struct Selection {
@@ -59,7 +59,60 @@ impl Selection {
         spec: &PanelSpec,
         range: Range,
     ) -> Result<Arc<Panel>> {
-        let all = self.all.get_or_init(|| {
+        let all = self.all(reference);
+        let whole = self.published(store, reference, all, spec, range).await?;
+        Ok(self.cut(all, whole))
+    }
+
+    /// The months of `year` (a range of one calendar year, by year) of a panel of one
+    /// category whose totals are its own (`incidents`, `naloxoneKits`), published as one table
+    /// with the year's figures ([`Publisher::periods_with_whole`]): what an answer that shows
+    /// the year beside its months may show of them.
+    pub async fn months_with_year(
+        &self,
+        store: &Store,
+        reference: &ReferenceData,
+        spec: &PanelSpec,
+        year: Range,
+    ) -> Result<Arc<Panel>> {
+        debug_assert!(spec.totals_of.is_none(), "a panel whose totals are its own");
+        let all = self.all(reference);
+        let reader = store.aggregate_reader(self.viewer.clone());
+        let cache = store.panel_cache();
+        let stamp = self.stamp(&reader, reference).await?;
+        let key = self.key(all, spec, year, Layout::PeriodsWithWhole);
+        if let Some(panel) = cache.get(&key, stamp) {
+            return Ok(self.cut(all, panel));
+        }
+        // The months and the year are summed from one read of the counts, so they agree.
+        let months = Range {
+            bucket: Bucket::Month,
+            ..year
+        };
+        let mut by_month = Sums::new(&[spec], all, &months);
+        let mut by_year = Sums::new(&[spec], all, &year);
+        reader
+            .fold_monthly_counts(&[spec.metric], year.from, year.to, |count| {
+                by_month.add(count);
+                by_year.add(count);
+            })
+            .await?;
+        let publisher = |sums| Publisher {
+            sums,
+            populations: Populations::new(reference),
+            viewer: &self.viewer,
+        };
+        // The year as the year's own panel publishes it.
+        let whole = publisher(&by_year).panel(spec, None);
+        let panel = Arc::new(publisher(&by_month).periods_with_whole(spec, &whole));
+        cache.put(key, stamp, panel.clone());
+        Ok(self.cut(all, panel))
+    }
+
+    /// Every municipality, in the reference data's order, and any the request names that the
+    /// reference data lacks: the rows panels are published with.
+    fn all(&self, reference: &ReferenceData) -> &Arc<[String]> {
+        self.all.get_or_init(|| {
             let mut all: Vec<String> = reference
                 .municipalities()
                 .iter()
@@ -71,12 +124,32 @@ impl Selection {
                 }
             }
             all.into()
-        });
-        let whole = self.published(store, reference, all, spec, range).await?;
-        Ok(if self.rows == *all {
+        })
+    }
+
+    /// A panel of every municipality cut to the request's.
+    fn cut(&self, all: &Arc<[String]>, whole: Arc<Panel>) -> Arc<Panel> {
+        if self.rows == *all {
             whole
         } else {
             Arc::new(whole.restricted(&self.rows))
+        }
+    }
+
+    /// What kept panels are checked against: the count versions, read once per request, and
+    /// the reference data's version. Versions are read before the counts, so a kept panel is
+    /// never older than the versions it is kept under.
+    async fn stamp(
+        &self,
+        reader: &AggregateReader<'_>,
+        reference: &ReferenceData,
+    ) -> Result<Stamp> {
+        Ok(Stamp {
+            counts: *self
+                .count_versions
+                .get_or_try_init(|| reader.count_versions())
+                .await?,
+            reference: reference.version(),
         })
     }
 
@@ -92,16 +165,8 @@ impl Selection {
     ) -> Result<Arc<Panel>> {
         let reader = store.aggregate_reader(self.viewer.clone());
         let cache = store.panel_cache();
-        // Versions are read before the counts, so a kept panel is never older than the
-        // versions it is kept under.
-        let stamp = Stamp {
-            counts: *self
-                .count_versions
-                .get_or_try_init(|| reader.count_versions())
-                .await?,
-            reference: reference.version(),
-        };
-        let key = |spec: &PanelSpec| self.key(all, spec, range);
+        let stamp = self.stamp(&reader, reference).await?;
+        let key = |spec: &PanelSpec| self.key(all, spec, range, Layout::Periods);
         if let Some(panel) = cache.get(&key(spec), stamp) {
             return Ok(panel);
         }
@@ -148,11 +213,18 @@ impl Selection {
     }
 
     /// What a panel of `rows` for this viewer is kept under.
-    fn key(&self, rows: &Arc<[String]>, spec: &PanelSpec, range: Range) -> PanelKey {
+    fn key(
+        &self,
+        rows: &Arc<[String]>,
+        spec: &PanelSpec,
+        range: Range,
+        layout: Layout,
+    ) -> PanelKey {
         PanelKey {
             metric: spec.metric,
             rows: rows.clone(),
             range,
+            layout,
             own: self.viewer.own.iter().cloned().collect(),
             threshold: self.viewer.threshold,
         }

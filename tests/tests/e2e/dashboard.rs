@@ -173,7 +173,7 @@ fn values(cells: &Value) -> Vec<Option<u64>> {
         .collect()
 }
 
-fn figure(cell: &Value) -> Option<u64> {
+pub(crate) fn figure(cell: &Value) -> Option<u64> {
     cell["value"].as_u64()
 }
 
@@ -400,8 +400,13 @@ async fn figures_equal_hand_computed_expectations(backend: Backend) {
 /// Every published equation (a row, a column, the totals) checked the way a reader would:
 /// a figure with one unknown term, or with the rest of a known sum zero, is worked out. No
 /// suppressed figure may be.
-fn assert_nothing_derivable(period: &Value, columns: usize, own: &[&str], context: &str) {
-    let rows = ROWS.len();
+pub(crate) fn assert_nothing_derivable(
+    period: &Value,
+    columns: usize,
+    own: &[&str],
+    context: &str,
+) {
+    let rows = period["municipalityTotals"].as_array().unwrap().len();
     let cells = period["cells"].as_array().unwrap();
     let mut figures: Vec<(Option<u64>, bool)> = Vec::new();
     let mut push = |cell: &Value| {
@@ -712,11 +717,65 @@ async fn a_years_indicators_beside_its_months_give_nothing_the_months_do_not(bac
         molde_kits_rate(&by_month),
         json!({ "kommunenummer": "1506", "value": null, "suppressed": true })
     );
+    // Every figure missing here is missing because it is suppressed (no total is zero).
+    for indicator in by_month["dashboard"]["indicators"].as_array().unwrap() {
+        for value in indicator["values"].as_array().unwrap() {
+            assert_eq!(value["suppressed"], value["value"].is_null(), "{indicator}");
+        }
+    }
 
-    // Molde's coordinator sees its own year in either.
+    // Molde's coordinator sees its own year in an answer by month too.
     let molde = app.clone().with_caller("1506:coordinator");
     let own = molde.query(&query(year), json!({})).await;
     assert_eq!(molde_kits_rate(&own)["value"], json!(2.74));
+
+    // Molde's annual report shows the year beside its months: its chart hides June too.
+    let report = kristiansund
+        .query(
+            "{ annualReport(year: 2024, municipality: \"1506\") {
+                 naloxone { key rows { kommunenummer category value } }
+                 monthlyNaloxoneKits { periods { cells { kommunenummer value }
+                   categoryTotals { value } } } } }",
+            json!({}),
+        )
+        .await;
+    let report = &report["annualReport"];
+    let chart = &report["monthlyNaloxoneKits"]["periods"];
+    let molde_in = |m: usize| figure(&chart[m]["cells"][0]);
+    assert_eq!((molde_in(2), molde_in(5)), (None, None));
+    let kits = chart_with_year(report, "naloxoneKits", chart);
+    assert_eq!(figure(&kits["municipalityTotals"][0]), Some(9));
+    assert_nothing_derivable(&kits, 12, &["1505"], "Molde's report, by Kristiansund");
+}
+
+/// A report's monthly chart of a panel of one category with the year's figures from its table
+/// `key`, as one table to check: a row per municipality, a column per month, the year as the
+/// municipality totals and the joint total.
+pub(crate) fn chart_with_year(report: &Value, key: &str, chart: &Value) -> Value {
+    let table = ["incidents", "naloxone"]
+        .iter()
+        .filter_map(|section| report[section].as_array())
+        .flatten()
+        .find(|t| t["key"] == key)
+        .unwrap_or_else(|| panic!("the report's table {key}"));
+    let rows = table["rows"].as_array().unwrap();
+    let months = chart.as_array().unwrap();
+    let municipalities = months[0]["cells"].as_array().unwrap().len();
+    let cells: Vec<Value> = (0..municipalities)
+        .flat_map(|r| months.iter().map(move |m| m["cells"][r].clone()))
+        .collect();
+    let municipality_totals: Vec<Value> = rows
+        .iter()
+        .filter(|r| r["kommunenummer"].is_string() && r["category"].is_null())
+        .cloned()
+        .collect();
+    let joint = |row: &&Value| row["kommunenummer"].is_null() && row["category"].is_null();
+    json!({
+        "cells": cells,
+        "municipalityTotals": municipality_totals,
+        "categoryTotals": months.iter().map(|m| m["categoryTotals"][0].clone()).collect::<Vec<_>>(),
+        "total": rows.iter().find(joint).expect("the joint total").clone(),
+    })
 }
 
 async fn bad_ranges_and_unknown_municipalities_are_refused_with_their_field(backend: Backend) {

@@ -7,6 +7,8 @@ use motgift_seed::SeedOptions;
 use motgift_tests::{Backend, TestApp, error_code, first_error, on_both_databases};
 use serde_json::{Value, json};
 
+use super::dashboard::{assert_nothing_derivable, chart_with_year};
+
 on_both_databases!(
     the_report_has_every_section_and_the_dashboards_figures,
     a_bad_year_or_municipality_is_refused_with_its_field,
@@ -22,15 +24,17 @@ const REPORT: &str = "query($municipality: String) {
     measures { focusArea { position name } measure { code name } kommunenummer status
       actionsByStatus { status count } actionsInYear { title status } plannedNext { title } }
     incidents { ...table } naloxone { ...table }
-    monthlyIncidents { series { kommunenummer values } periods { period { label } } }
-    monthlyNaloxoneKits { series { kommunenummer values } }
+    monthlyIncidents { series { kommunenummer values } ...months }
+    monthlyNaloxoneKits { series { kommunenummer values } ...months }
     indicators { indicator { code kind target } year values { kommunenummer value suppressed met } }
     dataQuality { corrections { kommunenummer count } retractions { kommunenummer count }
       measuresWithoutAction { measure { code } kommunenummer }
       monthsWithoutRecords { kommunenummer months } }
     methodNotes } }
 fragment table on ReportTable { key title rows { kommunenummer category label value previous
-  change suppressed previousSuppressed ratePer10k } }";
+  change suppressed previousSuppressed ratePer10k } }
+fragment months on CountPanel { periods { period { label } cells { kommunenummer value }
+  categoryTotals { value } } }";
 
 /// The same panels from `dashboard` for the year and the year before, by year.
 fn dashboard_query(panels: &[&str], municipalities: &[&str]) -> String {
@@ -165,6 +169,21 @@ async fn the_report_has_every_section_and_the_dashboards_figures(backend: Backen
                 assert_eq!(row["change"], change, "{what}");
             }
         }
+        // The charts' months beside the year's figures: none they hide follows from the year.
+        let own: Vec<&str> = who
+            .split(':')
+            .next()
+            .filter(|k| !k.is_empty())
+            .into_iter()
+            .collect();
+        for (chart, key) in [
+            ("monthlyIncidents", "incidents"),
+            ("monthlyNaloxoneKits", "naloxoneKits"),
+        ] {
+            let table = chart_with_year(report, key, &report[chart]["periods"]);
+            assert_nothing_derivable(&table, 12, &own, &format!("{context}: {chart}"));
+        }
+
         // Another municipality's report hides Molde's small figures like the dashboards do.
         if who == "1505:coordinator" {
             let shown_small = report["incidents"]

@@ -34,14 +34,6 @@ impl Dashboard {
         }
     }
 
-    /// The same municipalities and viewer over another range.
-    pub(crate) fn over(&self, range: Range) -> Dashboard {
-        Dashboard {
-            range,
-            selection: self.selection.clone(),
-        }
-    }
-
     pub(crate) fn range(&self) -> Range {
         self.range
     }
@@ -59,6 +51,21 @@ impl Dashboard {
         let store = ctx.data_unchecked::<Store>();
         let reference = ctx.data_unchecked::<Loaders>().reference.data().await?;
         self.selection.panel(store, reference, spec, range).await
+    }
+
+    /// The months of the range, a calendar year by year, of a panel of one category whose
+    /// totals are its own, published together with the year's figures
+    /// ([`Selection::months_with_year`]): for an answer that shows both.
+    pub(crate) async fn months_with_year(
+        &self,
+        ctx: &Context<'_>,
+        spec: &PanelSpec,
+    ) -> Result<Arc<Panel>> {
+        let store = ctx.data_unchecked::<Store>();
+        let reference = ctx.data_unchecked::<Loaders>().reference.data().await?;
+        self.selection
+            .months_with_year(store, reference, spec, self.range)
+            .await
     }
 
     pub(crate) async fn panel(
@@ -394,7 +401,8 @@ pub struct IndicatorValue {
     /// The municipality, or null for the joint figure.
     kommunenummer: Option<String>,
     value: Option<f64>,
-    /// True when the figure is built on a suppressed count.
+    /// True when the figure is built on a suppressed count (a share, on a suppressed count or
+    /// total), or, by month or quarter, when the range's periods do not give it.
     suppressed: bool,
     /// Whether the target is met; null without a target or a figure.
     met: Option<bool>,
@@ -483,7 +491,19 @@ impl Dashboard {
         if self.range.bucket == Bucket::Year {
             return Ok(yearly);
         }
-        let answer = self.panel_over(ctx, spec, self.range).await?;
+        // A range that covers no year whole gives no year's figure: its periods are not read.
+        let covers_a_year = years
+            .periods()
+            .iter()
+            .any(|year| year.from.0 >= self.range.from && year.to.0 <= self.range.to);
+        let answer = if covers_a_year {
+            self.panel_over(ctx, spec, self.range).await?
+        } else {
+            Arc::new(Panel {
+                periods: Vec::new(),
+                ..(*yearly).clone()
+            })
+        };
         let own = &self.selection.viewer().own;
         Ok(Arc::new(answer.within_years(&yearly, |k| own.contains(k))))
     }
@@ -582,13 +602,25 @@ impl Pick {
                 (cells, joint)
             }
         };
+        // A share is suppressed with the total it is of, too.
+        let of_suppressed: Vec<bool> = match self {
+            Pick::PercentOf(_) => panel
+                .municipality_totals(p)
+                .iter()
+                .chain(std::iter::once(&panel.total(p)))
+                .map(|total| total.suppressed)
+                .collect(),
+            _ => vec![false; row_cells.len() + 1],
+        };
         // The joint cell names no municipality.
         row_cells
             .iter()
             .chain(std::iter::once(&joint))
-            .map(|cell| {
+            .zip(of_suppressed)
+            .map(|(cell, of_suppressed)| {
                 let k = cell.kommunenummer.as_deref();
-                IndicatorValue::of(indicator, k, take(cell), cell.suppressed)
+                let suppressed = cell.suppressed || of_suppressed;
+                IndicatorValue::of(indicator, k, take(cell), suppressed)
             })
             .collect()
     }

@@ -38,12 +38,11 @@ impl AnnualReport {
         }
     }
 
-    /// The year's range, by month.
-    fn months(&self) -> Range {
-        Range {
-            bucket: Bucket::Month,
-            ..self.dashboard.range()
-        }
+    /// A panel of one category month by month, published with the year's figures.
+    async fn monthly(&self, ctx: &Context<'_>, spec: &PanelSpec) -> Result<CountPanel> {
+        Ok(CountPanel(
+            self.dashboard.months_with_year(ctx, spec).await?,
+        ))
     }
 
     /// The figure tables as submitted and compared: incidents, then naloxone.
@@ -316,20 +315,17 @@ impl AnnualReport {
         self.tables(ctx, &NALOXONE_TABLES).await.extend()
     }
 
-    /// Incidents month by month, for the report's chart.
+    /// Incidents month by month, for the report's chart. The months are published together
+    /// with the year's figures beside them, so none they hide follows from the year: they may
+    /// hide more than a dashboard by month does.
     async fn monthly_incidents(&self, ctx: &Context<'_>) -> async_graphql::Result<CountPanel> {
-        self.dashboard
-            .over(self.months())
-            .panel(ctx, &panels::INCIDENTS)
-            .await
+        self.monthly(ctx, &panels::INCIDENTS).await.extend()
     }
 
-    /// Naloxone kits month by month, for the report's chart.
+    /// Naloxone kits month by month, for the report's chart, published with the year's
+    /// figures as `monthlyIncidents` is.
     async fn monthly_naloxone_kits(&self, ctx: &Context<'_>) -> async_graphql::Result<CountPanel> {
-        self.dashboard
-            .over(self.months())
-            .panel(ctx, &panels::NALOXONE_KITS)
-            .await
+        self.monthly(ctx, &panels::NALOXONE_KITS).await.extend()
     }
 
     /// The plan's indicators for the year against their targets.
@@ -475,14 +471,14 @@ impl AnnualReport {
                 })
                 .collect()
         };
-        let months = self.months();
+        // The months as the charts beside the year's figures show them.
         let incidents = self
             .dashboard
-            .panel_over(ctx, &panels::INCIDENTS, months)
+            .months_with_year(ctx, &panels::INCIDENTS)
             .await?;
         let distributions = self
             .dashboard
-            .panel_over(ctx, &panels::NALOXONE_DISTRIBUTIONS, months)
+            .months_with_year(ctx, &panels::NALOXONE_DISTRIBUTIONS)
             .await?;
         let months_without_records = rows
             .iter()
