@@ -661,6 +661,55 @@ mod tests {
     }
 
     #[test]
+    fn a_year_summed_from_quarters_keeps_what_each_category_and_total_shows() {
+        // Molde by quarter in two categories (YES, NO): NO hidden in Q2 hides NO's year and
+        // Molde's yearly total with it (the quarter's total is hidden too); YES adds up.
+        let quarter = |yes: Option<u64>, no: Option<u64>, total: Option<u64>| Published {
+            cells: vec![vec![yes, no]],
+            row_totals: vec![total],
+            column_totals: vec![yes, no],
+            total,
+        };
+        let period = |period: Period, figures: Published| PanelPeriod {
+            period,
+            figures,
+            populations: vec![Some(32_800)],
+            joint_population: Some(32_800),
+        };
+        let categories = vec![Category::new("YES", "Ja"), Category::new("NO", "Nei")];
+        let quarters = Panel {
+            categories: categories.clone(),
+            rows: vec!["1506".to_owned()],
+            periods: range("2024-01-01", "2024-12-31", Bucket::Quarter)
+                .periods()
+                .into_iter()
+                .zip([
+                    quarter(Some(5), Some(0), Some(5)),
+                    quarter(Some(6), None, None),
+                    quarter(Some(0), Some(0), Some(0)),
+                    quarter(Some(7), Some(5), Some(12)),
+                ])
+                .map(|(p, f)| period(p, f))
+                .collect(),
+        };
+        let year = Panel {
+            categories,
+            rows: vec!["1506".to_owned()],
+            periods: vec![period(
+                range("2024-01-01", "2024-12-31", Bucket::Year).periods()[0].clone(),
+                quarter(Some(18), Some(7), Some(25)),
+            )],
+        };
+        let summed = quarters.within_years(&year, |_| false);
+        let cells = summed.cells(0);
+        assert_eq!((cells[0].value, cells[1].value), (Some(18), None));
+        assert_eq!(summed.municipality_totals(0)[0].value, None);
+        // A share of a hidden total is hidden with it.
+        assert_eq!(cells[0].share, None);
+        assert_eq!(summed.category_totals(0)[0].value, Some(18));
+    }
+
+    #[test]
     fn a_year_the_answer_covers_in_part_is_shown_only_for_the_viewers_own() {
         let first_quarter = panel(
             range("2024-01-01", "2024-03-31", Bucket::Month),

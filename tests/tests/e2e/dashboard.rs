@@ -687,7 +687,7 @@ async fn a_years_indicators_beside_its_months_give_nothing_the_months_do_not(bac
             ),
         )
     };
-    let molde_kits_rate = |answer: &Value| {
+    let kits_rate = |answer: &Value, row: usize| {
         let kits = answer["dashboard"]["indicators"]
             .as_array()
             .unwrap()
@@ -695,8 +695,10 @@ async fn a_years_indicators_beside_its_months_give_nothing_the_months_do_not(bac
             .find(|i| i["indicator"]["kind"] == "NALOXONE_KITS_PER_10K" && i["year"] == 2024)
             .expect("the kits indicator of 2024")
             .clone();
-        kits["values"][1].clone()
+        kits["values"][row].clone()
     };
+    let molde_kits_rate = |answer: &Value| kits_rate(answer, 1);
+    let joint_kits_rate = |answer: &Value| kits_rate(answer, 3);
     let year = "from: \"2024-01-01\", to: \"2024-12-31\"";
     let kristiansund = app.clone().with_caller("1505:coordinator");
 
@@ -705,6 +707,7 @@ async fn a_years_indicators_beside_its_months_give_nothing_the_months_do_not(bac
         .query(&query(&format!("{year}, bucket: YEAR")), json!({}))
         .await;
     assert_eq!(molde_kits_rate(&by_year)["value"], json!(2.74));
+    assert_eq!(joint_kits_rate(&by_year)["suppressed"], json!(false));
 
     // By month: March is hidden, June shown, so the year's figure is not.
     let by_month = kristiansund.query(&query(year), json!({})).await;
@@ -716,6 +719,10 @@ async fn a_years_indicators_beside_its_months_give_nothing_the_months_do_not(bac
     assert_eq!(
         molde_kits_rate(&by_month),
         json!({ "kommunenummer": "1506", "value": null, "suppressed": true })
+    );
+    assert_eq!(
+        joint_kits_rate(&by_month),
+        json!({ "kommunenummer": null, "value": null, "suppressed": true })
     );
     // Every figure missing here is missing because it is suppressed (no total is zero).
     for indicator in by_month["dashboard"]["indicators"].as_array().unwrap() {
