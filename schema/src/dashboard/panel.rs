@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::Datelike;
 
 use super::period::{Period, Range};
-use crate::disclosure::{self, Published, Table, Viewer};
+use crate::disclosure::{self, Hidden, Published, Table, Viewer};
 use crate::domain::Coded;
 use crate::store::{MonthlyCount, ReferenceData};
 
@@ -495,17 +495,18 @@ impl Publisher<'_> {
     /// per municipality, a column per period, and as its municipality totals and joint total
     /// the figures of `whole`, the same counts published over the whole range as one period
     /// (shown and hidden there alike). Beside the whole, no hidden period follows from the
-    /// others: a year's figure less eleven shown months would give the twelfth.
-    pub fn periods_with_whole(&self, spec: &PanelSpec, whole: &Panel) -> Panel {
+    /// others: a year's figure less eleven shown months would give the twelfth. It starts
+    /// from what `by_period`, the same counts published period by period, hides, so it shows
+    /// no figure that one hides (unless the whole and the viewer's own figures give it).
+    pub fn periods_with_whole(&self, spec: &PanelSpec, by_period: &Panel, whole: &Panel) -> Panel {
         let categories = (spec.categories)();
-        debug_assert_eq!(categories.len(), 1, "a panel of one category");
-        debug_assert_eq!(whole.periods.len(), 1, "the whole range as one period");
         let (_, periods) = self
             .sums
             .metrics
             .get(spec.metric)
             .expect("panels are published from sums of their own metrics");
         let rows = self.sums.rows.len();
+        let hidden_there = |figure: Option<u64>| figure.is_none();
         let table = Table {
             rows: self.sums.rows.clone(),
             cells: (0..rows)
@@ -513,6 +514,22 @@ impl Publisher<'_> {
                 .collect(),
             withheld_columns: Vec::new(),
             totals_as_published: Some(whole.periods[0].figures.totals_shown()),
+            hidden_elsewhere: Some(Hidden {
+                cells: (0..rows)
+                    .map(|r| {
+                        by_period
+                            .periods
+                            .iter()
+                            .map(|p| hidden_there(p.figures.cells[r][0]))
+                            .collect()
+                    })
+                    .collect(),
+                column_totals: by_period
+                    .periods
+                    .iter()
+                    .map(|p| hidden_there(p.figures.column_totals[0]))
+                    .collect(),
+            }),
         };
         let published = disclosure::publish(&table, self.viewer);
         // Each period as a table of its own: a municipality's figure is its cell and its
@@ -520,11 +537,13 @@ impl Publisher<'_> {
         let figures = (0..periods.len())
             .map(|p| {
                 let cells: Vec<Option<u64>> = (0..rows).map(|r| published.cells[r][p]).collect();
+                // A table of no municipalities has no columns; its joint figures are zeros.
+                let joint = published.column_totals.get(p).copied().unwrap_or(Some(0));
                 Published {
                     cells: cells.iter().map(|c| vec![*c]).collect(),
                     row_totals: cells,
-                    column_totals: vec![published.column_totals[p]],
-                    total: published.column_totals[p],
+                    column_totals: vec![joint],
+                    total: joint,
                 }
             })
             .collect();
@@ -553,6 +572,7 @@ impl Publisher<'_> {
                 cells: cells.clone(),
                 withheld_columns: withheld_columns.clone(),
                 totals_as_published: totals.map(|t| t.periods[p].figures.totals_shown()),
+                hidden_elsewhere: None,
             })
             .collect();
         Tables { categories, tables }

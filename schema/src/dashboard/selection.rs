@@ -17,7 +17,7 @@ use super::panel::{Panel, PanelSpec, Populations, Publisher, Sums};
 use super::panels;
 use super::period::{Bucket, Range};
 use crate::disclosure::Viewer;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::kept::Stamp;
 use crate::store::{AggregateReader, ReferenceData, Store};
 
@@ -65,9 +65,11 @@ impl Selection {
     }
 
     /// The months of `year` (a range of one calendar year, by year) of a panel of one
-    /// category whose totals are its own (`incidents`, `naloxoneKits`), published as one table
-    /// with the year's figures ([`Publisher::periods_with_whole`]): what an answer that shows
-    /// the year beside its months may show of them.
+    /// category whose totals are its own and shared by no split (`incidents`, `naloxoneKits`,
+    /// `naloxoneDistributions`), published as one table with the year's figures
+    /// ([`Publisher::periods_with_whole`]): what an answer that shows the year beside its
+    /// months may show of them. It hides what the panel by month hides, and more where the
+    /// year would give a hidden month away.
     pub async fn months_with_year(
         &self,
         store: &Store,
@@ -75,7 +77,19 @@ impl Selection {
         spec: &PanelSpec,
         year: Range,
     ) -> Result<Arc<Panel>> {
-        debug_assert!(spec.totals_of.is_none(), "a panel whose totals are its own");
+        let one_category = (spec.categories)().len() == 1;
+        let own_totals = spec.totals_of.is_none() && panels::split_of(spec).is_none();
+        if !(one_category && own_totals && spec.withheld.is_empty()) {
+            return Err(Error::Internal(format!(
+                "{} is not a panel of one category with totals of its own",
+                spec.metric
+            )));
+        }
+        if year.bucket != Bucket::Year || year.periods().len() != 1 {
+            return Err(Error::Internal(format!(
+                "months with their year need one calendar year, not {year:?}"
+            )));
+        }
         let all = self.all(reference);
         let reader = store.aggregate_reader(self.viewer.clone());
         let cache = store.panel_cache();
@@ -84,11 +98,14 @@ impl Selection {
         if let Some(panel) = cache.get(&key, stamp) {
             return Ok(self.cut(all, panel));
         }
-        // The months and the year are summed from one read of the counts, so they agree.
         let months = Range {
             bucket: Bucket::Month,
             ..year
         };
+        // The year and the months as every other answer shows them.
+        let shown_year = self.published(store, reference, all, spec, year).await?;
+        let shown_months = self.published(store, reference, all, spec, months).await?;
+        // The counts again, into months and the year at once, for the table of both.
         let mut by_month = Sums::new(&[spec], all, &months);
         let mut by_year = Sums::new(&[spec], all, &year);
         reader
@@ -102,9 +119,17 @@ impl Selection {
             populations: Populations::new(reference),
             viewer: &self.viewer,
         };
-        // The year as the year's own panel publishes it.
-        let whole = publisher(&by_year).panel(spec, None);
-        let panel = Arc::new(publisher(&by_month).periods_with_whole(spec, &whole));
+        // Published from this read, they must be what the other answers show: otherwise a
+        // write came between the reads, and the table would share figures that differ.
+        if publisher(&by_year).panel(spec, None) != *shown_year
+            || publisher(&by_month).panel(spec, None) != *shown_months
+        {
+            return Err(Error::Conflict(
+                "the figures changed while they were read; ask again".to_owned(),
+            ));
+        }
+        let panel =
+            Arc::new(publisher(&by_month).periods_with_whole(spec, &shown_months, &shown_year));
         cache.put(key, stamp, panel.clone());
         Ok(self.cut(all, panel))
     }

@@ -169,19 +169,56 @@ async fn the_report_has_every_section_and_the_dashboards_figures(backend: Backen
                 assert_eq!(row["change"], change, "{what}");
             }
         }
-        // The charts' months beside the year's figures: none they hide follows from the year.
+        // The charts' months beside the year's figures: none they hide follows from the year,
+        // and they hide whatever the dashboard by month hides (a month shown in one and
+        // hidden in the other would let the two be differenced).
         let own: Vec<&str> = who
             .split(':')
             .next()
             .filter(|k| !k.is_empty())
             .into_iter()
             .collect();
+        let by_month = caller
+            .query(
+                &format!(
+                    "{{ dashboard(from: \"2025-01-01\", to: \"2025-12-31\", municipalities: {}) {{
+                       incidents {{ ...months }} naloxoneKits {{ ...months }} }} }}
+                     fragment months on CountPanel {{ periods {{ cells {{ value }}
+                       categoryTotals {{ value }} }} }}",
+                    json!(rows)
+                ),
+                json!({}),
+            )
+            .await;
         for (chart, key) in [
             ("monthlyIncidents", "incidents"),
             ("monthlyNaloxoneKits", "naloxoneKits"),
         ] {
             let table = chart_with_year(report, key, &report[chart]["periods"]);
             assert_nothing_derivable(&table, 12, &own, &format!("{context}: {chart}"));
+            let months = report[chart]["periods"].as_array().unwrap();
+            let dashboard = by_month["dashboard"][key]["periods"].as_array().unwrap();
+            for (m, (month, dashboard)) in months.iter().zip(dashboard).enumerate() {
+                for part in ["cells", "categoryTotals"] {
+                    let shown = |p: &Value| -> Vec<Option<u64>> {
+                        p[part]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|c| c["value"].as_u64())
+                            .collect()
+                    };
+                    for (chart_figure, dashboard_figure) in
+                        shown(month).iter().zip(shown(dashboard))
+                    {
+                        assert!(
+                            chart_figure.is_none() || *chart_figure == dashboard_figure,
+                            "{context}: {chart} month {m} {part}: {chart_figure:?} where the \
+                             dashboard by month has {dashboard_figure:?}"
+                        );
+                    }
+                }
+            }
         }
 
         // Another municipality's report hides Molde's small figures like the dashboards do.

@@ -316,8 +316,8 @@ impl AnnualReport {
     }
 
     /// Incidents month by month, for the report's chart. The months are published together
-    /// with the year's figures beside them, so none they hide follows from the year: they may
-    /// hide more than a dashboard by month does.
+    /// with the year's figures beside them, so none they hide follows from the year: they hide
+    /// every month a dashboard by month hides, and more where the year would give one away.
     async fn monthly_incidents(&self, ctx: &Context<'_>) -> async_graphql::Result<CountPanel> {
         self.monthly(ctx, &panels::INCIDENTS).await.extend()
     }
@@ -471,7 +471,8 @@ impl AnnualReport {
                 })
                 .collect()
         };
-        // The months as the charts beside the year's figures show them.
+        // The months as an answer beside the year's figures may show them (the incidents as
+        // the chart shows them).
         let incidents = self
             .dashboard
             .months_with_year(ctx, &panels::INCIDENTS)
