@@ -41,7 +41,8 @@ pub struct Table {
     pub totals_as_published: Option<TotalsShown>,
     /// The cells and column totals another publication of the same figures hides (the months
     /// of a panel, published month by month, when they are published again beside their
-    /// year): hidden here too, so this table shows none that one hides.
+    /// year): hidden here too, so this table shows none that one hides. Its shape is the
+    /// table's; anything beyond it is ignored.
     pub hidden_elsewhere: Option<Hidden>,
 }
 
@@ -296,6 +297,8 @@ struct Draft {
     /// shows are never hidden here, and those it hides move only as it lets them (`moves`).
     figures: Figures,
     moves: Vec<Move>,
+    /// Figures hidden whatever the checks find (`Table::hidden_elsewhere`).
+    pinned: Vec<bool>,
 }
 
 impl Draft {
@@ -343,15 +346,22 @@ impl Draft {
                 Var::Total => small(total - own_total),
             })
             .collect();
+        // What another publication of these figures hides stays hidden, even where it turns
+        // out to follow from what the viewer knows: shown here, it would tell the other's
+        // reader something new.
+        let mut pinned = vec![false; index.len()];
         if let Some(elsewhere) = &table.hidden_elsewhere {
-            for (r, row) in elsewhere.cells.iter().enumerate() {
-                for (c, hidden_there) in row.iter().enumerate() {
-                    hidden[index.cell(r, c)] |= *hidden_there && !own[r];
+            for (r, row) in elsewhere.cells.iter().enumerate().take(rows) {
+                for (c, hidden_there) in row.iter().enumerate().take(columns) {
+                    pinned[index.cell(r, c)] = *hidden_there && !own[r];
                 }
             }
-            for (c, hidden_there) in elsewhere.column_totals.iter().enumerate() {
-                hidden[index.column(c)] |= *hidden_there;
+            for (c, hidden_there) in elsewhere.column_totals.iter().enumerate().take(columns) {
+                pinned[index.column(c)] = *hidden_there;
             }
+        }
+        for (hidden, pinned) in hidden.iter_mut().zip(&pinned) {
+            *hidden |= *pinned;
         }
         // The viewer knows its own figures whatever is published.
         let mut known: Vec<bool> = (0..index.len())
@@ -402,13 +412,14 @@ impl Draft {
                 conceded,
             },
             moves,
+            pinned,
         }
     }
 
     fn published(&self) -> Published {
         let index = &self.index;
         let figures = &self.figures;
-        let show = |v: usize| (!figures.hidden[v]).then_some(figures.values[v]);
+        let show = |v: usize| (!figures.hidden[v] && !self.pinned[v]).then_some(figures.values[v]);
         Published {
             cells: (0..index.rows)
                 .map(|r| (0..index.columns).map(|c| show(index.cell(r, c))).collect())
@@ -1241,7 +1252,9 @@ mod tests {
     }
 
     /// On random tables: beside their year, the months hide whatever a month's own table
-    /// hides, and no hidden month has only one value consistent with them and the year.
+    /// hides, and no hidden month has only one value consistent with the table beside its
+    /// year (with the months' own tables too, a month against its year is the gap the README
+    /// names).
     #[test]
     fn no_hidden_month_follows_from_its_year() {
         let mut next = numbers(23);

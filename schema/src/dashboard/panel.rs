@@ -8,6 +8,7 @@ use chrono::Datelike;
 use super::period::{Period, Range};
 use crate::disclosure::{self, Hidden, Published, Table, Viewer};
 use crate::domain::Coded;
+use crate::error::{Error, Result};
 use crate::store::{MonthlyCount, ReferenceData};
 
 /// What a panel shows: a kept metric and its categories in display order.
@@ -498,7 +499,12 @@ impl Publisher<'_> {
     /// others: a year's figure less eleven shown months would give the twelfth. It starts
     /// from what `by_period`, the same counts published period by period, hides, so it shows
     /// no figure that one hides (unless the whole and the viewer's own figures give it).
-    pub fn periods_with_whole(&self, spec: &PanelSpec, by_period: &Panel, whole: &Panel) -> Panel {
+    pub fn periods_with_whole(
+        &self,
+        spec: &PanelSpec,
+        by_period: &Panel,
+        whole: &Panel,
+    ) -> Result<Panel> {
         let categories = (spec.categories)();
         let (_, periods) = self
             .sums
@@ -506,6 +512,16 @@ impl Publisher<'_> {
             .get(spec.metric)
             .expect("panels are published from sums of their own metrics");
         let rows = self.sums.rows.len();
+        let same_rows = by_period.rows == self.sums.rows && whole.rows == self.sums.rows;
+        let same_periods = by_period.periods.len() == periods.len() && whole.periods.len() == 1;
+        if categories.len() != 1 || !same_rows || !same_periods {
+            return Err(Error::Internal(format!(
+                "{} by period cannot be published with its whole: {} categories, {} periods",
+                spec.metric,
+                categories.len(),
+                by_period.periods.len()
+            )));
+        }
         let hidden_there = |figure: Option<u64>| figure.is_none();
         let table = Table {
             rows: self.sums.rows.clone(),
@@ -547,7 +563,7 @@ impl Publisher<'_> {
                 }
             })
             .collect();
-        self.assemble(categories, figures)
+        Ok(self.assemble(categories, figures))
     }
 
     /// The panel's tables, one per period, from the sums. `totals`, the panel whose totals
