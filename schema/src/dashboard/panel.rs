@@ -506,11 +506,7 @@ impl Publisher<'_> {
         whole: &Panel,
     ) -> Result<Panel> {
         let categories = (spec.categories)();
-        let (_, periods) = self
-            .sums
-            .metrics
-            .get(spec.metric)
-            .expect("panels are published from sums of their own metrics");
+        let (_, periods) = self.sums_of(spec);
         let rows = self.sums.rows.len();
         let same_rows = by_period.rows == self.sums.rows && whole.rows == self.sums.rows;
         let same_periods = by_period.periods.len() == periods.len() && whole.periods.len() == 1;
@@ -522,7 +518,6 @@ impl Publisher<'_> {
                 by_period.periods.len()
             )));
         }
-        let hidden_there = |figure: Option<u64>| figure.is_none();
         let table = Table {
             rows: self.sums.rows.clone(),
             cells: (0..rows)
@@ -536,14 +531,14 @@ impl Publisher<'_> {
                         by_period
                             .periods
                             .iter()
-                            .map(|p| hidden_there(p.figures.cells[r][0]))
+                            .map(|p| p.figures.cells[r][0].is_none())
                             .collect()
                     })
                     .collect(),
                 column_totals: by_period
                     .periods
                     .iter()
-                    .map(|p| hidden_there(p.figures.column_totals[0]))
+                    .map(|p| p.figures.column_totals[0].is_none())
                     .collect(),
             }),
         };
@@ -566,15 +561,19 @@ impl Publisher<'_> {
         Ok(self.assemble(categories, figures))
     }
 
+    /// The panel's columns by category code, and its cells per period, as summed.
+    fn sums_of(&self, spec: &PanelSpec) -> &(HashMap<String, usize>, Vec<Cells>) {
+        self.sums
+            .metrics
+            .get(spec.metric)
+            .expect("panels are published from sums of their own metrics")
+    }
+
     /// The panel's tables, one per period, from the sums. `totals`, the panel whose totals
     /// this one's are, says which of them are shown.
     fn tables(&self, spec: &PanelSpec, totals: Option<&Panel>) -> Tables {
         let categories = (spec.categories)();
-        let (columns, cells) = self
-            .sums
-            .metrics
-            .get(spec.metric)
-            .expect("panels are published from sums of their own metrics");
+        let (columns, cells) = self.sums_of(spec);
         let withheld_columns: Vec<usize> = spec
             .withheld
             .iter()

@@ -45,13 +45,13 @@ impl Bucket {
     }
 
     /// The first day of the period `date` falls in.
-    pub(super) fn start_of(self, date: NaiveDate) -> NaiveDate {
+    fn start_of(self, date: NaiveDate) -> NaiveDate {
         let month0 = date.month0() - date.month0() % self.months();
         NaiveDate::from_ymd_opt(date.year(), month0 + 1, 1).unwrap_or(date)
     }
 
     /// The last day of the period `date` falls in.
-    pub(super) fn end_of(self, date: NaiveDate) -> NaiveDate {
+    fn end_of(self, date: NaiveDate) -> NaiveDate {
         let start = self.start_of(date);
         start
             .checked_add_months(Months::new(self.months() - 1))

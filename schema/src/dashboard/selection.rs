@@ -85,9 +85,7 @@ impl Selection {
                 spec.metric
             )));
         }
-        let whole_year = year.from == Bucket::Year.start_of(year.from)
-            && year.to == Bucket::Year.end_of(year.from);
-        if year.bucket != Bucket::Year || !whole_year {
+        if year != year.whole_years() || year.periods().len() != 1 {
             return Err(Error::Internal(format!(
                 "months with their year need one calendar year, not {year:?}"
             )));

@@ -500,8 +500,9 @@ impl Dashboard {
             self.panel_over(ctx, spec, self.range).await?
         } else {
             Arc::new(Panel {
+                categories: yearly.categories.clone(),
+                rows: yearly.rows.clone(),
                 periods: Vec::new(),
-                ..(*yearly).clone()
             })
         };
         let own = &self.selection.viewer().own;
