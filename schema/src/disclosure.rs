@@ -39,18 +39,6 @@ pub struct Table {
     /// they are its figures too (a municipality's incidents are the total of every incident
     /// panel): hidden here exactly where hidden there, so neither gives the other away.
     pub totals_as_published: Option<TotalsShown>,
-    /// The cells and column totals another publication of the same figures hides (the months
-    /// of a panel, published month by month, when they are published again beside their
-    /// year): hidden here too, so this table shows none that one hides. Its shape is the
-    /// table's; anything beyond it is ignored.
-    pub hidden_elsewhere: Option<Hidden>,
-}
-
-/// Which cells (by row, then column) and column totals a publication hides.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hidden {
-    pub cells: Vec<Vec<bool>>,
-    pub column_totals: Vec<bool>,
 }
 
 /// Which row totals and grand total a published table shows.
@@ -297,8 +285,6 @@ struct Draft {
     /// shows are never hidden here, and those it hides move only as it lets them (`moves`).
     figures: Figures,
     moves: Vec<Move>,
-    /// Figures hidden whatever the checks find (`Table::hidden_elsewhere`).
-    pinned: Vec<bool>,
 }
 
 impl Draft {
@@ -346,23 +332,6 @@ impl Draft {
                 Var::Total => small(total - own_total),
             })
             .collect();
-        // What another publication of these figures hides stays hidden, even where it turns
-        // out to follow from what the viewer knows: shown here, it would tell the other's
-        // reader something new.
-        let mut pinned = vec![false; index.len()];
-        if let Some(elsewhere) = &table.hidden_elsewhere {
-            for (r, row) in elsewhere.cells.iter().enumerate().take(rows) {
-                for (c, hidden_there) in row.iter().enumerate().take(columns) {
-                    pinned[index.cell(r, c)] = *hidden_there && !own[r];
-                }
-            }
-            for (c, hidden_there) in elsewhere.column_totals.iter().enumerate().take(columns) {
-                pinned[index.column(c)] = *hidden_there;
-            }
-        }
-        for (hidden, pinned) in hidden.iter_mut().zip(&pinned) {
-            *hidden |= *pinned;
-        }
         // The viewer knows its own figures whatever is published.
         let mut known: Vec<bool> = (0..index.len())
             .map(|v| index.owned_row(v).is_some_and(|r| own[r]))
@@ -412,14 +381,13 @@ impl Draft {
                 conceded,
             },
             moves,
-            pinned,
         }
     }
 
     fn published(&self) -> Published {
         let index = &self.index;
         let figures = &self.figures;
-        let show = |v: usize| (!figures.hidden[v] && !self.pinned[v]).then_some(figures.values[v]);
+        let show = |v: usize| (!figures.hidden[v]).then_some(figures.values[v]);
         Published {
             cells: (0..index.rows)
                 .map(|r| (0..index.columns).map(|c| show(index.cell(r, c))).collect())
@@ -610,7 +578,6 @@ mod tests {
             cells,
             withheld_columns: Vec::new(),
             totals_as_published: None,
-            hidden_elsewhere: None,
         }
     }
 
@@ -685,7 +652,6 @@ mod tests {
                 cells,
                 withheld_columns: if next(3) == 0 { vec![1] } else { vec![] },
                 totals_as_published: None,
-                hidden_elsewhere: None,
             };
             let own = if next(2) == 0 { vec![] } else { vec!["1506"] };
             let v = viewer(&own);
@@ -1208,53 +1174,33 @@ mod tests {
         counts
     }
 
-    /// Months (columns) of one figure per municipality (rows), published month by month, then
-    /// again as one table beside their year: the year's figures are the row totals, shown and
-    /// hidden as the year's own table shows them, and what a month's table hides is hidden
-    /// there too.
-    fn months_beside_their_year(cells: Vec<Vec<u64>>, v: &Viewer) -> (Vec<Published>, Table) {
-        let months = cells[0].len();
-        let one_column = |column: Vec<u64>| table_of(column.into_iter().map(|c| vec![c]).collect());
-        let by_month: Vec<Published> = (0..months)
-            .map(|m| publish(&one_column(cells.iter().map(|r| r[m]).collect()), v))
-            .collect();
-        let year = publish(
-            &one_column(cells.iter().map(|r| r.iter().sum()).collect()),
-            v,
-        );
-        let table = Table {
-            totals_as_published: Some(year.totals_shown()),
-            hidden_elsewhere: Some(Hidden {
-                cells: (0..cells.len())
-                    .map(|r| by_month.iter().map(|p| p.cells[r][0].is_none()).collect())
-                    .collect(),
-                column_totals: by_month.iter().map(|p| p.total.is_none()).collect(),
-            }),
+    /// Months (columns) of one figure per municipality (rows) as one table beside their year:
+    /// the year's figures are the row totals, shown and hidden as the year's own table shows
+    /// them.
+    fn months_beside_their_year(cells: Vec<Vec<u64>>, v: &Viewer) -> Table {
+        let year: Vec<Vec<u64>> = cells.iter().map(|r| vec![r.iter().sum()]).collect();
+        Table {
+            totals_as_published: Some(publish(&table_of(year), v).totals_shown()),
             ..table_of(cells)
-        };
-        (by_month, table)
+        }
     }
 
     #[test]
-    fn months_beside_their_year_hide_what_each_month_hides() {
-        // An analyst; two months: Kristiansund 22 and 8, Molde 4 and 3, Ålesund 4 and 0. The
-        // second month alone hides Molde's 3 and Kristiansund's 8 beside it, and shows
-        // Ålesund's zero and the month's 11. Beside the year, the table would rather hide
-        // Ålesund's zero and show the 8: with the month's own answer, 11 - 8 - 0 gave the 3.
-        let v = viewer(&[]);
-        let cells = vec![vec![22, 8], vec![4, 3], vec![4, 0]];
-        let (by_month, table) = months_beside_their_year(cells, &v);
-        assert_eq!(by_month[1].cells, [[None], [None], [Some(0)]]);
-        assert_eq!(by_month[1].total, Some(11));
+    fn a_month_hidden_beside_its_year_takes_another_month_with_it() {
+        // Kristiansund looks at two months: Molde 5 and 3 (8 in the year, shown), Ålesund 6
+        // and 9. Molde's 3 alone hidden, 8 - 5 would give it, so its 5 is hidden too, and so
+        // are two of Ålesund's, or the joint months would give Molde's.
+        let v = viewer(&["1505"]);
+        let table = months_beside_their_year(vec![vec![0, 0], vec![5, 3], vec![6, 9]], &v);
         let p = publish(&table, &v);
-        assert_eq!((p.cells[0][1], p.cells[1][1]), (None, None));
+        assert_eq!(p.row_totals, [Some(0), Some(8), Some(15)]);
+        assert_eq!(p.cells[1], [None, None]);
+        assert_eq!(p.cells[2], [None, None]);
         assert_nothing_hidden_is_determined(&table, &v);
     }
 
-    /// On random tables: beside their year, the months hide whatever a month's own table
-    /// hides, and no hidden month has only one value consistent with the table beside its
-    /// year (with the months' own tables too, a month against its year is the gap the README
-    /// names).
+    /// On random tables: no hidden month has only one value consistent with its months
+    /// beside their year.
     #[test]
     fn no_hidden_month_follows_from_its_year() {
         let mut next = numbers(23);
@@ -1262,19 +1208,8 @@ mod tests {
         for _ in 0..300 {
             let (rows, months) = (2 + next(2) as usize, 2 + next(3) as usize);
             let v = viewer(if next(2) == 0 { &[] } else { &["1506"] });
-            let (by_month, table) =
-                months_beside_their_year(random_cells(&mut next, rows, months), &v);
+            let table = months_beside_their_year(random_cells(&mut next, rows, months), &v);
             let p = publish(&table, &v);
-            for (m, month) in by_month.iter().enumerate() {
-                for r in 0..rows {
-                    assert!(
-                        month.cells[r][0].is_some() || p.cells[r][m].is_none(),
-                        "{:?}: month {m} of row {r} hidden alone, shown beside the year: {p:?}",
-                        table.cells
-                    );
-                }
-                assert!(month.total.is_some() || p.column_totals[m].is_none());
-            }
             let hidden = p.cells.iter().flatten().filter(|c| c.is_none()).count();
             if hidden > 9 {
                 continue;

@@ -145,6 +145,22 @@ impl<K: Hash + Eq + Weigh, V: Clone + Weigh> Kept<K, V> {
         entries.shrink_to(self.budget);
     }
 
+    /// Keeps `value` for `key` as built at `stamp`, unless a value built at `stamp` is kept
+    /// already: that one is returned instead, neither counted nor made recent. For values
+    /// computed beside the one asked for, which must equal any kept for the same data.
+    pub fn keep_or_kept(&self, key: K, stamp: Stamp, value: V) -> Option<V> {
+        let kept = self
+            .lock()
+            .lru
+            .peek(&key)
+            .filter(|entry| entry.stamp == stamp)
+            .map(|entry| entry.value.clone());
+        if kept.is_none() {
+            self.put(key, stamp, value);
+        }
+        kept
+    }
+
     /// Changes the value kept for `key` if it is still the one built at `stamp`, and weighs it
     /// again (a value that grows may push others, or itself, out).
     pub fn update(&self, key: &K, stamp: Stamp, change: impl FnOnce(&mut V)) {

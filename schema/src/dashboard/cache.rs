@@ -24,7 +24,8 @@ pub struct PanelKey {
 pub enum Layout {
     /// A table per period.
     Periods,
-    /// One table of the periods with their sum (`Publisher::periods_with_whole`).
+    /// One table of a calendar year's months with their year
+    /// (`Publisher::periods_with_whole`), which answers by month and quarter are cut from.
     PeriodsWithWhole,
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::Datelike;
 
 use super::period::{Period, Range};
-use crate::disclosure::{self, Hidden, Published, Table, Viewer};
+use crate::disclosure::{self, Published, Table, Viewer};
 use crate::domain::Coded;
 use crate::error::{Error, Result};
 use crate::store::{MonthlyCount, ReferenceData};
@@ -22,6 +22,19 @@ pub struct PanelSpec {
     /// incident panel's totals are the `incidents` panel's): they are hidden here exactly
     /// where hidden there.
     pub totals_of: Option<&'static PanelSpec>,
+}
+
+impl PanelSpec {
+    /// Whether the panel is published a calendar year at a time: a panel of one category
+    /// whose totals are its own (`incidents`, `naloxoneKits`, `naloxoneDistributions`,
+    /// `naloxonePeopleTrained`). Its months and its year are then one table, a row per
+    /// municipality and a column per month with the year as row totals, and every answer by
+    /// month or quarter is cut from it: published apart, a year less eleven shown months
+    /// would give the twelfth.
+    pub fn by_calendar_year(&self) -> bool {
+        let own_totals = self.totals_of.is_none() && super::panels::split_of(self).is_none();
+        own_totals && self.withheld.is_empty() && (self.categories)().len() == 1
+    }
 }
 
 /// A panel that splits a column of another: its municipality totals are that column's cells
@@ -368,6 +381,128 @@ impl Panel {
         }
     }
 
+    /// The panel by `periods`, each made of whole periods of this one (quarters of months):
+    /// a figure is the sum of its periods' figures, shown where each of them is (the viewer's
+    /// own always are), so it says nothing they do not.
+    pub fn summed_into(&self, periods: &[Period]) -> Result<Panel> {
+        let periods = periods
+            .iter()
+            .map(|period| {
+                let (from, to) = (period.from.0, period.to.0);
+                let parts: Vec<&PanelPeriod> = self
+                    .periods
+                    .iter()
+                    .filter(|p| p.period.from.0 >= from && p.period.to.0 <= to)
+                    .collect();
+                // A panel's periods follow one another, so its first and last say whether
+                // they make up the period.
+                let whole = parts.first().is_some_and(|p| p.period.from.0 == from)
+                    && parts.last().is_some_and(|p| p.period.to.0 == to);
+                let Some((first, rest)) = parts.split_first().filter(|_| whole) else {
+                    return Err(Error::Internal(format!(
+                        "the periods do not make up {} whole",
+                        period.label
+                    )));
+                };
+                Ok(PanelPeriod {
+                    period: period.clone(),
+                    figures: rest
+                        .iter()
+                        .fold(first.figures.clone(), |sum, p| sum.plus(&p.figures)),
+                    populations: first.populations.clone(),
+                    joint_population: first.joint_population,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Panel {
+            categories: self.categories.clone(),
+            rows: self.rows.clone(),
+            periods,
+        })
+    }
+
+    /// Shows what this panel of one category hides but `whole` (the same counts over all its
+    /// periods together, as published) and its shown figures give away, equation by
+    /// equation: a municipality's whole is the sum of its periods, a period's joint figure the
+    /// sum of the municipalities', the joint whole the sum of the joint periods. A quarter
+    /// summed from months, one of them hidden, is hidden, yet the year less the other
+    /// quarters gives it: hidden, it would be a promise not kept, and shown it tells nothing
+    /// the year and the months do not.
+    pub fn conceded_beside(&mut self, whole: &PanelPeriod) {
+        if self.categories.len() != 1 {
+            return;
+        }
+        let rows = self.rows.len();
+        // Slot (p, r) is a municipality's figure in period p, (p, rows) the joint one.
+        let mut figures: Vec<Vec<Option<u64>>> = self
+            .periods
+            .iter()
+            .map(|p| {
+                let mut figures = p.figures.row_totals.clone();
+                figures.push(p.figures.total);
+                figures
+            })
+            .collect();
+        let periods = figures.len();
+        // Each equation: its terms, and its sum (a slot, or a figure of the whole).
+        let mut equations: Vec<(Vec<Slot>, Sum)> = (0..rows)
+            .map(|r| {
+                let terms = (0..periods).map(|p| (p, r)).collect();
+                (terms, Sum::Whole(whole.figures.row_totals[r]))
+            })
+            .collect();
+        equations.extend(
+            (0..periods).map(|p| ((0..rows).map(|r| (p, r)).collect(), Sum::Slot((p, rows)))),
+        );
+        equations.push((
+            (0..periods).map(|p| (p, rows)).collect(),
+            Sum::Whole(whole.figures.total),
+        ));
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (terms, sum) in &equations {
+                let sum_figure = match sum {
+                    Sum::Slot((p, i)) => figures[*p][*i],
+                    Sum::Whole(figure) => *figure,
+                };
+                let hidden: Vec<(usize, usize)> = terms
+                    .iter()
+                    .copied()
+                    .filter(|(p, i)| figures[*p][*i].is_none())
+                    .collect();
+                let shown: u64 = terms.iter().filter_map(|(p, i)| figures[*p][*i]).sum();
+                match (sum_figure, sum) {
+                    (Some(sum), _) if !hidden.is_empty() => {
+                        let Some(rest) = sum.checked_sub(shown) else {
+                            continue;
+                        };
+                        if hidden.len() == 1 || rest == 0 {
+                            for (p, i) in &hidden {
+                                figures[*p][*i] = Some(if hidden.len() == 1 { rest } else { 0 });
+                            }
+                            changed = true;
+                        }
+                    }
+                    (None, Sum::Slot((p, i))) if hidden.is_empty() => {
+                        figures[*p][*i] = Some(shown);
+                        changed = true;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for (period, figures) in self.periods.iter_mut().zip(figures) {
+            let published = &mut period.figures;
+            for (r, figure) in figures[..rows].iter().enumerate() {
+                published.cells[r][0] = *figure;
+                published.row_totals[r] = *figure;
+            }
+            published.column_totals[0] = figures[rows];
+            published.total = figures[rows];
+        }
+    }
+
     /// The joint total.
     pub fn total(&self, p: usize) -> CountCell {
         let period = &self.periods[p];
@@ -379,6 +514,18 @@ impl Panel {
             None,
         )
     }
+}
+
+/// A figure of a panel of one category (`Panel::conceded_beside`): its period, and its
+/// municipality's row (the joint figure's is one past the last).
+type Slot = (usize, usize);
+
+/// What an equation of `Panel::conceded_beside` sums to.
+enum Sum {
+    /// A figure of the panel.
+    Slot(Slot),
+    /// A figure of the whole, as published.
+    Whole(Option<u64>),
 }
 
 /// A panel's categories, with its counts summed into one table per period.
@@ -496,26 +643,17 @@ impl Publisher<'_> {
     /// per municipality, a column per period, and as its municipality totals and joint total
     /// the figures of `whole`, the same counts published over the whole range as one period
     /// (shown and hidden there alike). Beside the whole, no hidden period follows from the
-    /// others: a year's figure less eleven shown months would give the twelfth. It starts
-    /// from what `by_period`, the same counts published period by period, hides, so it shows
-    /// no figure that one hides (unless the whole and the viewer's own figures give it).
-    pub fn periods_with_whole(
-        &self,
-        spec: &PanelSpec,
-        by_period: &Panel,
-        whole: &Panel,
-    ) -> Result<Panel> {
+    /// others: a year's figure less eleven shown months would give the twelfth.
+    pub fn periods_with_whole(&self, spec: &PanelSpec, whole: &Panel) -> Result<Panel> {
         let categories = (spec.categories)();
         let (_, periods) = self.sums_of(spec);
         let rows = self.sums.rows.len();
-        let same_rows = by_period.rows == self.sums.rows && whole.rows == self.sums.rows;
-        let same_periods = by_period.periods.len() == periods.len() && whole.periods.len() == 1;
-        if categories.len() != 1 || !same_rows || !same_periods {
+        if categories.len() != 1 || whole.rows != self.sums.rows || whole.periods.len() != 1 {
             return Err(Error::Internal(format!(
-                "{} by period cannot be published with its whole: {} categories, {} periods",
+                "{} by period cannot be published with its whole: {} categories, {} wholes",
                 spec.metric,
                 categories.len(),
-                by_period.periods.len()
+                whole.periods.len()
             )));
         }
         let table = Table {
@@ -525,22 +663,6 @@ impl Publisher<'_> {
                 .collect(),
             withheld_columns: Vec::new(),
             totals_as_published: Some(whole.periods[0].figures.totals_shown()),
-            hidden_elsewhere: Some(Hidden {
-                cells: (0..rows)
-                    .map(|r| {
-                        by_period
-                            .periods
-                            .iter()
-                            .map(|p| p.figures.cells[r][0].is_none())
-                            .collect()
-                    })
-                    .collect(),
-                column_totals: by_period
-                    .periods
-                    .iter()
-                    .map(|p| p.figures.column_totals[0].is_none())
-                    .collect(),
-            }),
         };
         let published = disclosure::publish(&table, self.viewer);
         // Each period as a table of its own: a municipality's figure is its cell and its
@@ -559,6 +681,26 @@ impl Publisher<'_> {
             })
             .collect();
         Ok(self.assemble(categories, figures))
+    }
+
+    /// Whether `panel` (of `spec`, over these sums' rows and periods) shows each figure it
+    /// shows as these sums have it: published from another read, it differs when a write came
+    /// between the two.
+    pub fn shows_as_summed(&self, spec: &PanelSpec, panel: &Panel) -> bool {
+        let (_, periods) = self.sums_of(spec);
+        let agrees = |shown: Option<u64>, summed: u64| shown.is_none_or(|v| v == summed);
+        panel.rows == self.sums.rows
+            && panel.periods.len() == periods.len()
+            && panel.periods.iter().zip(periods).all(|(period, cells)| {
+                let figures = &period.figures;
+                let totals: Vec<u64> = cells.iter().map(|row| row.iter().sum()).collect();
+                figures
+                    .row_totals
+                    .iter()
+                    .zip(&totals)
+                    .all(|(s, t)| agrees(*s, *t))
+                    && agrees(figures.total, totals.iter().sum())
+            })
     }
 
     /// The panel's columns by category code, and its cells per period, as summed.
@@ -587,7 +729,6 @@ impl Publisher<'_> {
                 cells: cells.clone(),
                 withheld_columns: withheld_columns.clone(),
                 totals_as_published: totals.map(|t| t.periods[p].figures.totals_shown()),
-                hidden_elsewhere: None,
             })
             .collect();
         Tables { categories, tables }
@@ -742,6 +883,57 @@ mod tests {
         // A share of a hidden total is hidden with it.
         assert_eq!(cells[0].share, None);
         assert_eq!(summed.category_totals(0)[0].value, Some(18));
+    }
+
+    #[test]
+    fn quarters_summed_from_months_show_only_what_the_months_give() {
+        // March hidden: the first quarter with it; June shown: the second is its sum.
+        let quarters = range("2024-01-01", "2024-12-31", Bucket::Quarter).periods();
+        let summed = months_of_2024(None).summed_into(&quarters).unwrap();
+        let molde = |q: usize| summed.municipality_totals(q)[1].value;
+        assert_eq!((molde(0), molde(1), molde(2)), (None, Some(6), Some(0)));
+        assert_eq!(summed.total(0).value, None);
+        assert_eq!(summed.periods[1].period.label, "2024-Q2");
+        assert_eq!(summed.municipality_totals(1)[1].rate_per_10k, Some(1.83));
+        // Months that do not make up a quarter are refused, not summed in part.
+        let some_months = panel(
+            range("2024-02-01", "2024-03-31", Bucket::Month),
+            &[([Some(0), Some(0)], Some(0)); 2],
+        );
+        assert!(some_months.summed_into(&quarters[..1]).is_err());
+    }
+
+    #[test]
+    fn quarters_show_what_their_year_gives() {
+        // February and March hidden for both: Kristiansund 4 and 3, Molde 5 and 3; the joint
+        // months 9 and 6 shown. Kristiansund's year is hidden, Molde's 8 and the joint 15
+        // shown: Molde's first quarter is its year, and Kristiansund's the joint one less it.
+        let mut months = vec![([Some(0), Some(0)], Some(0)); 12];
+        months[1] = ([None, None], Some(9));
+        months[2] = ([None, None], Some(6));
+        let months = panel(range("2024-01-01", "2024-12-31", Bucket::Month), &months);
+        let year = panel(
+            range("2024-01-01", "2024-12-31", Bucket::Year),
+            &[([None, Some(8)], Some(15))],
+        );
+        let quarters = range("2024-01-01", "2024-12-31", Bucket::Quarter).periods();
+        let mut summed = months.summed_into(&quarters).unwrap();
+        let first = |panel: &Panel| figures(panel).0;
+        assert_eq!(first(&summed), [None, None]);
+        summed.conceded_beside(&year.periods[0]);
+        assert_eq!(first(&summed), [Some(7), Some(8)]);
+        assert_eq!(summed.cells(0)[1].value, Some(8));
+        assert_eq!(summed.total(0).value, Some(15));
+        // Without Molde's year, nothing is given.
+        let mut unknown = months.summed_into(&quarters).unwrap();
+        unknown.conceded_beside(
+            &panel(
+                range("2024-01-01", "2024-12-31", Bucket::Year),
+                &[([None, None], Some(15))],
+            )
+            .periods[0],
+        );
+        assert_eq!(first(&unknown), [None, None]);
     }
 
     #[test]

@@ -185,6 +185,18 @@ impl Range {
         }
     }
 
+    /// Each calendar year of a range by year, as a range of its own.
+    pub fn calendar_years(&self) -> Vec<Self> {
+        self.periods()
+            .into_iter()
+            .map(|year| Self {
+                from: year.from.0,
+                to: year.to.0,
+                bucket: self.bucket,
+            })
+            .collect()
+    }
+
     /// The periods in order. A checked range covers whole periods; an unchecked one's first
     /// and last are cut to it.
     pub fn periods(&self) -> Vec<Period> {

@@ -7,6 +7,11 @@
 //! shown only where the table of all of them gives it: two answers over different
 //! municipalities cannot be differenced to find a hidden figure (one of Kristiansund and
 //! Ålesund together, less one of Ålesund alone).
+//!
+//! Likewise a panel of one category whose totals are its own is published a calendar year at
+//! a time, its months beside its year ([`PanelSpec::by_calendar_year`]), and every answer by
+//! month or quarter is cut from that: an answer by month and one by year cannot be differenced
+//! either (the year less eleven shown months would give the twelfth).
 
 use std::sync::Arc;
 
@@ -64,39 +69,80 @@ impl Selection {
         Ok(self.cut(all, whole))
     }
 
-    /// The months of `year` (a range of one calendar year, by year) of a panel of one
-    /// category whose totals are its own and shared by no split (`incidents`, `naloxoneKits`,
-    /// `naloxoneDistributions`), published as one table with the year's figures
-    /// ([`Publisher::periods_with_whole`]): what an answer that shows the year beside its
-    /// months may show of them. It hides what the panel by month hides, and more where the
-    /// year would give a hidden month away.
-    pub async fn months_with_year(
+    /// A panel that is published a calendar year at a time ([`PanelSpec::by_calendar_year`])
+    /// over `range`, by month or quarter: the periods of the range, from each calendar year's
+    /// publication ([`Self::calendar_year`]).
+    async fn within_calendar_years(
         &self,
         store: &Store,
         reference: &ReferenceData,
+        all: &Arc<[String]>,
+        spec: &PanelSpec,
+        range: Range,
+    ) -> Result<Panel> {
+        let mut within: Option<Panel> = None;
+        for year in range.whole_years().calendar_years() {
+            let published = self
+                .calendar_year(store, reference, all, spec, year, range.bucket)
+                .await?;
+            let inside = published
+                .periods
+                .iter()
+                .filter(|p| p.period.from.0 >= range.from && p.period.to.0 <= range.to)
+                .cloned();
+            match &mut within {
+                Some(within) => within.periods.extend(inside),
+                None => {
+                    within = Some(Panel {
+                        categories: published.categories.clone(),
+                        rows: published.rows.clone(),
+                        periods: inside.collect(),
+                    })
+                }
+            }
+        }
+        within.ok_or_else(|| Error::Internal(format!("{range:?} falls in no calendar year")))
+    }
+
+    /// One calendar year (`year`, a range by year) of a panel published a calendar year at a
+    /// time, by `bucket`: its months as one table with the year's figures
+    /// ([`Publisher::periods_with_whole`]), or its quarters summed from those months
+    /// ([`Panel::summed_into`], [`Panel::conceded_beside`]). Every answer by month or quarter
+    /// is cut from these, so the months, quarters and year are protected together, whichever
+    /// answers show them (the year less eleven shown months would give the twelfth).
+    async fn calendar_year(
+        &self,
+        store: &Store,
+        reference: &ReferenceData,
+        all: &Arc<[String]>,
         spec: &PanelSpec,
         year: Range,
+        bucket: Bucket,
     ) -> Result<Arc<Panel>> {
-        let one_category = (spec.categories)().len() == 1;
-        let own_totals = spec.totals_of.is_none() && panels::split_of(spec).is_none();
-        if !(one_category && own_totals && spec.withheld.is_empty()) {
+        if !spec.by_calendar_year() || bucket == Bucket::Year {
             return Err(Error::Internal(format!(
-                "{} is not a panel of one category with totals of its own",
+                "{} by {bucket:?} is not published a calendar year at a time",
                 spec.metric
             )));
         }
         if year != year.whole_years() || year.periods().len() != 1 {
             return Err(Error::Internal(format!(
-                "months with their year need one calendar year, not {year:?}"
+                "a calendar year's publication needs one calendar year, not {year:?}"
             )));
         }
-        let all = self.all(reference);
         let reader = store.aggregate_reader(self.viewer.clone());
         let cache = store.panel_cache();
         let stamp = self.stamp(&reader, reference).await?;
-        let key = self.key(all, spec, year, Layout::PeriodsWithWhole);
-        if let Some(panel) = cache.get(&key, stamp) {
-            return Ok(self.cut(all, panel));
+        let key = |bucket| {
+            self.key(
+                all,
+                spec,
+                Range { bucket, ..year },
+                Layout::PeriodsWithWhole,
+            )
+        };
+        if let Some(panel) = cache.get(&key(bucket), stamp) {
+            return Ok(panel);
         }
         let months = Range {
             bucket: Bucket::Month,
@@ -117,26 +163,36 @@ impl Selection {
             viewer: &self.viewer,
         };
         let shown_year = publisher(&by_year).panel(spec, None);
-        let shown_months = publisher(&by_month).panel(spec, None);
-        // They must be the year and the months every other answer shows: where those are kept
-        // and differ, a write came between the reads, and the table would share figures that
-        // differ; where they are not kept yet, these are.
-        for (range, fresh) in [(year, &shown_year), (months, &shown_months)] {
-            let key = self.key(all, spec, range, Layout::Periods);
-            match cache.get(&key, stamp) {
-                Some(kept) if *kept != *fresh => {
-                    return Err(Error::Conflict(
-                        "the figures changed while they were read; ask again".to_owned(),
-                    ));
-                }
-                Some(_) => {}
-                None => cache.put(key, stamp, Arc::new(fresh.clone())),
+        // The year must be the one every answer by year shows: where that is kept and
+        // differs, a write came between the reads, and the table would share figures that
+        // differ; where it is not kept yet, this one is.
+        let year_key = self.key(all, spec, year, Layout::Periods);
+        let kept = cache.keep_or_kept(year_key, stamp, Arc::new(shown_year.clone()));
+        if kept.is_some_and(|kept| *kept != shown_year) {
+            return Err(changed_while_read());
+        }
+        let months = publisher(&by_month).periods_with_whole(spec, &shown_year)?;
+        let mut quarters = months.summed_into(
+            &Range {
+                bucket: Bucket::Quarter,
+                ..year
+            }
+            .periods(),
+        )?;
+        quarters.conceded_beside(&shown_year.periods[0]);
+        // Both are kept; one kept already (the other fell out of the cache) must be these.
+        let mut asked = None;
+        for (published, fresh) in [(Bucket::Month, months), (Bucket::Quarter, quarters)] {
+            let fresh = Arc::new(fresh);
+            let kept = cache.keep_or_kept(key(published), stamp, fresh.clone());
+            if kept.is_some_and(|kept| kept != fresh) {
+                return Err(changed_while_read());
+            }
+            if published == bucket {
+                asked = Some(fresh);
             }
         }
-        let panel =
-            Arc::new(publisher(&by_month).periods_with_whole(spec, &shown_months, &shown_year)?);
-        cache.put(key, stamp, panel.clone());
-        Ok(self.cut(all, panel))
+        asked.ok_or_else(|| Error::Internal(format!("{bucket:?} is neither month nor quarter")))
     }
 
     /// Every municipality, in the reference data's order, and any the request names that the
@@ -193,6 +249,14 @@ impl Selection {
         spec: &PanelSpec,
         range: Range,
     ) -> Result<Arc<Panel>> {
+        // Cut from the calendar years' publications, which are kept, and not kept again.
+        let below_the_year = range.bucket != Bucket::Year;
+        if below_the_year && spec.by_calendar_year() {
+            let panel = self
+                .within_calendar_years(store, reference, all, spec, range)
+                .await?;
+            return Ok(Arc::new(panel));
+        }
         let reader = store.aggregate_reader(self.viewer.clone());
         let cache = store.panel_cache();
         let stamp = self.stamp(&reader, reference).await?;
@@ -219,13 +283,25 @@ impl Selection {
             populations: Populations::new(reference),
             viewer: &self.viewer,
         };
-        // A panel whose totals others take takes none itself.
-        let totals = first
-            .totals_of
-            .map(|of| Arc::new(publisher.panel(of, None)));
-        if let (Some(of), Some(totals)) = (first.totals_of, &totals) {
-            cache.put(key(of), stamp, totals.clone());
-        }
+        // A panel whose totals others take takes none itself. Below the year, those totals
+        // are published within their calendar years, and must be what this read summed.
+        let totals = match first.totals_of {
+            Some(of) if below_the_year && of.by_calendar_year() => {
+                let totals = self
+                    .within_calendar_years(store, reference, all, of, range)
+                    .await?;
+                if !publisher.shows_as_summed(of, &totals) {
+                    return Err(changed_while_read());
+                }
+                Some(Arc::new(totals))
+            }
+            Some(of) => {
+                let totals = Arc::new(publisher.panel(of, None));
+                cache.put(key(of), stamp, totals.clone());
+                Some(totals)
+            }
+            None => None,
+        };
         let Some(split) = split else {
             let panel = Arc::new(publisher.panel(spec, totals.as_deref()));
             cache.put(key(spec), stamp, panel.clone());
@@ -259,4 +335,9 @@ impl Selection {
             threshold: self.viewer.threshold,
         }
     }
+}
+
+/// Figures that should be equal differed: a write came between two reads of one request.
+fn changed_while_read() -> Error {
+    Error::Conflict("the figures changed while they were read; ask again".to_owned())
 }

@@ -9,7 +9,8 @@ on_both_databases!(
     figures_equal_hand_computed_expectations,
     others_see_small_counts_suppressed_and_nothing_can_be_worked_out,
     answers_over_different_municipalities_cannot_be_differenced,
-    a_years_indicators_beside_its_months_give_nothing_the_months_do_not,
+    a_years_indicators_beside_its_months_give_no_hidden_month_away,
+    answers_by_month_quarter_and_year_cannot_be_differenced,
     bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
     kept_panels_follow_every_write,
     kept_reference_data_follows_every_change,
@@ -664,9 +665,9 @@ async fn answers_over_different_municipalities_cannot_be_differenced(backend: Ba
 }
 
 /// Indicators are yearly. Beside an answer's months they are one more equation on them: Molde's
-/// 9 kits of 2024, less June's 6, would give March's hidden 3. So an answer by month shows a
-/// year's figure of another municipality only as far as its months give it.
-async fn a_years_indicators_beside_its_months_give_nothing_the_months_do_not(backend: Backend) {
+/// 9 kits of 2024, less June's 6, would give March's hidden 3. Kits are published a calendar
+/// year at a time, so the months hide June too, and the year's rate is shown beside them.
+async fn a_years_indicators_beside_its_months_give_no_hidden_month_away(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     fixed_dataset(&app).await;
     let site = app.add_site("1506", "Legevakt Molde").await;
@@ -709,21 +710,27 @@ async fn a_years_indicators_beside_its_months_give_nothing_the_months_do_not(bac
     assert_eq!(molde_kits_rate(&by_year)["value"], json!(2.74));
     assert_eq!(joint_kits_rate(&by_year)["suppressed"], json!(false));
 
-    // By month: March is hidden, June shown, so the year's figure is not.
+    // By month: March is hidden, and June with it, or the year's 9 less June would give
+    // March. Beside them the year's rate is shown as by year: it gives neither month.
     let by_month = kristiansund.query(&query(year), json!({})).await;
     let months = by_month["dashboard"]["naloxoneKits"]["periods"]
         .as_array()
         .unwrap();
     let molde_in = |m: usize| figure(&months[m]["cells"][1]);
-    assert_eq!((molde_in(2), molde_in(5)), (None, Some(6)));
-    assert_eq!(
-        molde_kits_rate(&by_month),
-        json!({ "kommunenummer": "1506", "value": null, "suppressed": true })
+    assert_eq!((molde_in(2), molde_in(5)), (None, None));
+    let year_2024 = &by_year["dashboard"]["naloxoneKits"]["periods"][0];
+    assert_nothing_derivable(
+        &months_beside_their_year(
+            &by_month["dashboard"]["naloxoneKits"]["periods"],
+            year_2024["municipalityTotals"].as_array().unwrap(),
+            &year_2024["total"],
+        ),
+        12,
+        &["1505"],
+        "Kristiansund's dashboards of 2024 by month and by year",
     );
-    assert_eq!(
-        joint_kits_rate(&by_month),
-        json!({ "kommunenummer": null, "value": null, "suppressed": true })
-    );
+    assert_eq!(molde_kits_rate(&by_month), molde_kits_rate(&by_year));
+    assert_eq!(joint_kits_rate(&by_month), joint_kits_rate(&by_year));
     // Every figure missing here is missing because it is suppressed (no total is zero).
     for indicator in by_month["dashboard"]["indicators"].as_array().unwrap() {
         for value in indicator["values"].as_array().unwrap() {
@@ -755,9 +762,66 @@ async fn a_years_indicators_beside_its_months_give_nothing_the_months_do_not(bac
     assert_nothing_derivable(&kits, 12, &["1505"], "Molde's report, by Kristiansund");
 }
 
+/// Kristiansund's coordinator and an analyst ask for the incidents of 2024 by year, by quarter
+/// and by month. Molde's year of 8 is shown; were its February's 5 shown by month, the year
+/// less it would give March's 3. No answer may give away what another hides, nor hide what
+/// the others give.
+async fn answers_by_month_quarter_and_year_cannot_be_differenced(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    fixed_dataset(&app).await;
+    let year = "from: \"2024-01-01\", to: \"2024-12-31\"";
+    for (who, own) in [("1505:coordinator", &["1505"][..]), (":analyst", &[][..])] {
+        let caller = app.clone().with_caller(who);
+        let answer = async |bucket: &str| {
+            let data = caller
+                .query(
+                    &dashboard_query(&format!("{year}, bucket: {bucket}"), &panel("incidents")),
+                    json!({}),
+                )
+                .await;
+            data["dashboard"]["incidents"]["periods"].clone()
+        };
+        let (by_year, by_quarter, by_month) = (
+            answer("YEAR").await,
+            answer("QUARTER").await,
+            answer("MONTH").await,
+        );
+        let year = &by_year[0];
+        assert_eq!(figure(&year["cells"][1]), Some(8), "{who}: Molde's year");
+        let molde_in = |m: usize| figure(&by_month[m]["cells"][1]);
+        assert_eq!(
+            (molde_in(1), molde_in(2)),
+            (None, None),
+            "{who}: {by_month:#}"
+        );
+
+        let year_totals = year["municipalityTotals"].as_array().unwrap();
+        let context = format!("{who}: months beside the year");
+        let months = months_beside_their_year(&by_month, year_totals, &year["total"]);
+        assert_nothing_derivable(&months, 12, own, &context);
+        let context = format!("{who}: quarters beside the year");
+        let quarters = months_beside_their_year(&by_quarter, year_totals, &year["total"]);
+        assert_nothing_derivable(&quarters, 4, own, &context);
+        // A quarter whose months are shown is their sum. One with a hidden month is hidden
+        // unless the year and the other quarters give it: Molde's first quarter is its year.
+        assert_eq!(figure(&by_quarter[0]["cells"][1]), Some(8), "{who}");
+        for (q, quarter) in by_quarter.as_array().unwrap().iter().enumerate() {
+            for part in ["cells", "categoryTotals"] {
+                for (i, shown) in quarter[part].as_array().unwrap().iter().enumerate() {
+                    let months: Option<u64> = (3 * q..3 * q + 3)
+                        .map(|m| figure(&by_month[m][part][i]))
+                        .sum();
+                    if months.is_some() {
+                        assert_eq!(figure(shown), months, "{who}: quarter {q} {part} {i}");
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A report's monthly chart of a panel of one category with the year's figures from its table
-/// `key`, as one table to check: a row per municipality, a column per month, the year as the
-/// municipality totals and the joint total.
+/// `key`, as one table to check ([`months_beside_their_year`]).
 pub(crate) fn chart_with_year(report: &Value, key: &str, chart: &Value) -> Value {
     let table = ["incidents", "naloxone"]
         .iter()
@@ -766,22 +830,34 @@ pub(crate) fn chart_with_year(report: &Value, key: &str, chart: &Value) -> Value
         .find(|t| t["key"] == key)
         .unwrap_or_else(|| panic!("the report's table {key}"));
     let rows = table["rows"].as_array().unwrap();
-    let months = chart.as_array().unwrap();
-    let municipalities = months[0]["cells"].as_array().unwrap().len();
-    let cells: Vec<Value> = (0..municipalities)
-        .flat_map(|r| months.iter().map(move |m| m["cells"][r].clone()))
-        .collect();
     let municipality_totals: Vec<Value> = rows
         .iter()
         .filter(|r| r["kommunenummer"].is_string() && r["category"].is_null())
         .cloned()
         .collect();
     let joint = |row: &&Value| row["kommunenummer"].is_null() && row["category"].is_null();
+    let total = rows.iter().find(joint).expect("the joint total");
+    months_beside_their_year(chart, &municipality_totals, total)
+}
+
+/// The months of a panel of one category (its periods) with its year's figures, as one table
+/// to check: a row per municipality, a column per month, the year as the municipality totals
+/// and the joint total.
+pub(crate) fn months_beside_their_year(
+    months: &Value,
+    municipality_totals: &[Value],
+    total: &Value,
+) -> Value {
+    let months = months.as_array().unwrap();
+    let municipalities = months[0]["cells"].as_array().unwrap().len();
+    let cells: Vec<Value> = (0..municipalities)
+        .flat_map(|r| months.iter().map(move |m| m["cells"][r].clone()))
+        .collect();
     json!({
         "cells": cells,
         "municipalityTotals": municipality_totals,
         "categoryTotals": months.iter().map(|m| m["categoryTotals"][0].clone()).collect::<Vec<_>>(),
-        "total": rows.iter().find(joint).expect("the joint total").clone(),
+        "total": total,
     })
 }
 
@@ -864,7 +940,9 @@ async fn kept_panels_follow_every_write(backend: Backend) {
     kristiansund
         .query(correction, correct(1, "2024-04-02"))
         .await;
-    assert_eq!(march().await, (vec![Some(8), Some(3), Some(11)], Some(22)));
+    // Its April's 1 is hidden, and its March's 8 with it (its year's 9 less 8 would give
+    // April away), and Ålesund's 11 with that (March's 22 less 3 and 11 would give the 8).
+    assert_eq!(march().await, (vec![None, Some(3), None], Some(22)));
     kristiansund
         .query(correction, correct(2, "2024-03-21"))
         .await;

@@ -53,19 +53,14 @@ impl Dashboard {
         self.selection.panel(store, reference, spec, range).await
     }
 
-    /// The months of the range, a calendar year by year, of a panel of one category whose
-    /// totals are its own, published together with the year's figures
-    /// ([`Selection::months_with_year`]): for an answer that shows both.
-    pub(crate) async fn months_with_year(
-        &self,
-        ctx: &Context<'_>,
-        spec: &PanelSpec,
-    ) -> Result<Arc<Panel>> {
-        let store = ctx.data_unchecked::<Store>();
-        let reference = ctx.data_unchecked::<Loaders>().reference.data().await?;
-        self.selection
-            .months_with_year(store, reference, spec, self.range)
-            .await
+    /// The months of the range (a calendar year's, in a report) of a panel published a
+    /// calendar year at a time, as every answer by month shows them beside the year.
+    pub(crate) async fn months(&self, ctx: &Context<'_>, spec: &PanelSpec) -> Result<Arc<Panel>> {
+        let months = Range {
+            bucket: Bucket::Month,
+            ..self.range
+        };
+        self.panel_over(ctx, spec, months).await
     }
 
     pub(crate) async fn panel(
@@ -105,7 +100,9 @@ impl Dashboard {
         self.range.periods()
     }
 
-    /// Overdose incidents.
+    /// Overdose incidents. By month or quarter, published with each calendar year's figures
+    /// beside them, so no hidden month or quarter follows from the year (as
+    /// `naloxoneDistributions`, `naloxoneKits` and `naloxonePeopleTrained` are).
     async fn incidents(&self, ctx: &Context<'_>) -> async_graphql::Result<CountPanel> {
         self.panel(ctx, &panels::INCIDENTS).await
     }
@@ -219,9 +216,11 @@ impl Dashboard {
 
     /// The current plan's indicators for each calendar year the range falls in, over the whole
     /// year, per municipality and jointly, against their targets. Figures built on suppressed
-    /// counts are suppressed. By month or quarter, another municipality's figure (and the joint
-    /// one) is shown only as far as the range's own periods give it: when the range covers the
-    /// whole year and shows each of the year's periods.
+    /// counts are suppressed. By month or quarter, another municipality's share of follow-up
+    /// offered or of refills after use (and the joint one) is shown only as far as the range's
+    /// own periods give it: when the range covers the whole year and shows each of the year's
+    /// periods. Kits and people trained per 10,000 are the year's in every answer: their
+    /// months are published with the year's figures beside them.
     async fn indicators(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<IndicatorResult>> {
         self.indicator_results(ctx).await.extend()
     }
@@ -479,8 +478,10 @@ impl Dashboard {
     }
 
     /// A panel over the whole years `years` as this answer may show it beside its own
-    /// periods: by year, the years' figures; by month or quarter, what the answer's periods
-    /// give of them (`Panel::within_years`), the viewer's own municipalities exact.
+    /// periods: by year, or for a panel whose months are published with their year
+    /// ([`PanelSpec::by_calendar_year`]), the years' figures; otherwise, by month or quarter,
+    /// what the answer's periods give of them (`Panel::within_years`), the viewer's own
+    /// municipalities exact.
     async fn yearly_panel(
         &self,
         ctx: &Context<'_>,
@@ -488,7 +489,7 @@ impl Dashboard {
         years: Range,
     ) -> Result<Arc<Panel>> {
         let yearly = self.panel_over(ctx, spec, years).await?;
-        if self.range.bucket == Bucket::Year {
+        if self.range.bucket == Bucket::Year || spec.by_calendar_year() {
             return Ok(yearly);
         }
         // A range that covers no year whole gives no year's figure: its periods are not read.

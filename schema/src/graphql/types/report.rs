@@ -38,11 +38,9 @@ impl AnnualReport {
         }
     }
 
-    /// A panel of one category month by month, published with the year's figures.
+    /// A panel of one category month by month, as published with the year's figures.
     async fn monthly(&self, ctx: &Context<'_>, spec: &PanelSpec) -> Result<CountPanel> {
-        Ok(CountPanel(
-            self.dashboard.months_with_year(ctx, spec).await?,
-        ))
+        Ok(CountPanel(self.dashboard.months(ctx, spec).await?))
     }
 
     /// The figure tables as submitted and compared: incidents, then naloxone.
@@ -315,9 +313,9 @@ impl AnnualReport {
         self.tables(ctx, &NALOXONE_TABLES).await.extend()
     }
 
-    /// Incidents month by month, for the report's chart. The months are published together
-    /// with the year's figures beside them, so none they hide follows from the year: they hide
-    /// every month a dashboard by month hides, and more where the year would give one away.
+    /// Incidents month by month, for the report's chart, as a dashboard by month shows them:
+    /// published together with the year's figures beside them, so none they hide follows
+    /// from the year.
     async fn monthly_incidents(&self, ctx: &Context<'_>) -> async_graphql::Result<CountPanel> {
         self.monthly(ctx, &panels::INCIDENTS).await.extend()
     }
@@ -473,13 +471,10 @@ impl AnnualReport {
         };
         // The months as an answer beside the year's figures may show them (the incidents as
         // the chart shows them).
-        let incidents = self
-            .dashboard
-            .months_with_year(ctx, &panels::INCIDENTS)
-            .await?;
+        let incidents = self.dashboard.months(ctx, &panels::INCIDENTS).await?;
         let distributions = self
             .dashboard
-            .months_with_year(ctx, &panels::NALOXONE_DISTRIBUTIONS)
+            .months(ctx, &panels::NALOXONE_DISTRIBUTIONS)
             .await?;
         let months_without_records = rows
             .iter()
