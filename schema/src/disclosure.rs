@@ -355,11 +355,17 @@ impl Draft {
         // away (the smallest the viewer does not know), and start over. The complete check,
         // which also sees what only several equations together give away, follows
         // ([`Cycles`]).
+        //
+        // A total another table hides is unknown to the viewer here too: its value is never a
+        // term to work others out from (a hidden zero would give away every figure of its
+        // row). Where this table's shown figures give it anyway, the table that hides it
+        // gives it too; it is taken as known from then on, and never shown here.
         let mut conceded = vec![false; index.len()];
+        let mut given_elsewhere = vec![false; index.len()];
         let equations = index.equations();
         loop {
             let known_from_start: Vec<bool> = (0..index.len())
-                .map(|v| !hidden[v] || known[v] || conceded[v])
+                .map(|v| !hidden[v] || conceded[v] || given_elsewhere[v])
                 .collect();
             let Some((derived, giveaway)) =
                 first_giveaway(&equations, &known_from_start, &hidden, value)
@@ -369,6 +375,7 @@ impl Draft {
             let candidates = giveaway.into_iter().filter(|v| !hidden[*v] && !known[*v]);
             match smallest(candidates, value) {
                 Some(next) => hidden[next] = true,
+                None if known[derived] => given_elsewhere[derived] = true,
                 None => conceded[derived] = true,
             }
         }
@@ -1218,6 +1225,28 @@ mod tests {
             assert_nothing_hidden_is_determined(&table, &v);
         }
         assert!(checked > 100, "only {checked} tables small enough to check");
+    }
+
+    #[test]
+    fn a_hidden_shared_total_of_zero_is_not_given_away_by_its_cells() {
+        // A month of no incidents, hidden in every municipality and jointly by the table the
+        // totals are taken from (to protect other months), split into three categories, the
+        // second withheld. Were the hidden totals taken as known zeros, the withheld cells
+        // would follow from them, be shown as zeros, and give the totals away.
+        let v = viewer(&[]);
+        let table = Table {
+            withheld_columns: vec![1],
+            totals_as_published: Some(TotalsShown {
+                rows: vec![false; 3],
+                total: false,
+            }),
+            ..table_of(vec![vec![0; 3]; 3])
+        };
+        let p = publish(&table, &v);
+        assert_eq!(p.row_totals, [None, None, None]);
+        for row in &p.cells {
+            assert_eq!(row[1], None, "{p:?}");
+        }
     }
 
     /// Two panels whose totals are a third's (incidents by place type and by naloxone given
