@@ -37,7 +37,8 @@ pub struct Table {
     pub withheld_columns: Vec<usize>,
     /// How another table already published this table's row totals and grand total, when
     /// they are its figures too (a municipality's incidents are the total of every incident
-    /// panel): hidden here exactly where hidden there, so neither gives the other away.
+    /// panel; by month, a column of the table of the year's months): hidden here exactly
+    /// where hidden there, so neither gives the other away.
     pub totals_as_published: Option<TotalsShown>,
 }
 

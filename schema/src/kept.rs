@@ -121,11 +121,15 @@ impl<K: Hash + Eq + Weigh, V: Clone + Weigh> Kept<K, V> {
 
     /// Keeps `value` for `key` as built at `stamp`, unless a value built later is kept.
     pub fn put(&self, key: K, stamp: Stamp, value: V) {
+        self.keep(&mut self.lock(), key, stamp, value);
+    }
+
+    /// [`Kept::put`] under the lock.
+    fn keep(&self, entries: &mut Entries<K, V>, key: K, stamp: Stamp, value: V) {
         let weight = key.weight() + value.weight();
         if weight > self.budget {
             return;
         }
-        let mut entries = self.lock();
         if entries
             .lru
             .peek(&key)
@@ -149,14 +153,14 @@ impl<K: Hash + Eq + Weigh, V: Clone + Weigh> Kept<K, V> {
     /// already: that one is returned instead, neither counted nor made recent. For values
     /// computed beside the one asked for, which must equal any kept for the same data.
     pub fn keep_or_kept(&self, key: K, stamp: Stamp, value: V) -> Option<V> {
-        let kept = self
-            .lock()
+        let mut entries = self.lock();
+        let kept = entries
             .lru
             .peek(&key)
             .filter(|entry| entry.stamp == stamp)
             .map(|entry| entry.value.clone());
         if kept.is_none() {
-            self.put(key, stamp, value);
+            self.keep(&mut entries, key, stamp, value);
         }
         kept
     }

@@ -24,9 +24,9 @@ pub struct PanelKey {
 pub enum Layout {
     /// A table per period.
     Periods,
-    /// One table of a calendar year's months with their year
-    /// (`Publisher::periods_with_whole`), which answers by month and quarter are cut from.
-    PeriodsWithWhole,
+    /// A calendar year's months or quarters, as every answer by month or quarter of a panel
+    /// published a calendar year at a time is cut from them (`Selection::calendar_year`).
+    CalendarYear,
 }
 
 /// Published panels, weighed in figures (a figure costs about 20 bytes).

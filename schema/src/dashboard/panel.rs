@@ -340,21 +340,9 @@ impl Panel {
             .periods
             .iter()
             .map(|year| {
-                let (from, to) = (year.period.from.0, year.period.to.0);
-                let parts: Vec<&PanelPeriod> = self
-                    .periods
-                    .iter()
-                    .filter(|p| p.period.from.0 >= from && p.period.to.0 <= to)
-                    .collect();
-                // The periods of a range follow one another, so its first and last say whether
-                // it covers the year.
-                let covered = parts.first().is_some_and(|p| p.period.from.0 == from)
-                    && parts.last().is_some_and(|p| p.period.to.0 == to);
-                let mut figures = match parts.split_first() {
-                    Some((first, rest)) if covered => rest
-                        .iter()
-                        .fold(first.figures.clone(), |sum, p| sum.plus(&p.figures)),
-                    _ => year.figures.all_hidden(),
+                let mut figures = match self.sum_over(&year.period) {
+                    Some((_, sum)) => sum,
+                    None => year.figures.all_hidden(),
                 };
                 for &r in &owned {
                     figures.cells[r].clone_from(&year.figures.cells[r]);
@@ -381,6 +369,26 @@ impl Panel {
         }
     }
 
+    /// The sum of the figures of this panel's periods that make up `period` (each shown where
+    /// every term is), with the first of them; `None` unless they make it up whole.
+    fn sum_over(&self, period: &Period) -> Option<(&PanelPeriod, Published)> {
+        let (from, to) = (period.from.0, period.to.0);
+        let parts: Vec<&PanelPeriod> = self
+            .periods
+            .iter()
+            .filter(|p| p.period.from.0 >= from && p.period.to.0 <= to)
+            .collect();
+        // A panel's periods follow one another, so its first and last say whether they make
+        // up the period.
+        let whole = parts.first().is_some_and(|p| p.period.from.0 == from)
+            && parts.last().is_some_and(|p| p.period.to.0 == to);
+        let (first, rest) = parts.split_first().filter(|_| whole)?;
+        let sum = rest
+            .iter()
+            .fold(first.figures.clone(), |sum, p| sum.plus(&p.figures));
+        Some((first, sum))
+    }
+
     /// The panel by `periods`, each made of whole periods of this one (quarters of months):
     /// a figure is the sum of its periods' figures, shown where each of them is (the viewer's
     /// own always are), so it says nothing they do not.
@@ -388,17 +396,7 @@ impl Panel {
         let periods = periods
             .iter()
             .map(|period| {
-                let (from, to) = (period.from.0, period.to.0);
-                let parts: Vec<&PanelPeriod> = self
-                    .periods
-                    .iter()
-                    .filter(|p| p.period.from.0 >= from && p.period.to.0 <= to)
-                    .collect();
-                // A panel's periods follow one another, so its first and last say whether
-                // they make up the period.
-                let whole = parts.first().is_some_and(|p| p.period.from.0 == from)
-                    && parts.last().is_some_and(|p| p.period.to.0 == to);
-                let Some((first, rest)) = parts.split_first().filter(|_| whole) else {
+                let Some((first, figures)) = self.sum_over(period) else {
                     return Err(Error::Internal(format!(
                         "the periods do not make up {} whole",
                         period.label
@@ -406,9 +404,7 @@ impl Panel {
                 };
                 Ok(PanelPeriod {
                     period: period.clone(),
-                    figures: rest
-                        .iter()
-                        .fold(first.figures.clone(), |sum, p| sum.plus(&p.figures)),
+                    figures,
                     populations: first.populations.clone(),
                     joint_population: first.joint_population,
                 })
@@ -428,9 +424,17 @@ impl Panel {
     /// summed from months, one of them hidden, is hidden, yet the year less the other
     /// quarters gives it: hidden, it would be a promise not kept, and shown it tells nothing
     /// the year and the months do not.
-    pub fn conceded_beside(&mut self, whole: &PanelPeriod) {
-        if self.categories.len() != 1 {
-            return;
+    pub fn conceded_beside(&mut self, whole: &Panel) -> Result<()> {
+        let [whole] = &whole.periods[..] else {
+            return Err(Error::Internal("a whole is one period".to_owned()));
+        };
+        if self.categories.len() != 1 || whole.figures.row_totals.len() != self.rows.len() {
+            return Err(Error::Internal(format!(
+                "{} categories over {} rows cannot be conceded beside a whole of {} rows",
+                self.categories.len(),
+                self.rows.len(),
+                whole.figures.row_totals.len()
+            )));
         }
         let rows = self.rows.len();
         // Slot (p, r) is a municipality's figure in period p, (p, rows) the joint one.
@@ -501,6 +505,7 @@ impl Panel {
             published.column_totals[0] = figures[rows];
             published.total = figures[rows];
         }
+        Ok(())
     }
 
     /// The joint total.
@@ -920,19 +925,19 @@ mod tests {
         let mut summed = months.summed_into(&quarters).unwrap();
         let first = |panel: &Panel| figures(panel).0;
         assert_eq!(first(&summed), [None, None]);
-        summed.conceded_beside(&year.periods[0]);
+        summed.conceded_beside(&year).unwrap();
         assert_eq!(first(&summed), [Some(7), Some(8)]);
         assert_eq!(summed.cells(0)[1].value, Some(8));
         assert_eq!(summed.total(0).value, Some(15));
         // Without Molde's year, nothing is given.
         let mut unknown = months.summed_into(&quarters).unwrap();
-        unknown.conceded_beside(
-            &panel(
-                range("2024-01-01", "2024-12-31", Bucket::Year),
-                &[([None, None], Some(15))],
-            )
-            .periods[0],
+        let unknown_year = panel(
+            range("2024-01-01", "2024-12-31", Bucket::Year),
+            &[([None, None], Some(15))],
         );
+        unknown.conceded_beside(&unknown_year).unwrap();
+        // A whole of several periods is refused.
+        assert!(unknown.conceded_beside(&months).is_err());
         assert_eq!(first(&unknown), [None, None]);
     }
 

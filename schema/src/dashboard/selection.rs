@@ -133,14 +133,7 @@ impl Selection {
         let reader = store.aggregate_reader(self.viewer.clone());
         let cache = store.panel_cache();
         let stamp = self.stamp(&reader, reference).await?;
-        let key = |bucket| {
-            self.key(
-                all,
-                spec,
-                Range { bucket, ..year },
-                Layout::PeriodsWithWhole,
-            )
-        };
+        let key = |bucket| self.key(all, spec, Range { bucket, ..year }, Layout::CalendarYear);
         if let Some(panel) = cache.get(&key(bucket), stamp) {
             return Ok(panel);
         }
@@ -167,8 +160,9 @@ impl Selection {
         // differs, a write came between the reads, and the table would share figures that
         // differ; where it is not kept yet, this one is.
         let year_key = self.key(all, spec, year, Layout::Periods);
-        let kept = cache.keep_or_kept(year_key, stamp, Arc::new(shown_year.clone()));
-        if kept.is_some_and(|kept| *kept != shown_year) {
+        let shown_year = Arc::new(shown_year);
+        let kept = cache.keep_or_kept(year_key, stamp, shown_year.clone());
+        if kept.is_some_and(|kept| kept != shown_year) {
             return Err(changed_while_read());
         }
         let months = publisher(&by_month).periods_with_whole(spec, &shown_year)?;
@@ -179,7 +173,7 @@ impl Selection {
             }
             .periods(),
         )?;
-        quarters.conceded_beside(&shown_year.periods[0]);
+        quarters.conceded_beside(&shown_year)?;
         // Both are kept; one kept already (the other fell out of the cache) must be these.
         let mut asked = None;
         for (published, fresh) in [(Bucket::Month, months), (Bucket::Quarter, quarters)] {

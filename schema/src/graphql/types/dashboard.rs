@@ -216,11 +216,9 @@ impl Dashboard {
 
     /// The current plan's indicators for each calendar year the range falls in, over the whole
     /// year, per municipality and jointly, against their targets. Figures built on suppressed
-    /// counts are suppressed. By month or quarter, another municipality's share of follow-up
-    /// offered or of refills after use (and the joint one) is shown only as far as the range's
-    /// own periods give it: when the range covers the whole year and shows each of the year's
-    /// periods. Kits and people trained per 10,000 are the year's in every answer: their
-    /// months are published with the year's figures beside them.
+    /// counts are suppressed. By month or quarter, another municipality's figure (and the joint
+    /// one) is shown only as far as the range's own periods give it: when the range covers the
+    /// whole year and shows each of the year's periods.
     async fn indicators(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<IndicatorResult>> {
         self.indicator_results(ctx).await.extend()
     }
@@ -478,10 +476,10 @@ impl Dashboard {
     }
 
     /// A panel over the whole years `years` as this answer may show it beside its own
-    /// periods: by year, or for a panel whose months are published with their year
-    /// ([`PanelSpec::by_calendar_year`]), the years' figures; otherwise, by month or quarter,
-    /// what the answer's periods give of them (`Panel::within_years`), the viewer's own
-    /// municipalities exact.
+    /// periods: by year, the years' figures; by month or quarter, what the answer's periods
+    /// give of them (`Panel::within_years`), the viewer's own municipalities exact. Even where
+    /// the months are published beside their year, the year is not shown beside them: the
+    /// panels that share their totals by month (the kit panels) are not checked against it.
     async fn yearly_panel(
         &self,
         ctx: &Context<'_>,
@@ -489,7 +487,7 @@ impl Dashboard {
         years: Range,
     ) -> Result<Arc<Panel>> {
         let yearly = self.panel_over(ctx, spec, years).await?;
-        if self.range.bucket == Bucket::Year || spec.by_calendar_year() {
+        if self.range.bucket == Bucket::Year {
             return Ok(yearly);
         }
         // A range that covers no year whole gives no year's figure: its periods are not read.
