@@ -80,28 +80,28 @@ impl Selection {
         spec: &PanelSpec,
         range: Range,
     ) -> Result<Panel> {
-        let mut within: Option<Panel> = None;
+        let mut years = Vec::new();
         for year in range.whole_years().calendar_years() {
-            let published = self
-                .calendar_year(store, reference, all, spec, year, range.bucket)
-                .await?;
-            let inside = published
-                .periods
-                .iter()
-                .filter(|p| p.period.from.0 >= range.from && p.period.to.0 <= range.to)
-                .cloned();
-            match &mut within {
-                Some(within) => within.periods.extend(inside),
-                None => {
-                    within = Some(Panel {
-                        categories: published.categories.clone(),
-                        rows: published.rows.clone(),
-                        periods: inside.collect(),
-                    })
-                }
-            }
+            years.push(
+                self.calendar_year(store, reference, all, spec, year, range.bucket)
+                    .await?,
+            );
         }
-        within.ok_or_else(|| Error::Internal(format!("{range:?} falls in no calendar year")))
+        let Some(first) = years.first() else {
+            return Err(Error::Internal(format!(
+                "{range:?} falls in no calendar year"
+            )));
+        };
+        Ok(Panel {
+            categories: first.categories.clone(),
+            rows: first.rows.clone(),
+            periods: years
+                .iter()
+                .flat_map(|year| &year.periods)
+                .filter(|p| p.period.from.0 >= range.from && p.period.to.0 <= range.to)
+                .cloned()
+                .collect(),
+        })
     }
 
     /// One calendar year (`year`, a range by year) of a panel published a calendar year at a
