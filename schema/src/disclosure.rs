@@ -88,6 +88,25 @@ impl Published {
         }
     }
 
+    /// Each column as a table of its own, as a period of a panel of one category is: a
+    /// municipality's figure is its cell and its total, the column's joint figure its column
+    /// total and its grand total. A table of no rows has no columns to count: its `columns`
+    /// joint figures are zeros.
+    pub fn columns_as_periods(&self, columns: usize) -> Vec<Published> {
+        (0..columns)
+            .map(|c| {
+                let cells: Vec<Option<u64>> = self.cells.iter().map(|row| row[c]).collect();
+                let joint = self.column_totals.get(c).copied().unwrap_or(Some(0));
+                Published {
+                    cells: cells.iter().map(|c| vec![*c]).collect(),
+                    row_totals: cells,
+                    column_totals: vec![joint],
+                    total: joint,
+                }
+            })
+            .collect()
+    }
+
     /// The same table with every figure hidden.
     pub fn all_hidden(&self) -> Published {
         let none = |figures: &[Option<u64>]| vec![None; figures.len()];
@@ -167,49 +186,83 @@ pub fn publish_split(
     parts: &Table,
     viewer: &Viewer,
 ) -> (Published, Published) {
+    let (whole, mut parts) = publish_splits(whole, &[(column, parts)], viewer);
+    let parts = parts.pop().expect("one table of parts for one split");
+    (whole, parts)
+}
+
+/// Publishes a table with some of its columns split, each by a table of its own (see
+/// [`publish_split`]; a year's quarters, each split into its months): all are protected as
+/// one, and nothing hidden in any can be worked out from all of them together. A table of
+/// parts takes no totals from elsewhere: its totals are the whole's figures.
+pub fn publish_splits(
+    whole: &Table,
+    splits: &[(usize, &Table)],
+    viewer: &Viewer,
+) -> (Published, Vec<Published>) {
     let mut first = Draft::new(whole, viewer);
-    let mut second = Draft::new(parts, viewer);
-    // The figures of both, numbered: the first table's, then the second's own.
+    let mut seconds: Vec<Draft> = splits
+        .iter()
+        .map(|(_, parts)| Draft::new(parts, viewer))
+        .collect();
+    // The figures of all, numbered: the first table's, then each second's own.
     let own_from = first.index.len();
     let mut next = own_from;
-    let of_parts: Vec<usize> = (0..second.index.len())
-        .map(|v| match second.index.kind(v) {
-            Var::Row(r) => first.index.cell(r, column),
-            Var::Total => first.index.column(column),
-            _ => {
-                next += 1;
-                next - 1
-            }
-        })
-        .collect();
+    let mut of_parts: Vec<Vec<usize>> = Vec::with_capacity(splits.len());
+    for ((column, _), second) in splits.iter().zip(&seconds) {
+        let mut numbers = Vec::with_capacity(second.index.len());
+        for v in 0..second.index.len() {
+            numbers.push(match second.index.kind(v) {
+                Var::Row(r) => first.index.cell(r, *column),
+                Var::Total => first.index.column(*column),
+                _ => {
+                    next += 1;
+                    next - 1
+                }
+            });
+        }
+        of_parts.push(numbers);
+    }
     let mut joint = first.figures.clone();
     joint.values.resize(next, 0);
     joint.hidden.resize(next, false);
     joint.known.resize(next, false);
     joint.conceded.resize(next, false);
-    for (v, j) in of_parts.iter().copied().enumerate() {
+    for (second, numbers) in seconds.iter().zip(&of_parts) {
         let theirs = &second.figures;
-        // Both tables are summed from one read of the counts, so what they share is equal.
-        debug_assert!(j >= own_from || joint.values[j] == theirs.values[v]);
-        if j >= own_from {
-            joint.values[j] = theirs.values[v];
+        for (v, j) in numbers.iter().copied().enumerate() {
+            // All are summed from one read of the counts, so what they share is equal.
+            debug_assert!(j >= own_from || joint.values[j] == theirs.values[v]);
+            if j >= own_from {
+                joint.values[j] = theirs.values[v];
+            }
+            // A figure hidden in either table is hidden in both.
+            joint.hidden[j] |= theirs.hidden[v];
+            joint.known[j] |= theirs.known[v];
+            joint.conceded[j] |= theirs.conceded[v];
         }
-        // A figure hidden in either table is hidden in both.
-        joint.hidden[j] |= theirs.hidden[v];
-        joint.known[j] |= theirs.known[v];
-        joint.conceded[j] |= theirs.conceded[v];
     }
-    let graph = Graph::split(&first.index, column, &second.index, &of_parts)
-        .with_moves(&first.index, &first.moves);
+    let split_graphs: Vec<(usize, &Index, &[usize])> = splits
+        .iter()
+        .zip(&seconds)
+        .zip(&of_parts)
+        .map(|(((column, _), second), numbers)| (*column, &second.index, &numbers[..]))
+        .collect();
+    let graph = Graph::splits(&first.index, &split_graphs).with_moves(&first.index, &first.moves);
     joint.close(graph);
     first
         .figures
         .hidden
         .copy_from_slice(&joint.hidden[..own_from]);
-    for (v, j) in of_parts.iter().enumerate() {
-        second.figures.hidden[v] = joint.hidden[*j];
+    for (second, numbers) in seconds.iter_mut().zip(&of_parts) {
+        for (v, j) in numbers.iter().enumerate() {
+            second.figures.hidden[v] = joint.hidden[*j];
+        }
     }
-    (first.published(), second.published())
+    (
+        first.published(),
+        seconds.iter().map(Draft::published).collect(),
+    )
 }
 
 /// What the complete check works on: each figure's value, and whether it is hidden, known to
@@ -1358,5 +1411,149 @@ mod tests {
             }
         }
         assert!(checked >= 100, "only {checked} triples were checked");
+    }
+
+    /// A year of one figure per municipality (rows) by `months`, grouped into quarters of
+    /// `per_quarter` months: the cells of the year, of its quarters, and of each quarter's
+    /// months.
+    type ByQuarter = (Vec<Vec<u64>>, Vec<Vec<u64>>, Vec<Vec<Vec<u64>>>);
+
+    fn by_quarter(months: &[Vec<u64>], per_quarter: usize) -> ByQuarter {
+        let year = months.iter().map(|r| vec![r.iter().sum()]).collect();
+        let quarters = months
+            .iter()
+            .map(|r| r.chunks(per_quarter).map(|q| q.iter().sum()).collect())
+            .collect();
+        let parts = (0..months[0].len() / per_quarter)
+            .map(|q| {
+                months
+                    .iter()
+                    .map(|r| r[q * per_quarter..(q + 1) * per_quarter].to_vec())
+                    .collect()
+            })
+            .collect();
+        (year, quarters, parts)
+    }
+
+    /// The year published, the quarters beside it (its figures as their row totals, shown
+    /// and hidden as the year shows them), and each quarter's months as the table that
+    /// splits its column.
+    fn quarters_of_months(
+        months: &[Vec<u64>],
+        per_quarter: usize,
+        v: &Viewer,
+    ) -> (Published, Table, Vec<Table>) {
+        let (year, quarters, parts) = by_quarter(months, per_quarter);
+        let year = publish(&table_of(year), v);
+        let whole = Table {
+            totals_as_published: Some(year.totals_shown()),
+            ..table_of(quarters)
+        };
+        (year, whole, parts.into_iter().map(table_of).collect())
+    }
+
+    fn publish_quarters(whole: &Table, parts: &[Table], v: &Viewer) -> (Published, Vec<Published>) {
+        let splits: Vec<(usize, &Table)> = parts.iter().enumerate().collect();
+        publish_splits(whole, &splits, v)
+    }
+
+    #[test]
+    fn a_quarter_shown_beside_its_year_hides_its_months_together() {
+        // Kristiansund looks at two quarters of two months: Molde 5 and 3, then 6 and 6;
+        // Ålesund 6 and 9, then 7 and 8. Every quarter and year is shown. Molde's 3 is hidden,
+        // and with it its 5 (its quarter of 8 less 5 would give the 3) and Ålesund's first
+        // two months (the joint months would give Molde's).
+        let v = viewer(&["1505"]);
+        let months = vec![vec![0, 0, 0, 0], vec![5, 3, 6, 6], vec![6, 9, 7, 8]];
+        let (year, whole, parts) = quarters_of_months(&months, 2, &v);
+        let (quarters, by_quarter) = publish_quarters(&whole, &parts, &v);
+        assert_eq!(year.row_totals, [Some(0), Some(20), Some(30)]);
+        assert_eq!(quarters.row_totals, year.row_totals);
+        assert!(quarters.cells.iter().flatten().all(Option::is_some), "{quarters:?}");
+        assert_eq!(by_quarter[0].cells[1], [None, None]);
+        assert_eq!(by_quarter[0].cells[2], [None, None]);
+        assert_eq!(by_quarter[0].column_totals, [Some(11), Some(12)]);
+        assert_eq!(by_quarter[1].cells[1], [Some(6), Some(6)]);
+        let quarter = |q: usize| quarters.cells.iter().map(|r| r[q]).collect::<Vec<_>>();
+        for (q, months) in by_quarter.iter().enumerate() {
+            assert_eq!(months.row_totals, quarter(q), "a quarter's figures are shown alike");
+            assert_eq!(months.total, quarters.column_totals[q]);
+        }
+    }
+
+    /// On random years: no hidden figure of the year, its quarters or their months has only
+    /// one value consistent with all three published, found by trying each hidden month at
+    /// its value and one either side (quarters and years follow from the months).
+    #[test]
+    fn no_hidden_figure_of_a_year_its_quarters_or_their_months_can_be_worked_out() {
+        let mut next = numbers(29);
+        let mut checked = 0;
+        for _ in 0..400 {
+            let (rows, per_quarter) = (2 + next(2) as usize, 2 + next(2) as usize);
+            let v = viewer(if next(2) == 0 { &[] } else { &["1506"] });
+            let months = random_cells(&mut next, rows, 2 * per_quarter);
+            let (year, whole, parts) = quarters_of_months(&months, per_quarter, &v);
+            let (quarters, months_shown) = publish_quarters(&whole, &parts, &v);
+            let free: Vec<(usize, usize)> = (0..rows)
+                .flat_map(|r| (0..2 * per_quarter).map(move |m| (r, m)))
+                .filter(|(r, m)| months_shown[m / per_quarter].cells[*r][m % per_quarter].is_none())
+                .collect();
+            let published: Vec<Vec<Option<u64>>> = [&year, &quarters]
+                .into_iter()
+                .chain(&months_shown)
+                .map(shown)
+                .collect();
+            let hidden: Vec<(usize, usize)> = published
+                .iter()
+                .enumerate()
+                .flat_map(|(t, p)| (0..p.len()).filter(|f| p[*f].is_none()).map(move |f| (t, f)))
+                .collect();
+            if hidden.is_empty() || free.len() > 9 {
+                continue;
+            }
+            checked += 1;
+            assert_eq!(quarters.totals_shown(), year.totals_shown());
+            let mut seen = vec![BTreeSet::new(); hidden.len()];
+            for combo in 0..3u64.pow(free.len() as u32) {
+                let mut guess = months.clone();
+                let mut rest = combo;
+                let mut valid = true;
+                for (r, m) in &free {
+                    match (guess[*r][*m] + rest % 3).checked_sub(1) {
+                        Some(value) => guess[*r][*m] = value,
+                        None => valid = false,
+                    }
+                    rest /= 3;
+                }
+                if !valid {
+                    continue;
+                }
+                let (years, quarters, parts) = by_quarter(&guess, per_quarter);
+                let all: Vec<Vec<u64>> = [figures(&years), figures(&quarters)]
+                    .into_iter()
+                    .chain(parts.iter().map(|cells| figures(cells)))
+                    .collect();
+                let agrees = all.iter().zip(&published).all(|(figures, shown)| {
+                    figures
+                        .iter()
+                        .zip(shown)
+                        .all(|(f, s)| s.is_none_or(|s| s == *f))
+                });
+                if agrees {
+                    for (i, (t, f)) in hidden.iter().enumerate() {
+                        seen[i].insert(all[*t][*f]);
+                    }
+                }
+            }
+            for ((t, f), values) in hidden.iter().zip(&seen) {
+                assert!(
+                    values.len() >= 2,
+                    "figure {f} of table {t} is determined for {:?}: {months:?} published as \
+                     {published:?}",
+                    v.own
+                );
+            }
+        }
+        assert!(checked >= 100, "only {checked} years were checked");
     }
 }

@@ -27,10 +27,10 @@ pub struct PanelSpec {
 impl PanelSpec {
     /// Whether the panel is published a calendar year at a time: a panel of one category
     /// whose totals are its own (`incidents`, `naloxoneKits`, `naloxoneDistributions`,
-    /// `naloxonePeopleTrained`). Its months and its year are then one table, a row per
-    /// municipality and a column per month with the year as row totals, and every answer by
-    /// month or quarter is cut from it: published apart, a year less eleven shown months
-    /// would give the twelfth.
+    /// `naloxonePeopleTrained`). Its quarters and its year are then one table, a row per
+    /// municipality and a column per quarter with the year as row totals, each quarter split
+    /// by a table of its months, and every answer by month or quarter is cut from these:
+    /// published apart, a year less eleven shown months would give the twelfth.
     pub fn by_calendar_year(&self) -> bool {
         let own_totals = self.totals_of.is_none() && super::panels::split_of(self).is_none();
         own_totals && self.withheld.is_empty() && (self.categories)().len() == 1
@@ -389,125 +389,6 @@ impl Panel {
         Some((first, sum))
     }
 
-    /// The panel by `periods`, each made of whole periods of this one (quarters of months):
-    /// a figure is the sum of its periods' figures, shown where each of them is (the viewer's
-    /// own always are), so it says nothing they do not.
-    pub fn summed_into(&self, periods: &[Period]) -> Result<Panel> {
-        let periods = periods
-            .iter()
-            .map(|period| {
-                let Some((first, figures)) = self.sum_over(period) else {
-                    return Err(Error::Internal(format!(
-                        "the periods do not make up {} whole",
-                        period.label
-                    )));
-                };
-                Ok(PanelPeriod {
-                    period: period.clone(),
-                    figures,
-                    populations: first.populations.clone(),
-                    joint_population: first.joint_population,
-                })
-            })
-            .collect::<Result<_>>()?;
-        Ok(Panel {
-            categories: self.categories.clone(),
-            rows: self.rows.clone(),
-            periods,
-        })
-    }
-
-    /// Shows what this panel of one category hides but `whole` (the same counts over all its
-    /// periods together, as published) and its shown figures give away, equation by
-    /// equation: a municipality's whole is the sum of its periods, a period's joint figure the
-    /// sum of the municipalities', the joint whole the sum of the joint periods. A quarter
-    /// summed from months, one of them hidden, is hidden, yet the year less the other
-    /// quarters gives it: hidden, it would be a promise not kept, and shown it tells nothing
-    /// the year and the months do not.
-    pub fn conceded_beside(&mut self, whole: &Panel) -> Result<()> {
-        let [whole] = &whole.periods[..] else {
-            return Err(Error::Internal("a whole is one period".to_owned()));
-        };
-        if self.categories.len() != 1 || whole.figures.row_totals.len() != self.rows.len() {
-            return Err(Error::Internal(format!(
-                "{} categories over {} rows cannot be conceded beside a whole of {} rows",
-                self.categories.len(),
-                self.rows.len(),
-                whole.figures.row_totals.len()
-            )));
-        }
-        let rows = self.rows.len();
-        // Slot (p, r) is a municipality's figure in period p, (p, rows) the joint one.
-        let mut figures: Vec<Vec<Option<u64>>> = self
-            .periods
-            .iter()
-            .map(|p| {
-                let mut figures = p.figures.row_totals.clone();
-                figures.push(p.figures.total);
-                figures
-            })
-            .collect();
-        let periods = figures.len();
-        // Each equation: its terms, and its sum (a slot, or a figure of the whole).
-        let mut equations: Vec<(Vec<Slot>, Sum)> = (0..rows)
-            .map(|r| {
-                let terms = (0..periods).map(|p| (p, r)).collect();
-                (terms, Sum::Whole(whole.figures.row_totals[r]))
-            })
-            .collect();
-        equations.extend(
-            (0..periods).map(|p| ((0..rows).map(|r| (p, r)).collect(), Sum::Slot((p, rows)))),
-        );
-        equations.push((
-            (0..periods).map(|p| (p, rows)).collect(),
-            Sum::Whole(whole.figures.total),
-        ));
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for (terms, sum) in &equations {
-                let sum_figure = match sum {
-                    Sum::Slot((p, i)) => figures[*p][*i],
-                    Sum::Whole(figure) => *figure,
-                };
-                let hidden: Vec<(usize, usize)> = terms
-                    .iter()
-                    .copied()
-                    .filter(|(p, i)| figures[*p][*i].is_none())
-                    .collect();
-                let shown: u64 = terms.iter().filter_map(|(p, i)| figures[*p][*i]).sum();
-                match (sum_figure, sum) {
-                    (Some(sum), _) if !hidden.is_empty() => {
-                        let Some(rest) = sum.checked_sub(shown) else {
-                            continue;
-                        };
-                        if hidden.len() == 1 || rest == 0 {
-                            for (p, i) in &hidden {
-                                figures[*p][*i] = Some(if hidden.len() == 1 { rest } else { 0 });
-                            }
-                            changed = true;
-                        }
-                    }
-                    (None, Sum::Slot((p, i))) if hidden.is_empty() => {
-                        figures[*p][*i] = Some(shown);
-                        changed = true;
-                    }
-                    _ => {}
-                }
-            }
-        }
-        for (period, figures) in self.periods.iter_mut().zip(figures) {
-            let published = &mut period.figures;
-            for (r, figure) in figures[..rows].iter().enumerate() {
-                published.cells[r][0] = *figure;
-                published.row_totals[r] = *figure;
-            }
-            published.column_totals[0] = figures[rows];
-            published.total = figures[rows];
-        }
-        Ok(())
-    }
-
     /// The joint total.
     pub fn total(&self, p: usize) -> CountCell {
         let period = &self.periods[p];
@@ -519,18 +400,6 @@ impl Panel {
             None,
         )
     }
-}
-
-/// A figure of a panel of one category (`Panel::conceded_beside`): its period, and its
-/// municipality's row (the joint figure's is one past the last).
-type Slot = (usize, usize);
-
-/// What an equation of `Panel::conceded_beside` sums to.
-enum Sum {
-    /// A figure of the panel.
-    Slot(Slot),
-    /// A figure of the whole, as published.
-    Whole(Option<u64>),
 }
 
 /// A panel's categories, with its counts summed into one table per period.
@@ -644,48 +513,94 @@ impl Publisher<'_> {
         )
     }
 
-    /// Publishes the periods of a panel of one category as one table with their sum: a row
-    /// per municipality, a column per period, and as its municipality totals and joint total
-    /// the figures of `whole`, the same counts published over the whole range as one period
-    /// (shown and hidden there alike). Beside the whole, no hidden period follows from the
-    /// others: a year's figure less eleven shown months would give the twelfth.
-    pub fn periods_with_whole(&self, spec: &PanelSpec, whole: &Panel) -> Result<Panel> {
+    /// Publishes a calendar year of a panel of one category, summed by month, as quarters
+    /// split into their months: a row per municipality and a column per quarter, with the
+    /// figures of `year` (the same counts published by year, shown and hidden there alike)
+    /// as its municipality totals and joint total, and each quarter's column split by a table
+    /// of its three months. All are protected as one ([`disclosure::publish_splits`]), so no
+    /// hidden figure follows from the others at any level: a year less three shown quarters,
+    /// or a quarter less two shown months, would give the one left. Returns the quarters and
+    /// the months.
+    pub fn quarters_and_months(
+        &self,
+        spec: &PanelSpec,
+        year: &Panel,
+        quarters: &[Period],
+    ) -> Result<(Panel, Panel)> {
         let categories = (spec.categories)();
-        let (_, periods) = self.sums_of(spec);
+        let (_, months) = self.sums_of(spec);
         let rows = self.sums.rows.len();
-        if categories.len() != 1 || whole.rows != self.sums.rows || whole.periods.len() != 1 {
-            return Err(Error::Internal(format!(
-                "{} by period cannot be published with its whole: {} categories, {} wholes",
+        let not_one_year = || {
+            Error::Internal(format!(
+                "{} by month cannot be published as quarters of its year: {} categories, {} \
+                 years, {} quarters",
                 spec.metric,
                 categories.len(),
-                whole.periods.len()
-            )));
-        }
-        let table = Table {
-            rows: self.sums.rows.clone(),
-            cells: (0..rows)
-                .map(|r| periods.iter().map(|cells| cells[r][0]).collect())
-                .collect(),
-            withheld_columns: Vec::new(),
-            totals_as_published: Some(whole.periods[0].figures.totals_shown()),
+                year.periods.len(),
+                quarters.len()
+            ))
         };
-        let published = disclosure::publish(&table, self.viewer);
-        // Each period as a table of its own: a municipality's figure is its cell and its
-        // total, the period's joint figure its column total and its grand total.
-        let figures = (0..periods.len())
-            .map(|p| {
-                let cells: Vec<Option<u64>> = (0..rows).map(|r| published.cells[r][p]).collect();
-                // A table of no municipalities has no columns; its joint figures are zeros.
-                let joint = published.column_totals.get(p).copied().unwrap_or(Some(0));
-                Published {
-                    cells: cells.iter().map(|c| vec![*c]).collect(),
-                    row_totals: cells,
-                    column_totals: vec![joint],
-                    total: joint,
-                }
+        if categories.len() != 1 || year.rows != self.sums.rows || year.periods.len() != 1 {
+            return Err(not_one_year());
+        }
+        // Each quarter's months, in order; together they are every month.
+        let months_of: Vec<Vec<usize>> = quarters
+            .iter()
+            .map(|q| {
+                (0..self.sums.periods.len())
+                    .filter(|m| {
+                        let month = &self.sums.periods[*m];
+                        month.from.0 >= q.from.0 && month.to.0 <= q.to.0
+                    })
+                    .collect()
             })
             .collect();
-        Ok(self.assemble(categories, figures))
+        if !months_of.concat().into_iter().eq(0..months.len()) {
+            return Err(not_one_year());
+        }
+        // A municipality's figures in some months.
+        let of_row = |r: usize, ms: &[usize]| -> Vec<u64> { ms.iter().map(|m| months[*m][r][0]).collect() };
+        let table = |cells: Vec<Vec<u64>>, totals_as_published| Table {
+            rows: self.sums.rows.clone(),
+            cells,
+            withheld_columns: Vec::new(),
+            totals_as_published,
+        };
+        let of_quarters = table(
+            (0..rows)
+                .map(|r| months_of.iter().map(|ms| of_row(r, ms).iter().sum()).collect())
+                .collect(),
+            Some(year.periods[0].figures.totals_shown()),
+        );
+        let of_months: Vec<Table> = months_of
+            .iter()
+            .map(|ms| table((0..rows).map(|r| of_row(r, ms)).collect(), None))
+            .collect();
+        let splits: Vec<(usize, &Table)> = of_months.iter().enumerate().collect();
+        let (shown_quarters, shown_months) = if rows == 0 {
+            // No municipality, no figure but the joint zeros.
+            let none = Published {
+                cells: Vec::new(),
+                row_totals: Vec::new(),
+                column_totals: Vec::new(),
+                total: Some(0),
+            };
+            (none.clone(), vec![none; months_of.len()])
+        } else {
+            disclosure::publish_splits(&of_quarters, &splits, self.viewer)
+        };
+        let month_figures = shown_months
+            .iter()
+            .zip(&months_of)
+            .flat_map(|(shown, ms)| shown.columns_as_periods(ms.len()));
+        Ok((
+            self.assemble_periods(
+                categories.clone(),
+                quarters.to_vec(),
+                shown_quarters.columns_as_periods(quarters.len()),
+            ),
+            self.assemble(categories, month_figures.collect()),
+        ))
     }
 
     /// Whether `panel` (of `spec`, over these sums' rows and periods) shows each figure it
@@ -741,13 +656,20 @@ impl Publisher<'_> {
 
     /// The panel of its periods' tables as published.
     fn assemble(&self, categories: Vec<Category>, figures: Vec<Published>) -> Panel {
+        self.assemble_periods(categories, self.sums.periods.clone(), figures)
+    }
+
+    /// The panel of `periods`' tables as published.
+    fn assemble_periods(
+        &self,
+        categories: Vec<Category>,
+        periods: Vec<Period>,
+        figures: Vec<Published>,
+    ) -> Panel {
         let rows = &self.sums.rows;
         let columns = categories.len();
-        let periods = self
-            .sums
-            .periods
-            .iter()
-            .cloned()
+        let periods = periods
+            .into_iter()
             .zip(figures)
             .map(|(period, mut figures)| {
                 // A table of no municipalities has no cells to count its columns by; its joint
@@ -888,57 +810,6 @@ mod tests {
         // A share of a hidden total is hidden with it.
         assert_eq!(cells[0].share, None);
         assert_eq!(summed.category_totals(0)[0].value, Some(18));
-    }
-
-    #[test]
-    fn quarters_summed_from_months_show_only_what_the_months_give() {
-        // March hidden: the first quarter with it; June shown: the second is its sum.
-        let quarters = range("2024-01-01", "2024-12-31", Bucket::Quarter).periods();
-        let summed = months_of_2024(None).summed_into(&quarters).unwrap();
-        let molde = |q: usize| summed.municipality_totals(q)[1].value;
-        assert_eq!((molde(0), molde(1), molde(2)), (None, Some(6), Some(0)));
-        assert_eq!(summed.total(0).value, None);
-        assert_eq!(summed.periods[1].period.label, "2024-Q2");
-        assert_eq!(summed.municipality_totals(1)[1].rate_per_10k, Some(1.83));
-        // Months that do not make up a quarter are refused, not summed in part.
-        let some_months = panel(
-            range("2024-02-01", "2024-03-31", Bucket::Month),
-            &[([Some(0), Some(0)], Some(0)); 2],
-        );
-        assert!(some_months.summed_into(&quarters[..1]).is_err());
-    }
-
-    #[test]
-    fn quarters_show_what_their_year_gives() {
-        // February and March hidden for both: Kristiansund 4 and 3, Molde 5 and 3; the joint
-        // months 9 and 6 shown. Kristiansund's year is hidden, Molde's 8 and the joint 15
-        // shown: Molde's first quarter is its year, and Kristiansund's the joint one less it.
-        let mut months = vec![([Some(0), Some(0)], Some(0)); 12];
-        months[1] = ([None, None], Some(9));
-        months[2] = ([None, None], Some(6));
-        let months = panel(range("2024-01-01", "2024-12-31", Bucket::Month), &months);
-        let year = panel(
-            range("2024-01-01", "2024-12-31", Bucket::Year),
-            &[([None, Some(8)], Some(15))],
-        );
-        let quarters = range("2024-01-01", "2024-12-31", Bucket::Quarter).periods();
-        let mut summed = months.summed_into(&quarters).unwrap();
-        let first = |panel: &Panel| figures(panel).0;
-        assert_eq!(first(&summed), [None, None]);
-        summed.conceded_beside(&year).unwrap();
-        assert_eq!(first(&summed), [Some(7), Some(8)]);
-        assert_eq!(summed.cells(0)[1].value, Some(8));
-        assert_eq!(summed.total(0).value, Some(15));
-        // Without Molde's year, nothing is given.
-        let mut unknown = months.summed_into(&quarters).unwrap();
-        let unknown_year = panel(
-            range("2024-01-01", "2024-12-31", Bucket::Year),
-            &[([None, None], Some(15))],
-        );
-        unknown.conceded_beside(&unknown_year).unwrap();
-        // A whole of several periods is refused.
-        assert!(unknown.conceded_beside(&months).is_err());
-        assert_eq!(first(&unknown), [None, None]);
     }
 
     #[test]

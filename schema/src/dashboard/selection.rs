@@ -9,9 +9,10 @@
 //! Ålesund together, less one of Ålesund alone).
 //!
 //! Likewise a panel of one category whose totals are its own is published a calendar year at
-//! a time, its months beside its year ([`PanelSpec::by_calendar_year`]), and every answer by
-//! month or quarter is cut from that: an answer by month and one by year cannot be differenced
-//! either (the year less eleven shown months would give the twelfth).
+//! a time, its quarters beside its year and its months within their quarters
+//! ([`PanelSpec::by_calendar_year`]), and every answer by month or quarter is cut from that:
+//! answers by month, quarter and year cannot be differenced either (the year less eleven shown
+//! months would give the twelfth).
 
 use std::sync::Arc;
 
@@ -105,11 +106,11 @@ impl Selection {
     }
 
     /// One calendar year (`year`, a range by year) of a panel published a calendar year at a
-    /// time, by `bucket`: its months as one table with the year's figures
-    /// ([`Publisher::periods_with_whole`]), or its quarters summed from those months
-    /// ([`Panel::summed_into`], [`Panel::conceded_beside`]). Every answer by month or quarter
-    /// is cut from these, so the months, quarters and year are protected together, whichever
-    /// answers show them (the year less eleven shown months would give the twelfth).
+    /// time, by `bucket`: its quarters as one table with the year's figures, each quarter
+    /// split into its months ([`Publisher::quarters_and_months`]). Every answer by month or
+    /// quarter is cut from these, so the months, quarters and year are protected together,
+    /// whichever answers show them (the year less three shown quarters would give the
+    /// fourth, a quarter less two shown months the third).
     async fn calendar_year(
         &self,
         store: &Store,
@@ -165,15 +166,12 @@ impl Selection {
         if kept.is_some_and(|kept| kept != shown_year) {
             return Err(changed_while_read());
         }
-        let months = publisher(&by_month).periods_with_whole(spec, &shown_year)?;
-        let mut quarters = months.summed_into(
-            &Range {
-                bucket: Bucket::Quarter,
-                ..year
-            }
-            .periods(),
-        )?;
-        quarters.conceded_beside(&shown_year)?;
+        let quarters = Range {
+            bucket: Bucket::Quarter,
+            ..year
+        };
+        let (quarters, months) =
+            publisher(&by_month).quarters_and_months(spec, &shown_year, &quarters.periods())?;
         // Both are kept; one kept already (the other fell out of the cache) must be these.
         let mut asked = None;
         for (published, fresh) in [(Bucket::Month, months), (Bucket::Quarter, quarters)] {

@@ -16,8 +16,8 @@
 //! takes (any other solution differs by moves around such cycles).
 //!
 //! A table that splits a column of another (its rows add up to that column's cells) shares
-//! figures with it; the two are one graph of the same kind ([`Graph::split`]), so they are
-//! checked together.
+//! figures with it; the two, or a table and several that split its columns, are one graph of
+//! the same kind ([`Graph::splits`]), so they are checked together.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -110,45 +110,50 @@ impl Graph {
         }
     }
 
-    /// The graph of two tables, the second splitting `column` of the first: its row totals
-    /// are that column's cells and its grand total the column's total. Those figures are
-    /// numbered as the first table's; `of_parts` gives each of the second table's figures its
-    /// number here, the rest numbered after the first table's. The column's equation is the
-    /// second table's equation of its row totals, so that node goes, and each shared figure
-    /// runs from where it left in one table to where it arrived in the other: a cell from
-    /// its row in the first into its row in the second, the column's total from the second's
-    /// row of column totals into the first's.
-    pub fn split(whole: &Index, column: usize, parts: &Index, of_parts: &[usize]) -> Self {
+    /// The graph of a table and the tables that split some of its columns, each `(column,
+    /// parts, of_parts)`: the parts' row totals are that column's cells and their grand total
+    /// the column's total. Those figures are numbered as the first table's; `of_parts` gives
+    /// each of the parts' figures its number here, the rest numbered after the first table's.
+    /// A column's equation is its parts' equation of their row totals, so that node goes, and
+    /// each shared figure runs from where it left in one table to where it arrived in the
+    /// other: a cell from its row in the first into its row in the parts, the column's total
+    /// from the parts' row of column totals into the first's.
+    pub fn splits(whole: &Index, splits: &[(usize, &Index, &[usize])]) -> Self {
         let first = Self::of(whole);
-        let second = Self::of(parts);
-        let offset = first.nodes;
-        let figures = of_parts.iter().map(|f| f + 1).fold(whole.len(), usize::max);
+        let figures = splits
+            .iter()
+            .flat_map(|(_, _, of_parts)| of_parts.iter())
+            .map(|f| f + 1)
+            .fold(whole.len(), usize::max);
         let mut rising = first.rising;
         rising.resize(figures, (0, 0));
-        let dropped = Nodes {
+        let whole_nodes = Nodes {
             rows: whole.rows,
             columns: whole.columns,
+        };
+        let mut nodes = first.nodes;
+        for (column, parts, of_parts) in splits {
+            let second = Self::of(parts);
+            let offset = nodes;
+            let dropped = whole_nodes.column(*column);
+            for (v, (from, to)) in second.rising.iter().enumerate() {
+                let (from, to) = (from + offset, to + offset);
+                let joint = of_parts[v];
+                rising[joint] = if joint >= whole.len() {
+                    (from, to)
+                } else if rising[joint].1 == dropped {
+                    // A cell of the column: it left its row of the first table, and arrives
+                    // in its row of the parts.
+                    (rising[joint].0, to)
+                } else {
+                    // The column's total: it leaves the parts' row of column totals, and
+                    // arrives in the first's.
+                    (from, rising[joint].1)
+                };
+            }
+            nodes += second.nodes;
         }
-        .column(column);
-        for (v, (from, to)) in second.rising.iter().enumerate() {
-            let (from, to) = (from + offset, to + offset);
-            let joint = of_parts[v];
-            rising[joint] = if joint >= whole.len() {
-                (from, to)
-            } else if rising[joint].1 == dropped {
-                // A cell of the column: it left its row of the first table, and arrives in
-                // its row of the second.
-                (rising[joint].0, to)
-            } else {
-                // The column's total: it leaves the second's row of column totals, and
-                // arrives in the first's.
-                (from, rising[joint].1)
-            };
-        }
-        Self {
-            nodes: first.nodes + second.nodes,
-            rising,
-        }
+        Self { nodes, rising }
     }
 }
 
