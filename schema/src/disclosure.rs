@@ -1469,14 +1469,21 @@ mod tests {
         let (quarters, by_quarter) = publish_quarters(&whole, &parts, &v);
         assert_eq!(year.row_totals, [Some(0), Some(20), Some(30)]);
         assert_eq!(quarters.row_totals, year.row_totals);
-        assert!(quarters.cells.iter().flatten().all(Option::is_some), "{quarters:?}");
+        assert!(
+            quarters.cells.iter().flatten().all(Option::is_some),
+            "{quarters:?}"
+        );
         assert_eq!(by_quarter[0].cells[1], [None, None]);
         assert_eq!(by_quarter[0].cells[2], [None, None]);
         assert_eq!(by_quarter[0].column_totals, [Some(11), Some(12)]);
         assert_eq!(by_quarter[1].cells[1], [Some(6), Some(6)]);
         let quarter = |q: usize| quarters.cells.iter().map(|r| r[q]).collect::<Vec<_>>();
         for (q, months) in by_quarter.iter().enumerate() {
-            assert_eq!(months.row_totals, quarter(q), "a quarter's figures are shown alike");
+            assert_eq!(
+                months.row_totals,
+                quarter(q),
+                "a quarter's figures are shown alike"
+            );
             assert_eq!(months.total, quarters.column_totals[q]);
         }
     }
@@ -1506,7 +1513,11 @@ mod tests {
             let hidden: Vec<(usize, usize)> = published
                 .iter()
                 .enumerate()
-                .flat_map(|(t, p)| (0..p.len()).filter(|f| p[*f].is_none()).map(move |f| (t, f)))
+                .flat_map(|(t, p)| {
+                    (0..p.len())
+                        .filter(|f| p[*f].is_none())
+                        .map(move |f| (t, f))
+                })
                 .collect();
             if hidden.is_empty() || free.len() > 9 {
                 continue;

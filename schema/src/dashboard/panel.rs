@@ -559,7 +559,8 @@ impl Publisher<'_> {
             return Err(not_one_year());
         }
         // A municipality's figures in some months.
-        let of_row = |r: usize, ms: &[usize]| -> Vec<u64> { ms.iter().map(|m| months[*m][r][0]).collect() };
+        let of_row =
+            |r: usize, ms: &[usize]| -> Vec<u64> { ms.iter().map(|m| months[*m][r][0]).collect() };
         let table = |cells: Vec<Vec<u64>>, totals_as_published| Table {
             rows: self.sums.rows.clone(),
             cells,
@@ -568,7 +569,12 @@ impl Publisher<'_> {
         };
         let of_quarters = table(
             (0..rows)
-                .map(|r| months_of.iter().map(|ms| of_row(r, ms).iter().sum()).collect())
+                .map(|r| {
+                    months_of
+                        .iter()
+                        .map(|ms| of_row(r, ms).iter().sum())
+                        .collect()
+                })
                 .collect(),
             Some(year.periods[0].figures.totals_shown()),
         );

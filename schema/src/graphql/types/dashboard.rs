@@ -100,8 +100,9 @@ impl Dashboard {
         self.range.periods()
     }
 
-    /// Overdose incidents. By month or quarter, published with each calendar year's figures
-    /// beside them, so no hidden month or quarter follows from the year (as
+    /// Overdose incidents. By month or quarter, published a calendar year at a time: the
+    /// quarters beside the year's figures, each quarter's months beside the quarter, so no
+    /// hidden quarter follows from the year and no hidden month from its quarter (as
     /// `naloxoneDistributions`, `naloxoneKits` and `naloxonePeopleTrained` are).
     async fn incidents(&self, ctx: &Context<'_>) -> async_graphql::Result<CountPanel> {
         self.panel(ctx, &panels::INCIDENTS).await
