@@ -540,7 +540,11 @@ impl Publisher<'_> {
                 quarters.len()
             ))
         };
-        if categories.len() != 1 || year.rows != self.sums.rows || year.periods.len() != 1 {
+        let [whole] = &year.periods[..] else {
+            return Err(not_one_year());
+        };
+        let within = |p: &Period| p.from.0 >= whole.period.from.0 && p.to.0 <= whole.period.to.0;
+        if categories.len() != 1 || year.rows != self.sums.rows || !quarters.iter().all(within) {
             return Err(not_one_year());
         }
         // Each quarter's months, in order; together they are every month.
@@ -576,25 +580,15 @@ impl Publisher<'_> {
                         .collect()
                 })
                 .collect(),
-            Some(year.periods[0].figures.totals_shown()),
+            Some(whole.figures.totals_shown()),
         );
         let of_months: Vec<Table> = months_of
             .iter()
             .map(|ms| table((0..rows).map(|r| of_row(r, ms)).collect(), None))
             .collect();
         let splits: Vec<(usize, &Table)> = of_months.iter().enumerate().collect();
-        let (shown_quarters, shown_months) = if rows == 0 {
-            // No municipality, no figure but the joint zeros.
-            let none = Published {
-                cells: Vec::new(),
-                row_totals: Vec::new(),
-                column_totals: Vec::new(),
-                total: Some(0),
-            };
-            (none.clone(), vec![none; months_of.len()])
-        } else {
-            disclosure::publish_splits(&of_quarters, &splits, self.viewer)
-        };
+        let (shown_quarters, shown_months) =
+            disclosure::publish_splits(&of_quarters, &splits, self.viewer);
         let month_figures = shown_months
             .iter()
             .zip(&months_of)

@@ -11,7 +11,7 @@ on_both_databases!(
     answers_over_different_municipalities_cannot_be_differenced,
     a_years_indicators_beside_its_months_give_nothing_the_months_do_not,
     answers_by_month_quarter_and_year_cannot_be_differenced,
-    a_quarter_is_shown_where_its_own_count_allows_whatever_its_months_show,
+    a_quarter_can_be_shown_where_its_months_are_hidden,
     bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
     kept_panels_follow_every_write,
     kept_reference_data_follows_every_change,
@@ -799,7 +799,7 @@ async fn answers_by_month_quarter_and_year_cannot_be_differenced(backend: Backen
 /// May; Ålesund 6 and 7 in January and February, and again in April and May. Molde's months
 /// are hidden from others, but its quarters of 6 are shown: a quarter is protected as a figure
 /// of its own beside its year, not only as the sum of its months.
-async fn a_quarter_is_shown_where_its_own_count_allows_whatever_its_months_show(backend: Backend) {
+async fn a_quarter_can_be_shown_where_its_months_are_hidden(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     for (caller, on, count) in [
         ("1506:coordinator", "2023-01-10", 2),

@@ -54,7 +54,8 @@ impl Dashboard {
     }
 
     /// The months of the range (a calendar year's, in a report) of a panel published a
-    /// calendar year at a time, as every answer by month shows them beside the year.
+    /// calendar year at a time, as every answer by month shows them beside the year and its
+    /// quarters.
     pub(crate) async fn months(&self, ctx: &Context<'_>, spec: &PanelSpec) -> Result<Arc<Panel>> {
         let months = Range {
             bucket: Bucket::Month,
@@ -479,8 +480,9 @@ impl Dashboard {
     /// A panel over the whole years `years` as this answer may show it beside its own
     /// periods: by year, the years' figures; by month or quarter, what the answer's periods
     /// give of them (`Panel::within_years`), the viewer's own municipalities exact. Even where
-    /// the months are published beside their year, the year is not shown beside them: the
-    /// panels that share their totals by month (the kit panels) are not checked against it.
+    /// the months and quarters are published beside their year, the year is not shown beside
+    /// them: the panels that share their totals by month (the kit panels) are not checked
+    /// against it.
     async fn yearly_panel(
         &self,
         ctx: &Context<'_>,
