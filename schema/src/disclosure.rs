@@ -11,8 +11,10 @@
 use std::collections::BTreeSet;
 
 mod cycles;
+mod periods;
 
 use cycles::{Cycles, Graph, Move};
+pub use periods::{PanelYear, publish_year_by_period};
 
 /// The default threshold: counts 1–4 are suppressed.
 pub const DEFAULT_THRESHOLD: u64 = 4;
@@ -40,6 +42,35 @@ pub struct Table {
     /// panel; by month, a column of a quarter's table of months): hidden here exactly where
     /// hidden there, so neither gives the other away.
     pub totals_as_published: Option<TotalsShown>,
+    /// Figures another publication of the same counts hides: hidden here too, whatever their
+    /// count, so both show them alike (a municipality's non-fatal incidents in a month,
+    /// hidden beside the year's in the table of that category by month).
+    pub hidden_elsewhere: Positions,
+    /// Figures another publication of the same counts gives away (its shown figures add up
+    /// to them): shown here, whatever their count, and never a term of a cycle that protects
+    /// another (a month of a municipality whose year of that category is shown as zero).
+    pub given_elsewhere: Positions,
+}
+
+/// Figures of a table by position: cells by row and column, row totals by row, column
+/// totals by column, and the grand total.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Positions {
+    pub cells: BTreeSet<(usize, usize)>,
+    pub row_totals: BTreeSet<usize>,
+    pub column_totals: BTreeSet<usize>,
+    pub total: bool,
+}
+
+impl Positions {
+    /// The figures' numbers in a table of `index`'s shape.
+    fn numbered<'a>(&'a self, index: &'a Index) -> impl Iterator<Item = usize> + 'a {
+        let cells = self.cells.iter().map(|(r, c)| index.cell(*r, *c));
+        cells
+            .chain(self.row_totals.iter().map(|r| index.row(*r)))
+            .chain(self.column_totals.iter().map(|c| index.column(*c)))
+            .chain(self.total.then(|| index.total()))
+    }
 }
 
 /// Which row totals and grand total a published table shows.
@@ -163,7 +194,7 @@ impl Published {
 }
 
 impl Table {
-    fn columns(&self) -> usize {
+    pub fn columns(&self) -> usize {
         self.cells.first().map_or(0, Vec::len)
     }
 }
@@ -401,10 +432,18 @@ impl Draft {
                 Var::Total => small(total - own_total),
             })
             .collect();
-        // The viewer knows its own figures whatever is published.
+        for v in table.hidden_elsewhere.numbered(&index) {
+            hidden[v] = true;
+        }
+        // The viewer knows its own figures whatever is published, and what another
+        // publication gives away.
         let mut known: Vec<bool> = (0..index.len())
             .map(|v| index.owned_row(v).is_some_and(|r| own[r]))
             .collect();
+        for v in table.given_elsewhere.numbered(&index) {
+            hidden[v] = false;
+            known[v] = true;
+        }
         let mut moves = Vec::new();
         if let Some(shown) = &table.totals_as_published {
             let totals = (0..rows)
@@ -654,6 +693,8 @@ mod tests {
             cells,
             withheld_columns: Vec::new(),
             totals_as_published: None,
+            hidden_elsewhere: Positions::default(),
+            given_elsewhere: Positions::default(),
         }
     }
 
@@ -728,6 +769,8 @@ mod tests {
                 cells,
                 withheld_columns: if next(3) == 0 { vec![1] } else { vec![] },
                 totals_as_published: None,
+                hidden_elsewhere: Positions::default(),
+                given_elsewhere: Positions::default(),
             };
             let own = if next(2) == 0 { vec![] } else { vec!["1506"] };
             let v = viewer(&own);
@@ -1602,5 +1645,133 @@ mod tests {
             );
         }
         true
+    }
+
+    /// A panel of two categories (own totals) over a year of two quarters of two months, on
+    /// random counts: along each category's line, and the row totals', through the year, its
+    /// quarters and its months as published, no hidden figure of the line has one value.
+    /// (The municipalities × categories × months of the year together are not checked as
+    /// one: see `periods`.)
+    #[test]
+    fn no_hidden_figure_of_a_category_follows_from_its_year_quarters_and_months() {
+        let mut next = numbers(31);
+        let mut checked = 0;
+        let months_of = vec![vec![0, 1], vec![2, 3]];
+        for _ in 0..300 {
+            let rows = 2 + next(2) as usize;
+            let v = viewer([&[][..], &["1505"], &["1506"]][next(3) as usize]);
+            let months: Vec<Vec<Vec<u64>>> =
+                (0..4).map(|_| random_cells(&mut next, rows, 2)).collect();
+            let sum = |ts: &[usize]| -> Vec<Vec<u64>> {
+                (0..rows)
+                    .map(|r| {
+                        (0..2)
+                            .map(|c| ts.iter().map(|t| months[*t][r][c]).sum())
+                            .collect()
+                    })
+                    .collect()
+            };
+            let year = publish(&table_of(sum(&[0, 1, 2, 3])), &v);
+            let mut periods: Vec<Table> = months.iter().map(|m| table_of(m.clone())).collect();
+            periods.extend(months_of.iter().map(|ms| table_of(sum(ms))));
+            let mut panels = [PanelYear {
+                periods,
+                year: &year,
+                own_totals: true,
+            }];
+            let published = publish_year_by_period(&mut panels, None, &months_of, &v).remove(0);
+            for line in [Some(0), Some(1), None] {
+                // The line's figures in a table of the year, a quarter or a month: each
+                // municipality's, then the joint one.
+                let of = |p: &Published| -> Vec<Option<u64>> {
+                    let mut figures: Vec<Option<u64>> = match line {
+                        Some(c) => p.cells.iter().map(|r| r[c]).collect(),
+                        None => p.row_totals.clone(),
+                    };
+                    figures.push(match line {
+                        Some(c) => p.column_totals[c],
+                        None => p.total,
+                    });
+                    figures
+                };
+                let tables: Vec<Vec<Option<u64>>> = [of(&year)]
+                    .into_iter()
+                    .chain(published.iter().map(of))
+                    .collect();
+                let value = |cells: &[u64]| match line {
+                    Some(c) => cells[c],
+                    None => cells.iter().sum(),
+                };
+                let line_months: Vec<Vec<u64>> = (0..rows)
+                    .map(|r| (0..4).map(|t| value(&months[t][r])).collect())
+                    .collect();
+                // The same figures of a guess at the line's months: the year, the months,
+                // the quarters.
+                let figures_of = |guess: &[Vec<u64>]| -> Vec<Vec<u64>> {
+                    let over = |ts: &[usize]| -> Vec<u64> {
+                        let mut figures: Vec<u64> = (0..rows)
+                            .map(|r| ts.iter().map(|t| guess[r][*t]).sum())
+                            .collect();
+                        figures.push(figures.iter().sum());
+                        figures
+                    };
+                    [over(&[0, 1, 2, 3])]
+                        .into_iter()
+                        .chain((0..4).map(|t| over(&[t])))
+                        .chain(months_of.iter().map(|ms| over(ms)))
+                        .collect()
+                };
+                let free: Vec<(usize, usize)> = (0..rows)
+                    .flat_map(|r| (0..4).map(move |t| (r, t)))
+                    .filter(|(r, t)| tables[1 + t][*r].is_none())
+                    .collect();
+                let hidden: Vec<(usize, usize)> = (0..tables.len())
+                    .flat_map(|t| {
+                        let table = &tables[t];
+                        (0..table.len())
+                            .filter(|f| table[*f].is_none())
+                            .map(move |f| (t, f))
+                    })
+                    .collect();
+                if hidden.is_empty() || free.len() > 8 {
+                    continue;
+                }
+                checked += 1;
+                let mut seen = vec![BTreeSet::new(); hidden.len()];
+                for combo in 0..3u64.pow(free.len() as u32) {
+                    let mut guess = line_months.clone();
+                    let mut rest = combo;
+                    let mut valid = true;
+                    for (r, t) in &free {
+                        match (guess[*r][*t] + rest % 3).checked_sub(1) {
+                            Some(value) => guess[*r][*t] = value,
+                            None => valid = false,
+                        }
+                        rest /= 3;
+                    }
+                    let all = figures_of(&guess);
+                    let agrees = all.iter().zip(&tables).all(|(figures, shown)| {
+                        figures
+                            .iter()
+                            .zip(shown)
+                            .all(|(f, s)| s.is_none_or(|s| s == *f))
+                    });
+                    if valid && agrees {
+                        for (i, (t, f)) in hidden.iter().enumerate() {
+                            seen[i].insert(all[*t][*f]);
+                        }
+                    }
+                }
+                for ((t, f), values) in hidden.iter().zip(&seen) {
+                    assert!(
+                        values.len() >= 2,
+                        "line {line:?}: figure {f} of table {t} is determined for {:?}: \
+                         {months:?} published as {tables:?}",
+                        v.own
+                    );
+                }
+            }
+        }
+        assert!(checked >= 150, "only {checked} lines were checked");
     }
 }

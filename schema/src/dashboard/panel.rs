@@ -2,11 +2,12 @@
 //! a row per municipality and a column per category, published through disclosure control.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::Datelike;
 
 use super::period::{Period, Range};
-use crate::disclosure::{self, Published, Table, Viewer};
+use crate::disclosure::{self, Positions, Published, Table, Viewer};
 use crate::domain::Coded;
 use crate::error::{Error, Result};
 use crate::store::{MonthlyCount, ReferenceData};
@@ -543,23 +544,10 @@ impl Publisher<'_> {
         let [whole] = &year.periods[..] else {
             return Err(not_one_year());
         };
-        let within = |p: &Period| p.from.0 >= whole.period.from.0 && p.to.0 <= whole.period.to.0;
-        if categories.len() != 1 || year.rows != self.sums.rows || !quarters.iter().all(within) {
+        let Some(months_of) = self.months_of(quarters, &whole.period) else {
             return Err(not_one_year());
-        }
-        // Each quarter's months, in order; together they are every month.
-        let months_of: Vec<Vec<usize>> = quarters
-            .iter()
-            .map(|q| {
-                (0..self.sums.periods.len())
-                    .filter(|m| {
-                        let month = &self.sums.periods[*m];
-                        month.from.0 >= q.from.0 && month.to.0 <= q.to.0
-                    })
-                    .collect()
-            })
-            .collect();
-        if !months_of.concat().into_iter().eq(0..months.len()) {
+        };
+        if categories.len() != 1 || year.rows != self.sums.rows {
             return Err(not_one_year());
         }
         // A municipality's figures in some months.
@@ -570,6 +558,8 @@ impl Publisher<'_> {
             cells,
             withheld_columns: Vec::new(),
             totals_as_published,
+            hidden_elsewhere: Positions::default(),
+            given_elsewhere: Positions::default(),
         };
         let of_quarters = table(
             (0..rows)
@@ -601,6 +591,154 @@ impl Publisher<'_> {
             ),
             self.assemble(categories, month_figures.collect()),
         ))
+    }
+
+    /// Publishes a calendar year of a panel of several categories by month and by quarter,
+    /// with the panel that splits a column of it if there is one (`specs` is the panel, or
+    /// the whole and the parts of its split): each period's table as usual, with its totals
+    /// shown as `totals` (the months and quarters of the panel whose totals this one's are)
+    /// shows them, and then each category's months and quarters protected beside its figures
+    /// of `years` (each panel as the answer by year shows it) and one another
+    /// ([`disclosure::publish_year_by_period`]): a category's year less its shown months
+    /// would otherwise give a hidden month. Returns each panel's quarters and months.
+    pub fn categories_by_quarter_and_month(
+        &self,
+        specs: &[&PanelSpec],
+        split: Option<&Split>,
+        years: &[Arc<Panel>],
+        totals: Option<(&Panel, &Panel)>,
+        quarters: &[Period],
+    ) -> Result<Vec<(Panel, Panel)>> {
+        let refused = |why: &str| {
+            Error::Internal(format!(
+                "{} cannot be published by quarter and month: {why}",
+                specs
+                    .iter()
+                    .map(|s| s.metric)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        };
+        let whole_years: Vec<&PanelPeriod> = years
+            .iter()
+            .filter(|y| y.rows == self.sums.rows)
+            .filter_map(|y| match &y.periods[..] {
+                [year] => Some(year),
+                _ => None,
+            })
+            .collect();
+        if whole_years.len() != specs.len() || specs.is_empty() {
+            return Err(refused("each panel needs its year"));
+        }
+        let months_of = self
+            .months_of(quarters, &whole_years[0].period)
+            .ok_or_else(|| refused("the quarters do not make up the year's months"))?;
+        let months = self.sums.periods.len();
+        if totals
+            .is_some_and(|(m, q)| m.periods.len() != months || q.periods.len() != quarters.len())
+        {
+            return Err(refused("the totals are of other periods"));
+        }
+        let column = match split {
+            Some(split) => Some(
+                (specs[0].categories)()
+                    .iter()
+                    .position(|c| c.code == split.column)
+                    .ok_or_else(|| refused("the split names no category of its whole"))?,
+            ),
+            None => None,
+        };
+        let mut panels: Vec<disclosure::PanelYear> = specs
+            .iter()
+            .zip(&whole_years)
+            .enumerate()
+            .map(|(i, (spec, year))| {
+                // The totals are the first panel's; the parts' are its split column.
+                let totals = totals.filter(|_| i == 0);
+                let (_, cells) = self.sums_of(spec);
+                let by_month = cells.iter().enumerate().map(|(m, cells)| {
+                    self.table(spec, cells.clone(), totals.map(|(t, _)| &t.periods[m]))
+                });
+                let by_quarter = months_of.iter().enumerate().map(|(q, ms)| {
+                    let summed = ms.iter().skip(1).fold(cells[ms[0]].clone(), |mut sum, m| {
+                        for (sum, row) in sum.iter_mut().zip(&cells[*m]) {
+                            for (s, c) in sum.iter_mut().zip(row) {
+                                *s += c;
+                            }
+                        }
+                        sum
+                    });
+                    self.table(spec, summed, totals.map(|(_, t)| &t.periods[q]))
+                });
+                disclosure::PanelYear {
+                    periods: by_month.chain(by_quarter).collect(),
+                    year: &year.figures,
+                    own_totals: i == 0 && spec.totals_of.is_none(),
+                }
+            })
+            .collect();
+        let published =
+            disclosure::publish_year_by_period(&mut panels, column, &months_of, self.viewer);
+        Ok(specs
+            .iter()
+            .zip(published)
+            .map(|(spec, mut figures)| {
+                let by_quarter = figures.split_off(months);
+                (
+                    self.assemble_periods((spec.categories)(), quarters.to_vec(), by_quarter),
+                    self.assemble((spec.categories)(), figures),
+                )
+            })
+            .collect())
+    }
+
+    /// The months (these sums' periods) of each of `quarters`, in order, when they are the
+    /// quarters of `year` and together make up every month.
+    fn months_of(&self, quarters: &[Period], year: &Period) -> Option<Vec<Vec<usize>>> {
+        let within = |p: &Period, of: &Period| p.from.0 >= of.from.0 && p.to.0 <= of.to.0;
+        let months_of: Vec<Vec<usize>> = quarters
+            .iter()
+            .map(|q| {
+                let months = 0..self.sums.periods.len();
+                months
+                    .filter(|m| within(&self.sums.periods[*m], q))
+                    .collect()
+            })
+            .collect();
+        let every_month = months_of
+            .concat()
+            .into_iter()
+            .eq(0..self.sums.periods.len());
+        let in_year = quarters.iter().all(|q| within(q, year));
+        let none_empty = months_of.iter().all(|ms| !ms.is_empty());
+        (every_month && in_year && none_empty).then_some(months_of)
+    }
+
+    /// Whether `year` (of `spec`, one period made of all these sums' periods, over their
+    /// rows) shows each figure it shows as these sums have it: published from another read,
+    /// it differs when a write came between the two.
+    pub fn shows_year_as_summed(&self, spec: &PanelSpec, year: &Panel) -> bool {
+        let (_, periods) = self.sums_of(spec);
+        let [period] = &year.periods[..] else {
+            return false;
+        };
+        let rows = self.sums.rows.len();
+        let columns = (spec.categories)().len();
+        let cell = |r: usize, c: usize| periods.iter().map(|p| p[r][c]).sum::<u64>();
+        let agrees = |shown: Option<u64>, summed: u64| shown.is_none_or(|v| v == summed);
+        let figures = &period.figures;
+        let row = |r: usize| (0..columns).map(|c| cell(r, c)).sum::<u64>();
+        let column = |c: usize| (0..rows).map(|r| cell(r, c)).sum::<u64>();
+        year.rows == self.sums.rows
+            && figures.cells.len() == rows
+            && (0..rows).all(|r| {
+                figures.cells[r].len() == columns
+                    && (0..columns).all(|c| agrees(figures.cells[r][c], cell(r, c)))
+                    && agrees(figures.row_totals[r], row(r))
+            })
+            && (0..columns)
+                .all(|c| agrees(figures.column_totals.get(c).copied().flatten(), column(c)))
+            && agrees(figures.total, (0..rows).map(row).sum())
     }
 
     /// Whether `panel` (of `spec`, over these sums' rows and periods) shows each figure it
@@ -635,23 +773,31 @@ impl Publisher<'_> {
     /// this one's are, says which of them are shown.
     fn tables(&self, spec: &PanelSpec, totals: Option<&Panel>) -> Tables {
         let categories = (spec.categories)();
-        let (columns, cells) = self.sums_of(spec);
-        let withheld_columns: Vec<usize> = spec
-            .withheld
-            .iter()
-            .filter_map(|code| columns.get(*code).copied())
-            .collect();
+        let (_, cells) = self.sums_of(spec);
         let tables = cells
             .iter()
             .enumerate()
-            .map(|(p, cells)| Table {
-                rows: self.sums.rows.clone(),
-                cells: cells.clone(),
-                withheld_columns: withheld_columns.clone(),
-                totals_as_published: totals.map(|t| t.periods[p].figures.totals_shown()),
-            })
+            .map(|(p, cells)| self.table(spec, cells.clone(), totals.map(|t| &t.periods[p])))
             .collect();
         Tables { categories, tables }
+    }
+
+    /// The panel's table of `cells` (summed over some period), with its totals shown as
+    /// `totals` (the same period of the panel whose totals this one's are) shows them.
+    fn table(&self, spec: &PanelSpec, cells: Cells, totals: Option<&PanelPeriod>) -> Table {
+        let (columns, _) = self.sums_of(spec);
+        Table {
+            rows: self.sums.rows.clone(),
+            cells,
+            withheld_columns: spec
+                .withheld
+                .iter()
+                .filter_map(|code| columns.get(*code).copied())
+                .collect(),
+            totals_as_published: totals.map(|t| t.figures.totals_shown()),
+            hidden_elsewhere: Positions::default(),
+            given_elsewhere: Positions::default(),
+        }
     }
 
     /// The panel of its periods' tables as published.

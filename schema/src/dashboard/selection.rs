@@ -70,9 +70,9 @@ impl Selection {
         Ok(self.cut(all, whole))
     }
 
-    /// A panel that is published a calendar year at a time ([`PanelSpec::by_calendar_year`])
-    /// over `range`, by month or quarter: the periods of the range, from each calendar year's
-    /// publication ([`Self::calendar_year`]).
+    /// A panel over `range`, by month or quarter: the periods of the range, from each calendar
+    /// year's publication ([`Self::calendar_year`] for a panel of one category with totals of
+    /// its own, [`Self::calendar_year_of_categories`] for the others).
     async fn within_calendar_years(
         &self,
         store: &Store,
@@ -83,10 +83,13 @@ impl Selection {
     ) -> Result<Panel> {
         let mut years = Vec::new();
         for year in range.whole_years().calendar_years() {
-            years.push(
+            years.push(if spec.by_calendar_year() {
                 self.calendar_year(store, reference, all, spec, year, range.bucket)
-                    .await?,
-            );
+                    .await?
+            } else {
+                self.calendar_year_of_categories(store, reference, all, spec, year, range.bucket)
+                    .await?
+            });
         }
         let Some(first) = years.first() else {
             return Err(Error::Internal(format!(
@@ -187,6 +190,113 @@ impl Selection {
         asked.ok_or_else(|| Error::Internal(format!("{bucket:?} is neither month nor quarter")))
     }
 
+    /// One calendar year (`year`, a range by year) of a panel of several categories (or one
+    /// whose totals are another's), by `bucket`: its months and quarters, with the panel it
+    /// splits or that splits it, published beside the year's figures as the answer by year
+    /// shows them and with their totals as that panel's months and quarters show them
+    /// ([`Publisher::categories_by_quarter_and_month`]). Every answer by month or quarter is
+    /// cut from these, so a category's year less its shown months gives no hidden month.
+    async fn calendar_year_of_categories(
+        &self,
+        store: &Store,
+        reference: &ReferenceData,
+        all: &Arc<[String]>,
+        spec: &PanelSpec,
+        year: Range,
+        bucket: Bucket,
+    ) -> Result<Arc<Panel>> {
+        if year != year.whole_years() || year.periods().len() != 1 || bucket == Bucket::Year {
+            return Err(Error::Internal(format!(
+                "{} by {bucket:?} over {year:?} is not a calendar year's months or quarters",
+                spec.metric
+            )));
+        }
+        let reader = store.aggregate_reader(self.viewer.clone());
+        let cache = store.panel_cache();
+        let stamp = self.stamp(&reader, reference).await?;
+        let key =
+            |spec, bucket| self.key(all, spec, Range { bucket, ..year }, Layout::CalendarYear);
+        if let Some(panel) = cache.get(&key(spec, bucket), stamp) {
+            return Ok(panel);
+        }
+        let split = panels::split_of(spec);
+        let first = split.map_or(spec, |s| s.whole);
+        let specs: Vec<&PanelSpec> = [Some(first), split.map(|s| s.parts)]
+            .into_iter()
+            .flatten()
+            .collect();
+        // The years as every answer by year shows them, and the totals' months and quarters.
+        let mut years = Vec::new();
+        for spec in &specs {
+            years.push(Box::pin(self.published(store, reference, all, spec, year)).await?);
+        }
+        let totals = match first.totals_of {
+            Some(of) => {
+                let by_month = self
+                    .calendar_year(store, reference, all, of, year, Bucket::Month)
+                    .await?;
+                let by_quarter = self
+                    .calendar_year(store, reference, all, of, year, Bucket::Quarter)
+                    .await?;
+                Some((of, by_month, by_quarter))
+            }
+            None => None,
+        };
+        let months = Range {
+            bucket: Bucket::Month,
+            ..year
+        };
+        let mut summed: Vec<&PanelSpec> = specs.clone();
+        summed.extend(totals.as_ref().map(|(of, _, _)| *of));
+        let metrics: Vec<&str> = summed.iter().map(|s| s.metric).collect();
+        let mut sums = Sums::new(&summed, all, &months);
+        reader
+            .fold_monthly_counts(&metrics, year.from, year.to, |count| sums.add(count))
+            .await?;
+        let publisher = Publisher {
+            sums: &sums,
+            populations: Populations::new(reference),
+            viewer: &self.viewer,
+        };
+        // Published from other reads: where a write came between, they differ from this one.
+        let years_agree = specs
+            .iter()
+            .zip(&years)
+            .all(|(spec, year)| publisher.shows_year_as_summed(spec, year));
+        let totals_agree = totals
+            .as_ref()
+            .is_none_or(|(of, by_month, _)| publisher.shows_as_summed(of, by_month));
+        if !years_agree || !totals_agree {
+            return Err(changed_while_read());
+        }
+        let quarters = Range {
+            bucket: Bucket::Quarter,
+            ..year
+        }
+        .periods();
+        let published = publisher.categories_by_quarter_and_month(
+            &specs,
+            split,
+            &years,
+            totals.as_ref().map(|(_, m, q)| (&**m, &**q)),
+            &quarters,
+        )?;
+        let mut asked = None;
+        for (spec_published, (by_quarter, by_month)) in specs.iter().zip(published) {
+            for (published, fresh) in [(Bucket::Quarter, by_quarter), (Bucket::Month, by_month)] {
+                let fresh = Arc::new(fresh);
+                let kept = cache.keep_or_kept(key(spec_published, published), stamp, fresh.clone());
+                if kept.is_some_and(|kept| kept != fresh) {
+                    return Err(changed_while_read());
+                }
+                if spec_published.metric == spec.metric && published == bucket {
+                    asked = Some(fresh);
+                }
+            }
+        }
+        asked.ok_or_else(|| Error::Internal(format!("{} was not published", spec.metric)))
+    }
+
     /// Every municipality, in the reference data's order, and any the request names that the
     /// reference data lacks: the rows panels are published with.
     fn all(&self, reference: &ReferenceData) -> &Arc<[String]> {
@@ -242,8 +352,7 @@ impl Selection {
         range: Range,
     ) -> Result<Arc<Panel>> {
         // Cut from the calendar years' publications, which are kept, and not kept again.
-        let below_the_year = range.bucket != Bucket::Year;
-        if below_the_year && spec.by_calendar_year() {
+        if range.bucket != Bucket::Year {
             let panel = self
                 .within_calendar_years(store, reference, all, spec, range)
                 .await?;
@@ -275,18 +384,8 @@ impl Selection {
             populations: Populations::new(reference),
             viewer: &self.viewer,
         };
-        // A panel whose totals others take takes none itself. Below the year, those totals
-        // are published within their calendar years, and must be what this read summed.
+        // A panel whose totals others take takes none itself.
         let totals = match first.totals_of {
-            Some(of) if below_the_year && of.by_calendar_year() => {
-                let totals = self
-                    .within_calendar_years(store, reference, all, of, range)
-                    .await?;
-                if !publisher.shows_as_summed(of, &totals) {
-                    return Err(changed_while_read());
-                }
-                Some(Arc::new(totals))
-            }
             Some(of) => {
                 let totals = Arc::new(publisher.panel(of, None));
                 cache.put(key(of), stamp, totals.clone());

@@ -12,6 +12,7 @@ on_both_databases!(
     a_years_indicators_beside_its_months_give_nothing_the_months_do_not,
     answers_by_month_quarter_and_year_cannot_be_differenced,
     a_quarter_can_be_shown_where_its_months_are_hidden,
+    a_categorys_year_less_its_shown_months_gives_no_hidden_month,
     bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
     kept_panels_follow_every_write,
     kept_reference_data_follows_every_change,
@@ -833,6 +834,90 @@ async fn a_quarter_can_be_shown_where_its_months_are_hidden(backend: Backend) {
             "{who}: {by_month:#}"
         );
         assert_protected_together(&by_year, &by_quarter, &by_month, own, who);
+    }
+}
+
+/// Molde had 5 incidents outdoors and 6 at home in February 2022, 3 outdoors and 6 at home in
+/// March; Ålesund 7 and 5, then 8 and 9. By year Molde's 8 outdoors is shown; were its
+/// February's 5 outdoors shown by month, the year less it would give March's 3. So for each
+/// category, municipality by municipality and jointly, no year less its shown quarters or
+/// months, and no quarter less its shown months, leaves one hidden figure (or hidden ones
+/// that must all be zero), across answers by year, quarter and month.
+async fn a_categorys_year_less_its_shown_months_gives_no_hidden_month(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for (caller, on, place, count) in [
+        ("1506:coordinator", "2022-02-10", "PUBLIC_OUTDOOR", 5),
+        ("1506:coordinator", "2022-02-11", "PRIVATE_HOME", 6),
+        ("1506:coordinator", "2022-03-10", "PUBLIC_OUTDOOR", 3),
+        ("1506:coordinator", "2022-03-11", "PRIVATE_HOME", 6),
+        ("1508:coordinator", "2022-02-12", "PUBLIC_OUTDOOR", 7),
+        ("1508:coordinator", "2022-02-13", "PRIVATE_HOME", 5),
+        ("1508:coordinator", "2022-03-12", "PUBLIC_OUTDOOR", 8),
+        ("1508:coordinator", "2022-03-13", "PRIVATE_HOME", 9),
+    ] {
+        let mut input = incident(on, "NON_FATAL", "YES");
+        input["placeType"] = json!(place);
+        create_incidents(&app, caller, count, input).await;
+    }
+    for who in ["1505:coordinator", ":analyst"] {
+        let caller = app.clone().with_caller(who);
+        let range = "from: \"2022-01-01\", to: \"2022-12-31\"";
+        let mut answers = Vec::new();
+        for bucket in ["YEAR", "QUARTER", "MONTH"] {
+            let query = dashboard_query(
+                &format!("{range}, bucket: {bucket}"),
+                &panel("incidentsByPlaceType"),
+            );
+            let data = caller.query(&query, json!({})).await;
+            answers.push(data["dashboard"]["incidentsByPlaceType"]["periods"].clone());
+        }
+        let outdoor = answers[0][0]["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|c| c["kommunenummer"] == "1506" && c["category"] == "PUBLIC_OUTDOOR")
+            .expect("Molde's outdoor incidents");
+        assert_eq!(figure(&answers[0][0]["cells"][outdoor]), Some(8), "{who}");
+        let molde_march = figure(&answers[2][2]["cells"][outdoor]);
+        assert_eq!(molde_march, None, "{who}: Molde's March outdoors");
+        for part in ["cells", "categoryTotals", "municipalityTotals"] {
+            let figures = answers[0][0][part].as_array().unwrap().len();
+            for i in 0..figures {
+                let line = |answer: &Value| -> Vec<Option<u64>> {
+                    answer
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|period| figure(&period[part][i]))
+                        .collect()
+                };
+                let (year, quarters, months) =
+                    (line(&answers[0]), line(&answers[1]), line(&answers[2]));
+                let context = format!("{who}: {part} {i}: {year:?} {quarters:?} {months:?}");
+                assert_sum_gives_nothing(year[0], &quarters, &context);
+                assert_sum_gives_nothing(year[0], &months, &context);
+                for (q, quarter) in quarters.iter().enumerate() {
+                    assert_sum_gives_nothing(*quarter, &months[3 * q..3 * q + 3], &context);
+                }
+            }
+        }
+    }
+}
+
+/// A sum and its terms as published: with the sum shown, no lone term is hidden and hidden
+/// terms are not all that is left of zero; with the sum hidden, some term is.
+fn assert_sum_gives_nothing(sum: Option<u64>, terms: &[Option<u64>], context: &str) {
+    let hidden = terms.iter().filter(|t| t.is_none()).count();
+    let shown: u64 = terms.iter().flatten().sum();
+    match sum {
+        Some(sum) => assert!(
+            hidden == 0 || (hidden > 1 && sum > shown),
+            "{context}: a hidden term follows from the sum"
+        ),
+        None => assert!(
+            hidden > 0,
+            "{context}: the hidden sum follows from its terms"
+        ),
     }
 }
 

@@ -1,0 +1,215 @@
+//! The tables of a calendar year's periods of panels of several categories, protected beside
+//! the year and each other.
+//!
+//! Each month and each quarter of such a panel is a table of its own (a row per municipality,
+//! a column per category). Published apart, a category's year less its shown months would
+//! give a hidden month, as a quarter less its shown months would. So each category's line
+//! through the periods (and the row totals', where they are the panel's own figures) is also
+//! checked as the table of a year's quarters beside the year, each quarter split by its
+//! months ([`publish_splits`]): what that hides, the periods' tables hide too, what it gives
+//! away they show (and protect nothing with), and they are published again until both show
+//! each figure alike.
+//!
+//! Each table and each line is then protected completely on its own, and a hidden figure can
+//! be worked out from no line and no period alone; the municipalities × categories × months
+//! of a year together are not a table the suppression here can check as one.
+
+use super::{
+    Positions, Published, Table, TotalsShown, Viewer, publish, publish_split, publish_splits,
+};
+
+/// One panel's tables of a calendar year: a table per month, then one per quarter (its months
+/// summed), and the year as the answer by year published it.
+pub struct PanelYear<'a> {
+    pub periods: Vec<Table>,
+    pub year: &'a Published,
+    /// Whether its row totals are its own figures, not another panel's taken as published
+    /// there (which protects them beside their year itself).
+    pub own_totals: bool,
+}
+
+/// A line of figures through the periods: a category's column, or the row totals.
+#[derive(Clone, Copy)]
+enum Line {
+    Column(usize),
+    Totals,
+}
+
+/// Publishes the periods of `panels` (one panel, or two the second of which splits column
+/// `split` of the first, published together period by period), months then quarters, with
+/// `months_of` the months of each quarter. Returns each panel's periods as published.
+pub fn publish_year_by_period(
+    panels: &mut [PanelYear],
+    split: Option<usize>,
+    months_of: &[Vec<usize>],
+    viewer: &Viewer,
+) -> Vec<Vec<Published>> {
+    loop {
+        let published = publish_periods(panels, split, viewer);
+        let mut more = false;
+        for (panel, shown) in panels.iter_mut().zip(&published) {
+            let Some(columns) = panel
+                .periods
+                .first()
+                .filter(|t| !t.rows.is_empty())
+                .map(Table::columns)
+            else {
+                continue;
+            };
+            let lines = (0..columns)
+                .map(Line::Column)
+                .chain(panel.own_totals.then_some(Line::Totals));
+            for line in lines {
+                more |= hide_along(panel, shown, line, months_of, viewer);
+            }
+        }
+        if !more {
+            return published;
+        }
+    }
+}
+
+fn publish_periods(
+    panels: &[PanelYear],
+    split: Option<usize>,
+    viewer: &Viewer,
+) -> Vec<Vec<Published>> {
+    if let ([whole, parts], Some(column)) = (panels, split) {
+        let (whole, parts) = whole
+            .periods
+            .iter()
+            .zip(&parts.periods)
+            .map(|(w, p)| publish_split(w, column, p, viewer))
+            .unzip();
+        return vec![whole, parts];
+    }
+    panels
+        .iter()
+        .map(|panel| panel.periods.iter().map(|t| publish(t, viewer)).collect())
+        .collect()
+}
+
+/// Publishes `line` of `panel` as a year's quarters beside the year, each split by its months,
+/// with what the periods' tables (`shown`) hide hidden and what they give away given; hides
+/// in the periods' tables what that hides, and shows there what it gives away. Whether
+/// anything changed.
+fn hide_along(
+    panel: &mut PanelYear,
+    shown: &[Published],
+    line: Line,
+    months_of: &[Vec<usize>],
+    viewer: &Viewer,
+) -> bool {
+    let months: usize = months_of.iter().map(Vec::len).sum();
+    let quarters: Vec<usize> = (months..months + months_of.len()).collect();
+    let rows = panel.periods[0].rows.len();
+    // The figures of the line in a period: each municipality's (`Some(row)`), the joint one.
+    let figures = || (0..rows).map(Some).chain([None]);
+    let value = |t: &Table, r: usize| match line {
+        Line::Column(c) => t.cells[r][c],
+        Line::Totals => t.cells[r].iter().sum(),
+    };
+    let is_shown = |p: &Published, row: Option<usize>| match (line, row) {
+        (Line::Column(c), Some(r)) => p.cells[r][c].is_some(),
+        (Line::Column(c), None) => p.column_totals.get(c).is_some_and(Option::is_some),
+        (Line::Totals, Some(r)) => p.row_totals[r].is_some(),
+        (Line::Totals, None) => p.total.is_some(),
+    };
+    // The line over some periods as a table: a row per municipality, a column per period,
+    // with the figures the periods' tables hide and give away.
+    let line_table = |periods: &[usize]| {
+        let mut hidden = Positions::default();
+        let mut given = Positions::default();
+        for (i, p) in periods.iter().enumerate() {
+            for row in figures() {
+                if !is_shown(&shown[*p], row) {
+                    add(&mut hidden, Line::Column(i), row);
+                }
+                if holds(&panel.periods[*p].given_elsewhere, line, row) {
+                    add(&mut given, Line::Column(i), row);
+                }
+            }
+        }
+        Table {
+            rows: panel.periods[0].rows.clone(),
+            cells: (0..rows)
+                .map(|r| {
+                    let values = periods.iter().map(|p| value(&panel.periods[*p], r));
+                    values.collect()
+                })
+                .collect(),
+            withheld_columns: Vec::new(),
+            totals_as_published: None,
+            hidden_elsewhere: hidden,
+            given_elsewhere: given,
+        }
+    };
+    let year = panel.year;
+    let whole = Table {
+        totals_as_published: Some(match line {
+            Line::Column(c) => TotalsShown {
+                rows: year.cells.iter().map(|r| r[c].is_some()).collect(),
+                total: year.column_totals.get(c).is_some_and(Option::is_some),
+            },
+            Line::Totals => year.totals_shown(),
+        }),
+        ..line_table(&quarters)
+    };
+    let parts: Vec<Table> = months_of.iter().map(|ms| line_table(ms)).collect();
+    let splits: Vec<(usize, &Table)> = parts.iter().enumerate().collect();
+    let (by_quarter, by_month) = publish_splits(&whole, &splits, viewer);
+
+    // Each period, as the line's tables publish it, and its column there.
+    let periods = quarters
+        .iter()
+        .enumerate()
+        .map(|(i, q)| (*q, &by_quarter, i))
+        .chain(months_of.iter().zip(&by_month).flat_map(|(ms, published)| {
+            ms.iter().enumerate().map(move |(i, m)| (*m, published, i))
+        }));
+    let mut changed = false;
+    for (p, published, i) in periods {
+        let table = &mut panel.periods[p];
+        for row in figures() {
+            let on_line = is_shown_in(published, i, row);
+            match (on_line, is_shown(&shown[p], row)) {
+                // Forced hidden there and shown anyway, it follows from what is shown.
+                (false, true) if holds(&table.hidden_elsewhere, line, row) => {
+                    changed |= add(&mut table.given_elsewhere, line, row);
+                }
+                (false, true) => changed |= add(&mut table.hidden_elsewhere, line, row),
+                (true, false) => changed |= add(&mut table.given_elsewhere, line, row),
+                _ => {}
+            }
+        }
+    }
+    changed
+}
+
+/// Whether column `i` of a line's table shows the figure of `row` (`None`: the joint one).
+fn is_shown_in(published: &Published, i: usize, row: Option<usize>) -> bool {
+    match row {
+        Some(r) => published.cells[r][i].is_some(),
+        None => published.column_totals[i].is_some(),
+    }
+}
+
+/// Whether `positions` hold the figure of `line` in `row` (`None`: the joint figure).
+fn holds(positions: &Positions, line: Line, row: Option<usize>) -> bool {
+    match (line, row) {
+        (Line::Column(c), Some(r)) => positions.cells.contains(&(r, c)),
+        (Line::Column(c), None) => positions.column_totals.contains(&c),
+        (Line::Totals, Some(r)) => positions.row_totals.contains(&r),
+        (Line::Totals, None) => positions.total,
+    }
+}
+
+/// Adds the figure of `line` in `row` to `positions`; whether it was not there yet.
+fn add(positions: &mut Positions, line: Line, row: Option<usize>) -> bool {
+    match (line, row) {
+        (Line::Column(c), Some(r)) => positions.cells.insert((r, c)),
+        (Line::Column(c), None) => positions.column_totals.insert(c),
+        (Line::Totals, Some(r)) => positions.row_totals.insert(r),
+        (Line::Totals, None) => !std::mem::replace(&mut positions.total, true),
+    }
+}
