@@ -29,7 +29,7 @@ pub struct PanelYear<'a> {
 }
 
 /// A line of figures through the periods: a category's column, or the row totals.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Line {
     Column(usize),
     Totals,
@@ -44,62 +44,112 @@ pub fn publish_year_by_period(
     months_of: &[Vec<usize>],
     viewer: &Viewer,
 ) -> Vec<Vec<Published>> {
+    let periods = panels.first().map_or(0, |p| p.periods.len());
+    let mut published: Vec<Vec<Published>> = vec![Vec::with_capacity(periods); panels.len()];
+    for p in 0..periods {
+        for (s, figures) in publish_period(panels, split, p, viewer)
+            .into_iter()
+            .enumerate()
+        {
+            published[s].push(figures);
+        }
+    }
+    // The lines to check: every one at first, then those whose figures the last round
+    // changed; a period is published again when a line changed what it must hide or show.
+    let mut lines: Vec<Vec<Line>> = panels.iter().map(lines_of).collect();
     loop {
-        let published = publish_periods(panels, split, viewer);
-        let mut more = false;
-        for (panel, shown) in panels.iter_mut().zip(&published) {
-            let Some(columns) = panel
-                .periods
-                .first()
-                .filter(|t| !t.rows.is_empty())
-                .map(Table::columns)
-            else {
-                continue;
-            };
-            let lines = (0..columns)
-                .map(Line::Column)
-                .chain(panel.own_totals.then_some(Line::Totals));
+        let mut changed = vec![false; periods];
+        // A line that asked for a change is checked again: the periods' tables may show
+        // what it asked them to hide, as following from what they show.
+        let mut changed_lines: Vec<Vec<Line>> = vec![Vec::new(); panels.len()];
+        let rounds = panels.iter_mut().zip(&published).zip(&lines);
+        for (((panel, shown), lines), again) in rounds.zip(&mut changed_lines) {
             for line in lines {
-                more |= hide_along(panel, shown, line, months_of, viewer);
+                let periods = hide_along(panel, shown, *line, months_of, viewer);
+                for p in &periods {
+                    changed[*p] = true;
+                }
+                if !periods.is_empty() {
+                    again.push(*line);
+                }
             }
         }
-        if !more {
+        if !changed.contains(&true) {
             return published;
         }
+        for p in (0..periods).filter(|p| changed[*p]) {
+            let fresh = publish_period(panels, split, p, viewer);
+            for (s, fresh) in fresh.into_iter().enumerate() {
+                let rows = panels[s].periods[p].rows.len();
+                for line in lines_of(&panels[s]) {
+                    let differs = (0..rows).map(Some).chain([None]).any(|row| {
+                        is_shown(&published[s][p], line, row) != is_shown(&fresh, line, row)
+                    });
+                    if differs && !changed_lines[s].contains(&line) {
+                        changed_lines[s].push(line);
+                    }
+                }
+                published[s][p] = fresh;
+            }
+        }
+        lines = changed_lines;
     }
 }
 
-fn publish_periods(
+/// A panel's lines: each category's column, and its row totals where they are its own.
+fn lines_of(panel: &PanelYear) -> Vec<Line> {
+    let Some(columns) = panel
+        .periods
+        .first()
+        .filter(|t| !t.rows.is_empty())
+        .map(Table::columns)
+    else {
+        return Vec::new();
+    };
+    (0..columns)
+        .map(Line::Column)
+        .chain(panel.own_totals.then_some(Line::Totals))
+        .collect()
+}
+
+/// Period `p` of each panel, published.
+fn publish_period(
     panels: &[PanelYear],
     split: Option<usize>,
+    p: usize,
     viewer: &Viewer,
-) -> Vec<Vec<Published>> {
+) -> Vec<Published> {
     if let ([whole, parts], Some(column)) = (panels, split) {
-        let (whole, parts) = whole
-            .periods
-            .iter()
-            .zip(&parts.periods)
-            .map(|(w, p)| publish_split(w, column, p, viewer))
-            .unzip();
+        let (whole, parts) = publish_split(&whole.periods[p], column, &parts.periods[p], viewer);
         return vec![whole, parts];
     }
     panels
         .iter()
-        .map(|panel| panel.periods.iter().map(|t| publish(t, viewer)).collect())
+        .map(|panel| publish(&panel.periods[p], viewer))
         .collect()
+}
+
+/// Whether a period's table shows the figure of `line` in `row` (`None`: the joint one).
+fn is_shown(published: &Published, line: Line, row: Option<usize>) -> bool {
+    match (line, row) {
+        (Line::Column(c), Some(r)) => published.cells[r][c].is_some(),
+        (Line::Column(c), None) => published.column_totals.get(c).is_some_and(Option::is_some),
+        (Line::Totals, Some(r)) => published.row_totals[r].is_some(),
+        (Line::Totals, None) => published.total.is_some(),
+    }
 }
 
 /// Publishes `line` of `panel` as a year's quarters beside the year, each split by its months,
 /// with what the periods' tables (`shown`) hide hidden and what they give away given; hides
-/// in the periods' tables what that hides, and shows there what it gives away. Whether
-/// anything changed.
+/// in the periods' tables what that hides, and shows there what it gives away. Returns the
+/// periods it changed.
 fn hide_along(
     panel: &mut PanelYear,
     shown: &[Published],
     line: Line,
     months_of: &[Vec<usize>],
     viewer: &Viewer,
-) -> bool {
+) -> Vec<usize> {
     let months: usize = months_of.iter().map(Vec::len).sum();
     let quarters: Vec<usize> = (months..months + months_of.len()).collect();
     let rows = panel.periods[0].rows.len();
@@ -109,12 +159,7 @@ fn hide_along(
         Line::Column(c) => t.cells[r][c],
         Line::Totals => t.cells[r].iter().sum(),
     };
-    let is_shown = |p: &Published, row: Option<usize>| match (line, row) {
-        (Line::Column(c), Some(r)) => p.cells[r][c].is_some(),
-        (Line::Column(c), None) => p.column_totals.get(c).is_some_and(Option::is_some),
-        (Line::Totals, Some(r)) => p.row_totals[r].is_some(),
-        (Line::Totals, None) => p.total.is_some(),
-    };
+    let is_shown = |p: &Published, row: Option<usize>| is_shown(p, line, row);
     // The line over some periods as a table: a row per municipality, a column per period,
     // with the figures the periods' tables hide and give away.
     let line_table = |periods: &[usize]| {
@@ -167,9 +212,10 @@ fn hide_along(
         .chain(months_of.iter().zip(&by_month).flat_map(|(ms, published)| {
             ms.iter().enumerate().map(move |(i, m)| (*m, published, i))
         }));
-    let mut changed = false;
+    let mut changed_periods = Vec::new();
     for (p, published, i) in periods {
         let table = &mut panel.periods[p];
+        let mut changed = false;
         for row in figures() {
             let on_line = is_shown_in(published, i, row);
             match (on_line, is_shown(&shown[p], row)) {
@@ -182,8 +228,11 @@ fn hide_along(
                 _ => {}
             }
         }
+        if changed {
+            changed_periods.push(p);
+        }
     }
-    changed
+    changed_periods
 }
 
 /// Whether column `i` of a line's table shows the figure of `row` (`None`: the joint one).
