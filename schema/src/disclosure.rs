@@ -468,7 +468,12 @@ impl Draft {
         // term to work others out from (a hidden zero would give away every figure of its
         // row). Where this table's shown figures give it anyway, the table that hides it
         // gives it too; it is taken as known from then on, and never shown here.
+        // What another publication gives away is conceded here too: known, and shown in
+        // every table it is a figure of (a split's parts share it).
         let mut conceded = vec![false; index.len()];
+        for v in table.given_elsewhere.numbered(&index) {
+            conceded[v] = true;
+        }
         let mut given_elsewhere = vec![false; index.len()];
         let equations = index.equations();
         loop {

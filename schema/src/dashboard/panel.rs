@@ -714,51 +714,40 @@ impl Publisher<'_> {
         (every_month && in_year && none_empty).then_some(months_of)
     }
 
-    /// Whether `year` (of `spec`, one period made of all these sums' periods, over their
-    /// rows) shows each figure it shows as these sums have it: published from another read,
-    /// it differs when a write came between the two.
-    pub fn shows_year_as_summed(&self, spec: &PanelSpec, year: &Panel) -> bool {
-        let (_, periods) = self.sums_of(spec);
-        let [period] = &year.periods[..] else {
-            return false;
-        };
-        let rows = self.sums.rows.len();
-        let columns = (spec.categories)().len();
-        let cell = |r: usize, c: usize| periods.iter().map(|p| p[r][c]).sum::<u64>();
-        let agrees = |shown: Option<u64>, summed: u64| shown.is_none_or(|v| v == summed);
-        let figures = &period.figures;
-        let row = |r: usize| (0..columns).map(|c| cell(r, c)).sum::<u64>();
-        let column = |c: usize| (0..rows).map(|r| cell(r, c)).sum::<u64>();
-        year.rows == self.sums.rows
-            && figures.cells.len() == rows
-            && (0..rows).all(|r| {
-                figures.cells[r].len() == columns
-                    && (0..columns).all(|c| agrees(figures.cells[r][c], cell(r, c)))
-                    && agrees(figures.row_totals[r], row(r))
-            })
-            && (0..columns)
-                .all(|c| agrees(figures.column_totals.get(c).copied().flatten(), column(c)))
-            && agrees(figures.total, (0..rows).map(row).sum())
-    }
-
-    /// Whether `panel` (of `spec`, over these sums' rows and periods) shows each figure it
-    /// shows as these sums have it: published from another read, it differs when a write came
-    /// between the two.
+    /// Whether `panel` (of `spec`, over these sums' rows, each of its periods made of whole
+    /// periods of these sums: months, quarters or the year) shows each figure it shows as
+    /// these sums have it: published from another read, it differs when a write came between
+    /// the two.
     pub fn shows_as_summed(&self, spec: &PanelSpec, panel: &Panel) -> bool {
         let (_, periods) = self.sums_of(spec);
+        let rows = self.sums.rows.len();
+        let columns = (spec.categories)().len();
         let agrees = |shown: Option<u64>, summed: u64| shown.is_none_or(|v| v == summed);
-        panel.rows == self.sums.rows
-            && panel.periods.len() == periods.len()
-            && panel.periods.iter().zip(periods).all(|(period, cells)| {
-                let figures = &period.figures;
-                let totals: Vec<u64> = cells.iter().map(|row| row.iter().sum()).collect();
-                figures
-                    .row_totals
-                    .iter()
-                    .zip(&totals)
-                    .all(|(s, t)| agrees(*s, *t))
-                    && agrees(figures.total, totals.iter().sum())
-            })
+        let agrees_over = |period: &PanelPeriod| {
+            let (from, to) = (period.period.from.0, period.period.to.0);
+            let inside: Vec<&Cells> = (0..periods.len())
+                .filter(|p| {
+                    let summed = &self.sums.periods[*p];
+                    summed.from.0 >= from && summed.to.0 <= to
+                })
+                .map(|p| &periods[p])
+                .collect();
+            let cell = |r: usize, c: usize| inside.iter().map(|p| p[r][c]).sum::<u64>();
+            let row = |r: usize| (0..columns).map(|c| cell(r, c)).sum::<u64>();
+            let column = |c: usize| (0..rows).map(|r| cell(r, c)).sum::<u64>();
+            let figures = &period.figures;
+            !inside.is_empty()
+                && figures.cells.len() == rows
+                && (0..rows).all(|r| {
+                    figures.cells[r].len() == columns
+                        && (0..columns).all(|c| agrees(figures.cells[r][c], cell(r, c)))
+                        && agrees(figures.row_totals[r], row(r))
+                })
+                && (0..columns)
+                    .all(|c| agrees(figures.column_totals.get(c).copied().flatten(), column(c)))
+                && agrees(figures.total, (0..rows).map(row).sum())
+        };
+        panel.rows == self.sums.rows && panel.periods.iter().all(agrees_over)
     }
 
     /// The panel's columns by category code, and its cells per period, as summed.

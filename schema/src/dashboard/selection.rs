@@ -262,10 +262,10 @@ impl Selection {
         let years_agree = specs
             .iter()
             .zip(&years)
-            .all(|(spec, year)| publisher.shows_year_as_summed(spec, year));
-        let totals_agree = totals
-            .as_ref()
-            .is_none_or(|(of, by_month, _)| publisher.shows_as_summed(of, by_month));
+            .all(|(spec, year)| publisher.shows_as_summed(spec, year));
+        let totals_agree = totals.as_ref().is_none_or(|(of, by_month, by_quarter)| {
+            publisher.shows_as_summed(of, by_month) && publisher.shows_as_summed(of, by_quarter)
+        });
         if !years_agree || !totals_agree {
             return Err(changed_while_read());
         }

@@ -481,8 +481,8 @@ impl Dashboard {
     /// periods: by year, the years' figures; by month or quarter, what the answer's periods
     /// give of them (`Panel::within_years`), the viewer's own municipalities exact. Even where
     /// the months and quarters are published beside their year, the year is not shown beside
-    /// them: the panels that share their totals by month (the kit panels) are not checked
-    /// against it.
+    /// them: the panels that share their totals by month (the kit panels) assume those totals
+    /// move as in a table of one column, which is not checked against the year.
     async fn yearly_panel(
         &self,
         ctx: &Context<'_>,
