@@ -46,11 +46,11 @@ pub fn publish_year_by_period(
 ) -> Vec<Vec<Published>> {
     let periods = panels.first().map_or(0, |p| p.periods.len());
     let mut published: Vec<Vec<Published>> = vec![Vec::with_capacity(periods); panels.len()];
-    for p in 0..periods {
-        for (s, figures) in publish_period(panels, split, p, viewer)
-            .into_iter()
-            .enumerate()
-        {
+    let all = in_parallel((0..periods).collect(), |p| {
+        publish_period(panels, split, p, viewer)
+    });
+    for figures in all {
+        for (s, figures) in figures.into_iter().enumerate() {
             published[s].push(figures);
         }
     }
@@ -62,23 +62,31 @@ pub fn publish_year_by_period(
         // A line that asked for a change is checked again: the periods' tables may show
         // what it asked them to hide, as following from what they show.
         let mut changed_lines: Vec<Vec<Line>> = vec![Vec::new(); panels.len()];
-        let rounds = panels.iter_mut().zip(&published).zip(&lines);
-        for (((panel, shown), lines), again) in rounds.zip(&mut changed_lines) {
-            for line in lines {
-                let periods = hide_along(panel, shown, *line, months_of, viewer);
-                for p in &periods {
-                    changed[*p] = true;
-                }
-                if !periods.is_empty() {
-                    again.push(*line);
-                }
+        // Each line reads only the periods as published and its own figures, so all are
+        // published at once, and what they change applied after.
+        let to_check: Vec<(usize, Line)> = lines
+            .iter()
+            .enumerate()
+            .flat_map(|(s, lines)| lines.iter().map(move |line| (s, *line)))
+            .collect();
+        let shown_on_lines = in_parallel(to_check.clone(), |(s, line)| {
+            publish_line(&panels[s], &published[s], line, months_of, viewer)
+        });
+        for ((s, line), on_line) in to_check.into_iter().zip(shown_on_lines) {
+            let periods = apply_line(&mut panels[s], &published[s], line, months_of, &on_line);
+            for p in &periods {
+                changed[*p] = true;
+            }
+            if !periods.is_empty() {
+                changed_lines[s].push(line);
             }
         }
         if !changed.contains(&true) {
             return published;
         }
-        for p in (0..periods).filter(|p| changed[*p]) {
-            let fresh = publish_period(panels, split, p, viewer);
+        let again: Vec<usize> = (0..periods).filter(|p| changed[*p]).collect();
+        let republished = in_parallel(again.clone(), |p| publish_period(panels, split, p, viewer));
+        for (p, fresh) in again.into_iter().zip(republished) {
             for (s, fresh) in fresh.into_iter().enumerate() {
                 let rows = panels[s].periods[p].rows.len();
                 for line in lines_of(&panels[s]) {
@@ -139,21 +147,21 @@ fn is_shown(published: &Published, line: Line, row: Option<usize>) -> bool {
     }
 }
 
+/// A line's quarters beside its year, and its months within their quarters, as published.
+type LineShown = (Published, Vec<Published>);
+
 /// Publishes `line` of `panel` as a year's quarters beside the year, each split by its months,
-/// with what the periods' tables (`shown`) hide hidden and what they give away given; hides
-/// in the periods' tables what that hides, and shows there what it gives away. Returns the
-/// periods it changed.
-fn hide_along(
-    panel: &mut PanelYear,
+/// with what the periods' tables (`shown`) hide hidden and what they give away given.
+fn publish_line(
+    panel: &PanelYear,
     shown: &[Published],
     line: Line,
     months_of: &[Vec<usize>],
     viewer: &Viewer,
-) -> Vec<usize> {
+) -> LineShown {
     let months: usize = months_of.iter().map(Vec::len).sum();
     let quarters: Vec<usize> = (months..months + months_of.len()).collect();
     let rows = panel.periods[0].rows.len();
-    // The figures of the line in a period: each municipality's (`Some(row)`), the joint one.
     let figures = || (0..rows).map(Some).chain([None]);
     let value = |t: &Table, r: usize| match line {
         Line::Column(c) => t.cells[r][c],
@@ -202,14 +210,29 @@ fn hide_along(
     };
     let parts: Vec<Table> = months_of.iter().map(|ms| line_table(ms)).collect();
     let splits: Vec<(usize, &Table)> = parts.iter().enumerate().collect();
-    let (by_quarter, by_month) = publish_splits(&whole, &splits, viewer);
+    publish_splits(&whole, &splits, viewer)
+}
 
+/// Hides in the periods' tables what the line (`on_line`, as [`publish_line`] published it)
+/// hides, and shows there what it gives away. Returns the periods it changed.
+fn apply_line(
+    panel: &mut PanelYear,
+    shown: &[Published],
+    line: Line,
+    months_of: &[Vec<usize>],
+    (by_quarter, by_month): &LineShown,
+) -> Vec<usize> {
+    let months: usize = months_of.iter().map(Vec::len).sum();
+    let quarters: Vec<usize> = (months..months + months_of.len()).collect();
+    let rows = panel.periods[0].rows.len();
+    let figures = || (0..rows).map(Some).chain([None]);
+    let is_shown = |p: &Published, row: Option<usize>| is_shown(p, line, row);
     // Each period, as the line's tables publish it, and its column there.
     let periods = quarters
         .iter()
         .enumerate()
-        .map(|(i, q)| (*q, &by_quarter, i))
-        .chain(months_of.iter().zip(&by_month).flat_map(|(ms, published)| {
+        .map(|(i, q)| (*q, by_quarter, i))
+        .chain(months_of.iter().zip(by_month).flat_map(|(ms, published)| {
             ms.iter().enumerate().map(move |(i, m)| (*m, published, i))
         }));
     let mut changed_periods = Vec::new();
@@ -261,4 +284,38 @@ fn add(positions: &mut Positions, line: Line, row: Option<usize>) -> bool {
         (Line::Totals, Some(r)) => positions.row_totals.insert(r),
         (Line::Totals, None) => !std::mem::replace(&mut positions.total, true),
     }
+}
+
+/// `each` of `items`, on as many threads as the machine has cores (publishing a year's
+/// periods and lines is the first request's work after a write: it should not wait for one
+/// core while another is idle). The results are in the order of `items`.
+fn in_parallel<T: Send, R: Send>(items: Vec<T>, each: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let per_thread = items.len().div_ceil(threads.max(1)).max(1);
+    if items.len() <= 1 || threads <= 1 {
+        return items.into_iter().map(each).collect();
+    }
+    let mut chunks: Vec<Vec<T>> = Vec::new();
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        chunks.push(items.by_ref().take(per_thread).collect());
+    }
+    let each = &each;
+    std::thread::scope(|scope| {
+        let mut chunks = chunks.into_iter();
+        let first = chunks.next().unwrap_or_default();
+        let others: Vec<_> = chunks
+            .map(|chunk| scope.spawn(move || chunk.into_iter().map(each).collect::<Vec<R>>()))
+            .collect();
+        let mut results: Vec<R> = first.into_iter().map(each).collect();
+        for other in others {
+            // A panic in a thread is a panic here, as it would be on one thread.
+            results.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+        }
+        results
+    })
 }
