@@ -1597,6 +1597,37 @@ mod tests {
             .chain(&months_shown)
             .map(shown)
             .collect();
+        if published.iter().flatten().all(Option::is_some) || free.len() > 9 {
+            return false;
+        }
+        let figures_of = |guess: &[Vec<u64>]| -> Vec<Vec<u64>> {
+            let (years, quarters, parts) = by_quarter(guess, per_quarter);
+            [figures(&years), figures(&quarters)]
+                .into_iter()
+                .chain(parts.iter().map(|cells| figures(cells)))
+                .collect()
+        };
+        for ((t, f), values) in values_of_hidden(months, &free, &published, figures_of) {
+            assert!(
+                values.len() >= 2,
+                "figure {f} of table {t} is determined for {:?}: {months:?} published as \
+                 {published:?}",
+                v.own
+            );
+        }
+        true
+    }
+
+    /// The values each hidden figure of `published` (by table and figure) takes in the guesses
+    /// at `cells` that agree with everything `published` shows: each of the `free` cells at
+    /// its value and one either side, never below zero, and every figure following from them
+    /// (`figures_of`, numbered as `published`).
+    fn values_of_hidden(
+        cells: &[Vec<u64>],
+        free: &[(usize, usize)],
+        published: &[Vec<Option<u64>>],
+        figures_of: impl Fn(&[Vec<u64>]) -> Vec<Vec<u64>>,
+    ) -> Vec<((usize, usize), BTreeSet<u64>)> {
         let hidden: Vec<(usize, usize)> = published
             .iter()
             .enumerate()
@@ -1606,30 +1637,19 @@ mod tests {
                     .map(move |f| (t, f))
             })
             .collect();
-        if hidden.is_empty() || free.len() > 9 {
-            return false;
-        }
         let mut seen = vec![BTreeSet::new(); hidden.len()];
-        for combo in 0..3u64.pow(free.len() as u32) {
-            let mut guess = months.to_vec();
+        'guesses: for combo in 0..3u64.pow(free.len() as u32) {
+            let mut guess = cells.to_vec();
             let mut rest = combo;
-            let mut valid = true;
-            for (r, m) in &free {
-                match (guess[*r][*m] + rest % 3).checked_sub(1) {
-                    Some(value) => guess[*r][*m] = value,
-                    None => valid = false,
+            for (r, c) in free {
+                match (guess[*r][*c] + rest % 3).checked_sub(1) {
+                    Some(value) => guess[*r][*c] = value,
+                    None => continue 'guesses,
                 }
                 rest /= 3;
             }
-            if !valid {
-                continue;
-            }
-            let (years, quarters, parts) = by_quarter(&guess, per_quarter);
-            let all: Vec<Vec<u64>> = [figures(&years), figures(&quarters)]
-                .into_iter()
-                .chain(parts.iter().map(|cells| figures(cells)))
-                .collect();
-            let agrees = all.iter().zip(&published).all(|(figures, shown)| {
+            let all = figures_of(&guess);
+            let agrees = all.iter().zip(published).all(|(figures, shown)| {
                 figures
                     .iter()
                     .zip(shown)
@@ -1641,15 +1661,7 @@ mod tests {
                 }
             }
         }
-        for ((t, f), values) in hidden.iter().zip(&seen) {
-            assert!(
-                values.len() >= 2,
-                "figure {f} of table {t} is determined for {:?}: {months:?} published as \
-                 {published:?}",
-                v.own
-            );
-        }
-        true
+        hidden.into_iter().zip(seen).collect()
     }
 
     /// A panel of two categories (own totals) over a year of two quarters of two months, on
@@ -1730,44 +1742,11 @@ mod tests {
                     .flat_map(|r| (0..4).map(move |t| (r, t)))
                     .filter(|(r, t)| tables[1 + t][*r].is_none())
                     .collect();
-                let hidden: Vec<(usize, usize)> = (0..tables.len())
-                    .flat_map(|t| {
-                        let table = &tables[t];
-                        (0..table.len())
-                            .filter(|f| table[*f].is_none())
-                            .map(move |f| (t, f))
-                    })
-                    .collect();
-                if hidden.is_empty() || free.len() > 8 {
+                if tables.iter().flatten().all(Option::is_some) || free.len() > 8 {
                     continue;
                 }
                 checked += 1;
-                let mut seen = vec![BTreeSet::new(); hidden.len()];
-                for combo in 0..3u64.pow(free.len() as u32) {
-                    let mut guess = line_months.clone();
-                    let mut rest = combo;
-                    let mut valid = true;
-                    for (r, t) in &free {
-                        match (guess[*r][*t] + rest % 3).checked_sub(1) {
-                            Some(value) => guess[*r][*t] = value,
-                            None => valid = false,
-                        }
-                        rest /= 3;
-                    }
-                    let all = figures_of(&guess);
-                    let agrees = all.iter().zip(&tables).all(|(figures, shown)| {
-                        figures
-                            .iter()
-                            .zip(shown)
-                            .all(|(f, s)| s.is_none_or(|s| s == *f))
-                    });
-                    if valid && agrees {
-                        for (i, (t, f)) in hidden.iter().enumerate() {
-                            seen[i].insert(all[*t][*f]);
-                        }
-                    }
-                }
-                for ((t, f), values) in hidden.iter().zip(&seen) {
+                for ((t, f), values) in values_of_hidden(&line_months, &free, &tables, figures_of) {
                     assert!(
                         values.len() >= 2,
                         "line {line:?}: figure {f} of table {t} is determined for {:?}: \

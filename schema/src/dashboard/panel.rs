@@ -422,6 +422,19 @@ pub struct Sums {
 /// A table's cells, a row per municipality and a column per category.
 type Cells = Vec<Vec<u64>>;
 
+/// The cells of `periods` (some of `cells`' periods, at least one) added up.
+fn summed(cells: &[Cells], periods: &[usize]) -> Cells {
+    let mut sum = cells[periods[0]].clone();
+    for p in &periods[1..] {
+        for (sum, row) in sum.iter_mut().zip(&cells[*p]) {
+            for (s, c) in sum.iter_mut().zip(row) {
+                *s += c;
+            }
+        }
+    }
+    sum
+}
+
 impl Sums {
     /// Empty sums of the panels' metrics for `rows` over the periods of `range`.
     pub fn new(specs: &[&PanelSpec], rows: &[String], range: &Range) -> Self {
@@ -550,32 +563,21 @@ impl Publisher<'_> {
         if categories.len() != 1 || year.rows != self.sums.rows {
             return Err(not_one_year());
         }
-        // A municipality's figures in some months.
-        let of_row =
-            |r: usize, ms: &[usize]| -> Vec<u64> { ms.iter().map(|m| months[*m][r][0]).collect() };
-        let table = |cells: Vec<Vec<u64>>, totals_as_published| Table {
-            rows: self.sums.rows.clone(),
-            cells,
-            withheld_columns: Vec::new(),
-            totals_as_published,
-            hidden_elsewhere: Positions::default(),
-            given_elsewhere: Positions::default(),
-        };
-        let of_quarters = table(
-            (0..rows)
-                .map(|r| {
-                    months_of
-                        .iter()
-                        .map(|ms| of_row(r, ms).iter().sum())
-                        .collect()
-                })
-                .collect(),
-            Some(whole.figures.totals_shown()),
-        );
+        // Each quarter's months side by side, a column each.
         let of_months: Vec<Table> = months_of
             .iter()
-            .map(|ms| table((0..rows).map(|r| of_row(r, ms)).collect(), None))
+            .map(|ms| {
+                let cells = (0..rows)
+                    .map(|r| ms.iter().map(|m| months[*m][r][0]).collect())
+                    .collect();
+                self.table(spec, cells, None)
+            })
             .collect();
+        // A quarter's figures are its months' row totals.
+        let quarter_cells = (0..rows)
+            .map(|r| of_months.iter().map(|t| t.cells[r].iter().sum()).collect())
+            .collect();
+        let of_quarters = self.table(spec, quarter_cells, Some(whole));
         let splits: Vec<(usize, &Table)> = of_months.iter().enumerate().collect();
         let (shown_quarters, shown_months) =
             disclosure::publish_splits(&of_quarters, &splits, self.viewer);
@@ -660,15 +662,7 @@ impl Publisher<'_> {
                     self.table(spec, cells.clone(), totals.map(|(t, _)| &t.periods[m]))
                 });
                 let by_quarter = months_of.iter().enumerate().map(|(q, ms)| {
-                    let summed = ms.iter().skip(1).fold(cells[ms[0]].clone(), |mut sum, m| {
-                        for (sum, row) in sum.iter_mut().zip(&cells[*m]) {
-                            for (s, c) in sum.iter_mut().zip(row) {
-                                *s += c;
-                            }
-                        }
-                        sum
-                    });
-                    self.table(spec, summed, totals.map(|(_, t)| &t.periods[q]))
+                    self.table(spec, summed(cells, ms), totals.map(|(_, t)| &t.periods[q]))
                 });
                 disclosure::PanelYear {
                     periods: by_month.chain(by_quarter).collect(),

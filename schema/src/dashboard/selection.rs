@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use tokio::sync::OnceCell;
 
-use super::cache::{Layout, PanelKey};
+use super::cache::{Layout, PanelCache, PanelKey};
 use super::panel::{Panel, PanelSpec, Populations, Publisher, Sums};
 use super::panels;
 use super::period::{Bucket, Range};
@@ -164,11 +164,7 @@ impl Selection {
         // differs, a write came between the reads, and the table would share figures that
         // differ; where it is not kept yet, this one is.
         let year_key = self.key(all, spec, year, Layout::Periods);
-        let shown_year = Arc::new(shown_year);
-        let kept = cache.keep_or_kept(year_key, stamp, shown_year.clone());
-        if kept.is_some_and(|kept| kept != shown_year) {
-            return Err(changed_while_read());
-        }
+        let shown_year = keep_consistent(cache, year_key, stamp, shown_year)?;
         let quarters = Range {
             bucket: Bucket::Quarter,
             ..year
@@ -178,11 +174,7 @@ impl Selection {
         // Both are kept; one kept already (the other fell out of the cache) must be these.
         let mut asked = None;
         for (published, fresh) in [(Bucket::Month, months), (Bucket::Quarter, quarters)] {
-            let fresh = Arc::new(fresh);
-            let kept = cache.keep_or_kept(key(published), stamp, fresh.clone());
-            if kept.is_some_and(|kept| kept != fresh) {
-                return Err(changed_while_read());
-            }
+            let fresh = keep_consistent(cache, key(published), stamp, fresh)?;
             if published == bucket {
                 asked = Some(fresh);
             }
@@ -248,11 +240,7 @@ impl Selection {
         };
         let mut summed: Vec<&PanelSpec> = specs.clone();
         summed.extend(totals.as_ref().map(|(of, _, _)| *of));
-        let metrics: Vec<&str> = summed.iter().map(|s| s.metric).collect();
-        let mut sums = Sums::new(&summed, all, &months);
-        reader
-            .fold_monthly_counts(&metrics, year.from, year.to, |count| sums.add(count))
-            .await?;
+        let sums = read_sums(&reader, &summed, all, &months).await?;
         let publisher = Publisher {
             sums: &sums,
             populations: Populations::new(reference),
@@ -284,11 +272,7 @@ impl Selection {
         let mut asked = None;
         for (spec_published, (by_quarter, by_month)) in specs.iter().zip(published) {
             for (published, fresh) in [(Bucket::Quarter, by_quarter), (Bucket::Month, by_month)] {
-                let fresh = Arc::new(fresh);
-                let kept = cache.keep_or_kept(key(spec_published, published), stamp, fresh.clone());
-                if kept.is_some_and(|kept| kept != fresh) {
-                    return Err(changed_while_read());
-                }
+                let fresh = keep_consistent(cache, key(spec_published, published), stamp, fresh)?;
                 if spec_published.metric == spec.metric && published == bucket {
                     asked = Some(fresh);
                 }
@@ -374,11 +358,7 @@ impl Selection {
             .into_iter()
             .flatten()
             .collect();
-        let metrics: Vec<&str> = specs.iter().map(|p| p.metric).collect();
-        let mut sums = Sums::new(&specs, all, &range);
-        reader
-            .fold_monthly_counts(&metrics, range.from, range.to, |count| sums.add(count))
-            .await?;
+        let sums = read_sums(&reader, &specs, all, &range).await?;
         let publisher = Publisher {
             sums: &sums,
             populations: Populations::new(reference),
@@ -425,6 +405,36 @@ impl Selection {
             own: self.viewer.own.iter().cloned().collect(),
             threshold: self.viewer.threshold,
         }
+    }
+}
+
+/// The counts of `specs`' metrics for `rows` over `range`, summed into its periods in one read.
+async fn read_sums(
+    reader: &AggregateReader<'_>,
+    specs: &[&PanelSpec],
+    rows: &[String],
+    range: &Range,
+) -> Result<Sums> {
+    let metrics: Vec<&str> = specs.iter().map(|s| s.metric).collect();
+    let mut sums = Sums::new(specs, rows, range);
+    reader
+        .fold_monthly_counts(&metrics, range.from, range.to, |count| sums.add(count))
+        .await?;
+    Ok(sums)
+}
+
+/// Keeps `fresh` under `key` as published at `stamp`, unless a panel published at `stamp` is
+/// kept there already: that one must be the same, or a write came between the two reads.
+fn keep_consistent(
+    cache: &PanelCache,
+    key: PanelKey,
+    stamp: Stamp,
+    fresh: Panel,
+) -> Result<Arc<Panel>> {
+    let fresh = Arc::new(fresh);
+    match cache.keep_or_kept(key, stamp, fresh.clone()) {
+        Some(kept) if kept != fresh => Err(changed_while_read()),
+        _ => Ok(fresh),
     }
 }
 

@@ -779,8 +779,8 @@ async fn answers_by_month_quarter_and_year_cannot_be_differenced(backend: Backen
     let app = TestApp::spawn(backend).await;
     fixed_dataset(&app).await;
     for (who, own) in [("1505:coordinator", &["1505"][..]), (":analyst", &[][..])] {
-        let (by_year, by_quarter, by_month) =
-            incidents_by_year_quarter_and_month(&app, who, 2024).await;
+        let [by_year, by_quarter, by_month] =
+            by_year_quarter_and_month(&app, who, "incidents", 2024).await;
         assert_eq!(
             figure(&by_year[0]["cells"][1]),
             Some(8),
@@ -816,8 +816,8 @@ async fn a_quarter_can_be_shown_where_its_months_are_hidden(backend: Backend) {
         create_incidents(&app, caller, count, incident(on, "NON_FATAL", "YES")).await;
     }
     for (who, own) in [("1505:coordinator", &["1505"][..]), (":analyst", &[][..])] {
-        let (by_year, by_quarter, by_month) =
-            incidents_by_year_quarter_and_month(&app, who, 2023).await;
+        let [by_year, by_quarter, by_month] =
+            by_year_quarter_and_month(&app, who, "incidents", 2023).await;
         assert_eq!(
             figure(&by_year[0]["cells"][1]),
             Some(12),
@@ -860,17 +860,7 @@ async fn a_categorys_year_less_its_shown_months_gives_no_hidden_month(backend: B
         create_incidents(&app, caller, count, input).await;
     }
     for who in ["1505:coordinator", ":analyst"] {
-        let caller = app.clone().with_caller(who);
-        let range = "from: \"2022-01-01\", to: \"2022-12-31\"";
-        let mut answers = Vec::new();
-        for bucket in ["YEAR", "QUARTER", "MONTH"] {
-            let query = dashboard_query(
-                &format!("{range}, bucket: {bucket}"),
-                &panel("incidentsByPlaceType"),
-            );
-            let data = caller.query(&query, json!({})).await;
-            answers.push(data["dashboard"]["incidentsByPlaceType"]["periods"].clone());
-        }
+        let answers = by_year_quarter_and_month(&app, who, "incidentsByPlaceType", 2022).await;
         let outdoor = answers[0][0]["cells"]
             .as_array()
             .unwrap()
@@ -921,22 +911,17 @@ fn assert_sum_gives_nothing(sum: Option<u64>, terms: &[Option<u64>], context: &s
     }
 }
 
-/// The incidents of one calendar year as `who` sees them by year, by quarter and by month.
-async fn incidents_by_year_quarter_and_month(
-    app: &TestApp,
-    who: &str,
-    year: i32,
-) -> (Value, Value, Value) {
+/// A panel's periods in one calendar year as `who` sees them by year, by quarter and by month.
+async fn by_year_quarter_and_month(app: &TestApp, who: &str, name: &str, year: i32) -> [Value; 3] {
     let caller = app.clone().with_caller(who);
     let range = format!("from: \"{year}-01-01\", to: \"{year}-12-31\"");
     let mut answers = Vec::new();
     for bucket in ["YEAR", "QUARTER", "MONTH"] {
-        let query = dashboard_query(&format!("{range}, bucket: {bucket}"), &panel("incidents"));
+        let query = dashboard_query(&format!("{range}, bucket: {bucket}"), &panel(name));
         let data = caller.query(&query, json!({})).await;
-        answers.push(data["dashboard"]["incidents"]["periods"].clone());
+        answers.push(data["dashboard"][name]["periods"].clone());
     }
-    let [by_year, by_quarter, by_month] = <[Value; 3]>::try_from(answers).unwrap();
-    (by_year, by_quarter, by_month)
+    <[Value; 3]>::try_from(answers).expect("three answers")
 }
 
 /// A year's incidents by year, quarter and month, from three answers, checked equation by
