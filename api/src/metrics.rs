@@ -46,6 +46,7 @@ pub struct Metrics {
     http_duration: HistogramVec,
     pool: IntGaugeVec,
     cache_lookups: IntCounterVec,
+    cache_kept_on: IntCounterVec,
     cache_size: IntGaugeVec,
     reference_loads: IntCounter,
     ledger_requests: IntCounter,
@@ -129,6 +130,15 @@ impl Metrics {
             &["cache", "result"],
         )
         .expect("valid metric");
+        let cache_kept_on = IntCounterVec::new(
+            Opts::new(
+                "motgift_cache_kept_on_total",
+                "Kept values whose data changed, but not the part they were built from (a \
+                 panel's counts), kept on without being built again; each was a miss first",
+            ),
+            &["cache"],
+        )
+        .expect("valid metric");
         let cache_size = IntGaugeVec::new(
             Opts::new(
                 "motgift_cache_size",
@@ -163,6 +173,7 @@ impl Metrics {
             Box::new(http_duration.clone()),
             Box::new(pool.clone()),
             Box::new(cache_lookups.clone()),
+            Box::new(cache_kept_on.clone()),
             Box::new(cache_size.clone()),
             Box::new(reference_loads.clone()),
             Box::new(ledger_requests.clone()),
@@ -181,6 +192,7 @@ impl Metrics {
             http_duration,
             pool,
             cache_lookups,
+            cache_kept_on,
             cache_size,
             reference_loads,
             ledger_requests,
@@ -286,6 +298,10 @@ impl Metrics {
             let lookups = |result: &str| self.cache_lookups.with_label_values(&[cache, result]);
             follow(&lookups("hit"), kept.hits);
             follow(&lookups("miss"), kept.misses);
+            follow(
+                &self.cache_kept_on.with_label_values(&[cache]),
+                kept.kept_on,
+            );
             let gauge = |unit: &str, value: u64| {
                 self.cache_size
                     .with_label_values(&[cache, unit])

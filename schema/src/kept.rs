@@ -59,6 +59,7 @@ pub struct Kept<K: Hash + Eq, V> {
     budget: usize,
     hits: AtomicU64,
     misses: AtomicU64,
+    kept_on: AtomicU64,
 }
 
 /// How a cache is used, for the service's metrics.
@@ -66,8 +67,11 @@ pub struct Kept<K: Hash + Eq, V> {
 pub struct KeptStats {
     /// Values served as kept.
     pub hits: u64,
-    /// Values computed afresh: never kept, dropped, or their data changed.
+    /// Values not kept at the versions asked for: never kept, dropped, or their data changed.
     pub misses: u64,
+    /// Values whose data changed, but not the part they were built from, kept on at the new
+    /// versions without being built again (counted among the misses first).
+    pub kept_on: u64,
     pub entries: u64,
     /// What the entries weigh, the measure of the budget.
     pub weight: u64,
@@ -83,6 +87,7 @@ impl<K: Hash + Eq + Weigh, V: Clone + Weigh> Kept<K, V> {
             budget,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            kept_on: AtomicU64::new(0),
         }
     }
 
@@ -106,6 +111,34 @@ impl<K: Hash + Eq + Weigh, V: Clone + Weigh> Kept<K, V> {
             .lru
             .get(key)
             .map(|entry| (entry.stamp, entry.value.clone()))
+    }
+
+    /// The value kept for `key`, when `unchanged` finds that what it was built from is the
+    /// same at `stamp`. One kept at another stamp is then kept at `stamp` too (unless one
+    /// built later is kept) and counted as kept on.
+    pub fn keep_on(
+        &self,
+        key: &K,
+        stamp: Stamp,
+        unchanged: impl FnOnce(Stamp, &V) -> bool,
+    ) -> Option<V>
+    where
+        K: Clone,
+    {
+        let mut entries = self.lock();
+        let (at, value) = entries
+            .lru
+            .get(key)
+            .map(|entry| (entry.stamp, entry.value.clone()))?;
+        if !unchanged(at, &value) {
+            return None;
+        }
+        // Kept at `stamp` already: published meanwhile for another request, not kept on.
+        if at != stamp {
+            self.keep(&mut entries, key.clone(), stamp, value.clone());
+            self.kept_on.fetch_add(1, Ordering::Relaxed);
+        }
+        Some(value)
     }
 
     /// Counts a value served as kept (`true`) or computed afresh.
@@ -185,6 +218,7 @@ impl<K: Hash + Eq + Weigh, V: Clone + Weigh> Kept<K, V> {
         KeptStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
+            kept_on: self.kept_on.load(Ordering::Relaxed),
             entries: entries.lru.len() as u64,
             weight: entries.weight as u64,
         }
@@ -264,6 +298,31 @@ mod tests {
         kept.served(false);
         let stats = kept.stats();
         assert_eq!((stats.hits, stats.misses), (1, 1));
+    }
+
+    #[test]
+    fn a_value_whose_own_data_is_unchanged_is_kept_on_at_the_new_stamp() {
+        let kept = Kept::new(10);
+        let later = Stamp { counts: 2, ..AT };
+        assert!(
+            kept.keep_on(&"a", later, |_, _| true).is_none(),
+            "nothing kept"
+        );
+        kept.put("a", AT, Sized(1));
+        assert!(kept.keep_on(&"a", later, |_, v| v.0 == 2).is_none());
+        assert!(kept.get(&"a", later).is_none(), "refused: not kept on");
+        let mut seen = None;
+        let on = kept.keep_on(&"a", later, |at, v| {
+            seen = Some(at);
+            v.0 == 1
+        });
+        assert_eq!(on.map(|v| v.0), Some(1));
+        assert_eq!(seen, Some(AT), "judged with the stamp it was built at");
+        assert!(kept.get(&"a", later).is_some(), "kept at the new stamp");
+        assert_eq!(kept.stats().kept_on, 1);
+        assert_eq!(kept.stats().weight, 1, "kept once, not twice");
+        assert!(kept.keep_on(&"a", later, |_, _| true).is_some());
+        assert_eq!(kept.stats().kept_on, 1, "kept at that stamp already: not kept on");
     }
 
     #[test]

@@ -79,6 +79,31 @@ impl TestApp {
         settings: &AuthSettings,
         configure: impl FnOnce(&mut AppConfig),
     ) -> Self {
+        Self::serve_shared(listener, Arc::new(db), store, settings, configure).await
+    }
+
+    /// Another instance of the service on the same database, with caches of its own (as a
+    /// second instance behind a load balancer, or this one restarted).
+    pub async fn another_instance(&self) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let store = self.db.store();
+        Self::serve_shared(
+            listener,
+            self.db.clone(),
+            store,
+            &AuthSettings::default(),
+            |_| {},
+        )
+        .await
+    }
+
+    async fn serve_shared(
+        listener: TcpListener,
+        db: Arc<TestDb>,
+        store: Store,
+        settings: &AuthSettings,
+        configure: impl FnOnce(&mut AppConfig),
+    ) -> Self {
         let key =
             std::env::temp_dir().join(format!("motgift-dev-key-{}.pem", uuid::Uuid::new_v4()));
         let dev_issuer = Arc::new(DevIssuer::load_or_create(&key).expect("development key"));
@@ -97,7 +122,7 @@ impl TestApp {
         })
         .abort_handle();
         Self {
-            db: Arc::new(db),
+            db,
             base_url: format!("http://{address}"),
             client: reqwest::Client::new(),
             dev_issuer,
@@ -186,6 +211,13 @@ impl TestApp {
     /// How many bytes the kept answers hold, from the service's metrics.
     pub async fn kept_answer_bytes(&self) -> u64 {
         self.metric("motgift_cache_size{cache=\"answers\",unit=\"bytes\"}")
+            .await
+    }
+
+    /// How many kept panels the service has kept on after a write that left their counts as
+    /// they were, from its metrics.
+    pub async fn panels_kept_on(&self) -> u64 {
+        self.metric("motgift_cache_kept_on_total{cache=\"panels\"}")
             .await
     }
 

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use super::panel::Panel;
+use sha2::{Digest, Sha256};
+
+use super::panel::{Panel, Sums};
 use super::period::Range;
 use crate::kept::{Kept, Weigh};
 
@@ -29,8 +31,34 @@ pub enum Layout {
     CalendarYear,
 }
 
+/// A published panel and what it was published from.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    pub panel: Arc<Panel>,
+    pub inputs: Inputs,
+}
+
+/// What a panel was published from besides its key and the reference data: a digest of the
+/// counts read for it and of the publications it was published beside. Publishing is a
+/// function of these, so a panel kept from the inputs a request reads is the panel publishing
+/// would give: a write elsewhere (another year, another metric) leaves it kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inputs([u8; 32]);
+
+impl Inputs {
+    /// The inputs of a panel published from `sums` beside the publications of `beside`.
+    pub fn of(sums: &Sums, beside: &[&Inputs]) -> Self {
+        let mut hasher = Sha256::new();
+        sums.feed(&mut hasher);
+        for inputs in beside {
+            hasher.update(inputs.0);
+        }
+        Self(hasher.finalize().into())
+    }
+}
+
 /// Published panels, weighed in figures (a figure costs about 20 bytes).
-pub type PanelCache = Kept<PanelKey, Arc<Panel>>;
+pub type PanelCache = Kept<PanelKey, Publication>;
 
 /// Room for about two million figures (some 40 MB).
 pub const PANEL_BUDGET: usize = 2_000_000;
@@ -42,8 +70,8 @@ impl Weigh for PanelKey {
     }
 }
 
-impl Weigh for Arc<Panel> {
+impl Weigh for Publication {
     fn weight(&self) -> usize {
-        self.size()
+        self.panel.size()
     }
 }

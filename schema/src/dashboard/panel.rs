@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::Datelike;
+use sha2::{Digest, Sha256};
 
 use super::period::{Period, Range};
 use crate::disclosure::{self, Positions, Published, Table, Viewer};
@@ -461,6 +462,23 @@ impl Sums {
             rows: rows.to_vec(),
             periods,
             metrics,
+        }
+    }
+
+    /// Feeds every figure to `hasher` in an order of its own (metrics by name, then periods,
+    /// rows and columns), with the shape: equal sums feed equal bytes, and only they do.
+    pub fn feed(&self, hasher: &mut Sha256) {
+        let mut metrics: Vec<_> = self.metrics.iter().collect();
+        metrics.sort_unstable_by_key(|(metric, _)| **metric);
+        hasher.update((self.rows.len() as u64).to_le_bytes());
+        hasher.update((self.periods.len() as u64).to_le_bytes());
+        for (metric, (columns, tables)) in metrics {
+            hasher.update((metric.len() as u64).to_le_bytes());
+            hasher.update(metric.as_bytes());
+            hasher.update((columns.len() as u64).to_le_bytes());
+            for cell in tables.iter().flatten().flatten() {
+                hasher.update(cell.to_le_bytes());
+            }
         }
     }
 

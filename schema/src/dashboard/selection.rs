@@ -1,5 +1,8 @@
 //! What one request reads figures for: its municipalities and its viewer, with the count
-//! versions read once. Panels come from the cache while their counts are unchanged.
+//! versions read once. Panels come from the cache while the counts are unchanged, and are
+//! published again only when the counts they were published from changed: each calendar year
+//! is published on its own, and one whose counts a write left as they were is kept on
+//! ([`Inputs`]).
 //!
 //! Every panel is published over all municipalities, whichever the request names, and cut to
 //! them afterwards ([`Panel::restricted`]). So a municipality's figure is shown or hidden
@@ -18,8 +21,8 @@ use std::sync::Arc;
 
 use tokio::sync::OnceCell;
 
-use super::cache::{Layout, PanelCache, PanelKey};
-use super::panel::{Panel, PanelSpec, Populations, Publisher, Sums};
+use super::cache::{Inputs, Layout, PanelCache, PanelKey, Publication};
+use super::panel::{Panel, PanelPeriod, PanelSpec, Populations, Publisher, Sums};
 use super::panels;
 use super::period::{Bucket, Range};
 use crate::disclosure::Viewer;
@@ -70,42 +73,105 @@ impl Selection {
         Ok(self.cut(all, whole))
     }
 
-    /// A panel over `range`, by month or quarter: the periods of the range, from each calendar
-    /// year's publication ([`Self::calendar_year`] for a panel of one category with totals of
-    /// its own, [`Self::calendar_year_of_categories`] for the others).
-    async fn within_calendar_years(
+    /// A panel of every municipality (`all`) over `range`, joined from each calendar year's
+    /// publication: by year ([`Self::year`]), or by month or quarter ([`Self::calendar_year`]
+    /// for a panel of one category with totals of its own,
+    /// [`Self::calendar_year_of_categories`] for the others). Each is kept on its own, so a
+    /// write in one year leaves the others kept.
+    async fn published(
         &self,
         store: &Store,
         reference: &ReferenceData,
         all: &Arc<[String]>,
         spec: &PanelSpec,
         range: Range,
-    ) -> Result<Panel> {
+    ) -> Result<Arc<Panel>> {
         let mut years = Vec::new();
         for year in range.whole_years().calendar_years() {
-            years.push(if spec.by_calendar_year() {
-                self.calendar_year(store, reference, all, spec, year, range.bucket)
+            let publication = match range.bucket {
+                Bucket::Year => self.year(store, reference, all, spec, year).await?,
+                _ if spec.by_calendar_year() => {
+                    self.calendar_year(store, reference, all, spec, year, range.bucket)
+                        .await?
+                }
+                _ => {
+                    self.calendar_year_of_categories(
+                        store,
+                        reference,
+                        all,
+                        spec,
+                        year,
+                        range.bucket,
+                    )
                     .await?
-            } else {
-                self.calendar_year_of_categories(store, reference, all, spec, year, range.bucket)
-                    .await?
-            });
+                }
+            };
+            years.push(publication.panel);
         }
-        let Some(first) = years.first() else {
-            return Err(Error::Internal(format!(
-                "{range:?} falls in no calendar year"
-            )));
+        joined(years, range)
+    }
+
+    /// One calendar year (`year`, a range by year) of a panel by year, with the panels it
+    /// shares figures with (the one whose totals it takes, the one it splits or is split by),
+    /// all summed from one read of the counts, and all kept.
+    async fn year(
+        &self,
+        store: &Store,
+        reference: &ReferenceData,
+        all: &Arc<[String]>,
+        spec: &PanelSpec,
+        year: Range,
+    ) -> Result<Publication> {
+        let reader = store.aggregate_reader(self.viewer.clone());
+        let cache = store.panel_cache();
+        let stamp = self.stamp(&reader, reference).await?;
+        let key = |spec: &PanelSpec| self.key(all, spec, year, Layout::Periods);
+        if let Some(kept) = cache.get(&key(spec), stamp) {
+            return Ok(kept);
+        }
+        let split = panels::split_of(spec);
+        let first = split.map_or(spec, |s| s.whole);
+        let specs: Vec<&PanelSpec> = [Some(first), first.totals_of, split.map(|s| s.parts)]
+            .into_iter()
+            .flatten()
+            .collect();
+        let sums = read_sums(&reader, &specs, all, &year).await?;
+        let inputs = Inputs::of(&sums, &[]);
+        let keys = keys_asked_first(spec, &specs, key);
+        if let Some(kept) = kept_again(cache, &keys, stamp, inputs) {
+            return Ok(kept);
+        }
+        let publisher = Publisher {
+            sums: &sums,
+            populations: Populations::new(reference),
+            viewer: &self.viewer,
         };
-        Ok(Panel {
-            categories: first.categories.clone(),
-            rows: first.rows.clone(),
-            periods: years
-                .iter()
-                .flat_map(|year| &year.periods)
-                .filter(|p| p.period.from.0 >= range.from && p.period.to.0 <= range.to)
-                .cloned()
-                .collect(),
-        })
+        let published: Vec<(&PanelSpec, Panel)> = off_the_runtime(|| {
+            // A panel whose totals others take takes none itself.
+            let totals = first.totals_of.map(|of| (of, publisher.panel(of, None)));
+            let taken = totals.as_ref().map(|(_, panel)| panel);
+            let mut published = match split {
+                None => vec![(spec, publisher.panel(spec, taken))],
+                Some(split) => {
+                    let (whole, parts) = publisher.split(split, taken);
+                    vec![(split.whole, whole), (split.parts, parts)]
+                }
+            };
+            published.extend(totals);
+            published
+        });
+        let mut asked = None;
+        for (published_spec, panel) in published {
+            let publication = Publication {
+                panel: Arc::new(panel),
+                inputs,
+            };
+            cache.put(key(published_spec), stamp, publication.clone());
+            if published_spec.metric == spec.metric {
+                asked = Some(publication);
+            }
+        }
+        asked.ok_or_else(|| Error::Internal(format!("{} was not published", spec.metric)))
     }
 
     /// One calendar year (`year`, a range by year) of a panel published a calendar year at a
@@ -122,7 +188,7 @@ impl Selection {
         spec: &PanelSpec,
         year: Range,
         bucket: Bucket,
-    ) -> Result<Arc<Panel>> {
+    ) -> Result<Publication> {
         if !spec.by_calendar_year() || bucket == Bucket::Year {
             return Err(Error::Internal(format!(
                 "{} by {bucket:?} is not published a calendar year at a time",
@@ -138,8 +204,8 @@ impl Selection {
         let cache = store.panel_cache();
         let stamp = self.stamp(&reader, reference).await?;
         let key = |bucket| self.key(all, spec, Range { bucket, ..year }, Layout::CalendarYear);
-        if let Some(panel) = cache.get(&key(bucket), stamp) {
-            return Ok(panel);
+        if let Some(kept) = cache.get(&key(bucket), stamp) {
+            return Ok(kept);
         }
         let months = Range {
             bucket: Bucket::Month,
@@ -154,6 +220,11 @@ impl Selection {
                 by_year.add(count);
             })
             .await?;
+        let inputs = Inputs::of(&by_month, &[]);
+        let keys = [key(bucket), key(other_than(bucket))];
+        if let Some(kept) = kept_again(cache, &keys, stamp, inputs) {
+            return Ok(kept);
+        }
         let publisher = |sums| Publisher {
             sums,
             populations: Populations::new(reference),
@@ -162,19 +233,22 @@ impl Selection {
         let shown_year = publisher(&by_year).panel(spec, None);
         // The year must be the one every answer by year shows: where that is kept and
         // differs, a write came between the reads, and the table would share figures that
-        // differ; where it is not kept yet, this one is.
+        // differ; where it is not kept yet, this one is. It is what `Self::year` publishes
+        // from the same read, inputs included.
         let year_key = self.key(all, spec, year, Layout::Periods);
-        let shown_year = keep_consistent(cache, year_key, stamp, shown_year)?;
+        let year_inputs = Inputs::of(&by_year, &[]);
+        let shown_year = keep_consistent(cache, year_key, stamp, shown_year, year_inputs)?;
         let quarters = Range {
             bucket: Bucket::Quarter,
             ..year
         };
-        let (quarters, months) =
-            publisher(&by_month).quarters_and_months(spec, &shown_year, &quarters.periods())?;
+        let (quarters, months) = off_the_runtime(|| {
+            publisher(&by_month).quarters_and_months(spec, &shown_year.panel, &quarters.periods())
+        })?;
         // Both are kept; one kept already (the other fell out of the cache) must be these.
         let mut asked = None;
         for (published, fresh) in [(Bucket::Month, months), (Bucket::Quarter, quarters)] {
-            let fresh = keep_consistent(cache, key(published), stamp, fresh)?;
+            let fresh = keep_consistent(cache, key(published), stamp, fresh, inputs)?;
             if published == bucket {
                 asked = Some(fresh);
             }
@@ -196,7 +270,7 @@ impl Selection {
         spec: &PanelSpec,
         year: Range,
         bucket: Bucket,
-    ) -> Result<Arc<Panel>> {
+    ) -> Result<Publication> {
         if year != year.whole_years() || year.periods().len() != 1 || bucket == Bucket::Year {
             return Err(Error::Internal(format!(
                 "{} by {bucket:?} over {year:?} is not a calendar year's months or quarters",
@@ -206,10 +280,11 @@ impl Selection {
         let reader = store.aggregate_reader(self.viewer.clone());
         let cache = store.panel_cache();
         let stamp = self.stamp(&reader, reference).await?;
-        let key =
-            |spec, bucket| self.key(all, spec, Range { bucket, ..year }, Layout::CalendarYear);
-        if let Some(panel) = cache.get(&key(spec, bucket), stamp) {
-            return Ok(panel);
+        let key = |spec: &PanelSpec, bucket| {
+            self.key(all, spec, Range { bucket, ..year }, Layout::CalendarYear)
+        };
+        if let Some(kept) = cache.get(&key(spec, bucket), stamp) {
+            return Ok(kept);
         }
         let split = panels::split_of(spec);
         let first = split.map_or(spec, |s| s.whole);
@@ -220,7 +295,7 @@ impl Selection {
         // The years as every answer by year shows them, and the totals' months and quarters.
         let mut years = Vec::new();
         for spec in &specs {
-            years.push(Box::pin(self.published(store, reference, all, spec, year)).await?);
+            years.push(self.year(store, reference, all, spec, year).await?);
         }
         let totals = match first.totals_of {
             Some(of) => {
@@ -241,6 +316,19 @@ impl Selection {
         let mut summed: Vec<&PanelSpec> = specs.clone();
         summed.extend(totals.as_ref().map(|(of, _, _)| *of));
         let sums = read_sums(&reader, &summed, all, &months).await?;
+        let beside: Vec<&Inputs> = years
+            .iter()
+            .map(|year| &year.inputs)
+            .chain(totals.iter().flat_map(|(_, m, q)| [&m.inputs, &q.inputs]))
+            .collect();
+        let inputs = Inputs::of(&sums, &beside);
+        let keys: Vec<PanelKey> = keys_asked_first(spec, &specs, |s| key(s, bucket))
+            .into_iter()
+            .chain(specs.iter().map(|s| key(s, other_than(bucket))))
+            .collect();
+        if let Some(kept) = kept_again(cache, &keys, stamp, inputs) {
+            return Ok(kept);
+        }
         let publisher = Publisher {
             sums: &sums,
             populations: Populations::new(reference),
@@ -250,9 +338,10 @@ impl Selection {
         let years_agree = specs
             .iter()
             .zip(&years)
-            .all(|(spec, year)| publisher.shows_as_summed(spec, year));
+            .all(|(spec, year)| publisher.shows_as_summed(spec, &year.panel));
         let totals_agree = totals.as_ref().is_none_or(|(of, by_month, by_quarter)| {
-            publisher.shows_as_summed(of, by_month) && publisher.shows_as_summed(of, by_quarter)
+            publisher.shows_as_summed(of, &by_month.panel)
+                && publisher.shows_as_summed(of, &by_quarter.panel)
         });
         if !years_agree || !totals_agree {
             return Err(changed_while_read());
@@ -262,17 +351,21 @@ impl Selection {
             ..year
         }
         .periods();
-        let published = publisher.categories_by_quarter_and_month(
-            &specs,
-            split,
-            &years,
-            totals.as_ref().map(|(_, m, q)| (&**m, &**q)),
-            &quarters,
-        )?;
+        let year_panels: Vec<Arc<Panel>> = years.iter().map(|y| y.panel.clone()).collect();
+        let published = off_the_runtime(|| {
+            publisher.categories_by_quarter_and_month(
+                &specs,
+                split,
+                &year_panels,
+                totals.as_ref().map(|(_, m, q)| (&*m.panel, &*q.panel)),
+                &quarters,
+            )
+        })?;
         let mut asked = None;
         for (spec_published, (by_quarter, by_month)) in specs.iter().zip(published) {
             for (published, fresh) in [(Bucket::Quarter, by_quarter), (Bucket::Month, by_month)] {
-                let fresh = keep_consistent(cache, key(spec_published, published), stamp, fresh)?;
+                let fresh =
+                    keep_consistent(cache, key(spec_published, published), stamp, fresh, inputs)?;
                 if spec_published.metric == spec.metric && published == bucket {
                     asked = Some(fresh);
                 }
@@ -325,70 +418,6 @@ impl Selection {
         })
     }
 
-    /// A panel of every municipality (`all`) over `range`, reused from the cache while the
-    /// counts behind it are unchanged.
-    async fn published(
-        &self,
-        store: &Store,
-        reference: &ReferenceData,
-        all: &Arc<[String]>,
-        spec: &PanelSpec,
-        range: Range,
-    ) -> Result<Arc<Panel>> {
-        // Cut from the calendar years' publications, which are kept, and not kept again.
-        if range.bucket != Bucket::Year {
-            let panel = self
-                .within_calendar_years(store, reference, all, spec, range)
-                .await?;
-            return Ok(Arc::new(panel));
-        }
-        let reader = store.aggregate_reader(self.viewer.clone());
-        let cache = store.panel_cache();
-        let stamp = self.stamp(&reader, reference).await?;
-        let key = |spec: &PanelSpec| self.key(all, spec, range, Layout::Periods);
-        if let Some(panel) = cache.get(&key(spec), stamp) {
-            return Ok(panel);
-        }
-        // A panel is published with the panels it shares figures with (the one whose totals
-        // it takes, the one it splits or is split by), all summed from one read of the counts,
-        // and all are kept.
-        let split = panels::split_of(spec);
-        let first = split.map_or(spec, |s| s.whole);
-        let specs: Vec<&PanelSpec> = [Some(first), first.totals_of, split.map(|s| s.parts)]
-            .into_iter()
-            .flatten()
-            .collect();
-        let sums = read_sums(&reader, &specs, all, &range).await?;
-        let publisher = Publisher {
-            sums: &sums,
-            populations: Populations::new(reference),
-            viewer: &self.viewer,
-        };
-        // A panel whose totals others take takes none itself.
-        let totals = match first.totals_of {
-            Some(of) => {
-                let totals = Arc::new(publisher.panel(of, None));
-                cache.put(key(of), stamp, totals.clone());
-                Some(totals)
-            }
-            None => None,
-        };
-        let Some(split) = split else {
-            let panel = Arc::new(publisher.panel(spec, totals.as_deref()));
-            cache.put(key(spec), stamp, panel.clone());
-            return Ok(panel);
-        };
-        let (whole, parts) = publisher.split(split, totals.as_deref());
-        let (whole, parts) = (Arc::new(whole), Arc::new(parts));
-        cache.put(key(split.whole), stamp, whole.clone());
-        cache.put(key(split.parts), stamp, parts.clone());
-        Ok(if spec.metric == split.whole.metric {
-            whole
-        } else {
-            parts
-        })
-    }
-
     /// What a panel of `rows` for this viewer is kept under.
     fn key(
         &self,
@@ -423,19 +452,106 @@ async fn read_sums(
     Ok(sums)
 }
 
-/// Keeps `fresh` under `key` as published at `stamp`, unless a panel published at `stamp` is
-/// kept there already: that one must be the same, or a write came between the two reads.
+/// Keeps `fresh`, published from `inputs`, under `key` as published at `stamp`, unless a panel
+/// published at `stamp` is kept there already: that one must be the same, or a write came
+/// between the two reads.
 fn keep_consistent(
     cache: &PanelCache,
     key: PanelKey,
     stamp: Stamp,
     fresh: Panel,
-) -> Result<Arc<Panel>> {
-    let fresh = Arc::new(fresh);
+    inputs: Inputs,
+) -> Result<Publication> {
+    let fresh = Publication {
+        panel: Arc::new(fresh),
+        inputs,
+    };
     match cache.keep_or_kept(key, stamp, fresh.clone()) {
-        Some(kept) if kept != fresh => Err(changed_while_read()),
+        Some(kept) if kept.panel != fresh.panel => Err(changed_while_read()),
         _ => Ok(fresh),
     }
+}
+
+/// The first of `keys` as kept from `inputs` under the same reference data, when it was kept
+/// at an earlier stamp: the counts changed since, but not the ones it was published from, so
+/// publishing it again would give it again. It is kept at `stamp` now, and so is every other
+/// of `keys` (published with it) kept from the same inputs.
+fn kept_again(
+    cache: &PanelCache,
+    keys: &[PanelKey],
+    stamp: Stamp,
+    inputs: Inputs,
+) -> Option<Publication> {
+    let unchanged = |key: &PanelKey| {
+        cache.keep_on(key, stamp, |at, kept: &Publication| {
+            kept.inputs == inputs && at.reference == stamp.reference
+        })
+    };
+    let (asked, others) = keys.split_first()?;
+    let kept = unchanged(asked)?;
+    for key in others {
+        unchanged(key);
+    }
+    Some(kept)
+}
+
+/// The keys of `specs` (published together, the asked `spec` among them), `spec`'s first.
+fn keys_asked_first(
+    spec: &PanelSpec,
+    specs: &[&PanelSpec],
+    key: impl Fn(&PanelSpec) -> PanelKey,
+) -> Vec<PanelKey> {
+    std::iter::once(spec)
+        .chain(specs.iter().copied().filter(|s| s.metric != spec.metric))
+        .map(key)
+        .collect()
+}
+
+/// The bucket published beside `bucket` (a month's or a quarter's) in a calendar year.
+fn other_than(bucket: Bucket) -> Bucket {
+    match bucket {
+        Bucket::Month => Bucket::Quarter,
+        _ => Bucket::Month,
+    }
+}
+
+/// Runs `publish` (at national scale up to seconds of work, on every core) without holding up
+/// the other requests this runtime thread serves: on a runtime of several threads, the thread
+/// hands them to another first ([`tokio::task::block_in_place`]).
+fn off_the_runtime<T>(publish: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(runtime) if runtime.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(publish)
+        }
+        _ => publish(),
+    }
+}
+
+/// A panel over `range` of the calendar years' panels that cover it, in order.
+fn joined(years: Vec<Arc<Panel>>, range: Range) -> Result<Arc<Panel>> {
+    let within =
+        |period: &PanelPeriod| period.period.from.0 >= range.from && period.period.to.0 <= range.to;
+    let Some(first) = years.first() else {
+        return Err(Error::Internal(format!(
+            "{range:?} falls in no calendar year"
+        )));
+    };
+    if let [only] = &years[..]
+        && only.periods.iter().all(within)
+    {
+        return Ok(only.clone());
+    }
+    Ok(Arc::new(Panel {
+        categories: first.categories.clone(),
+        rows: first.rows.clone(),
+        periods: years
+            .iter()
+            .flat_map(|year| &year.periods)
+            .filter(|p| within(p))
+            .cloned()
+            .collect(),
+    }))
 }
 
 /// Figures that should be equal differed: a write came between two reads of one request.

@@ -15,6 +15,7 @@ on_both_databases!(
     a_categorys_year_less_its_shown_months_gives_no_hidden_month,
     bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
     kept_panels_follow_every_write,
+    panels_kept_on_after_writes_elsewhere_equal_panels_published_afresh,
     kept_reference_data_follows_every_change,
     kept_answers_follow_actions_and_callers_and_never_skip_the_access_log,
 );
@@ -1100,6 +1101,124 @@ async fn kept_panels_follow_every_write(backend: Backend) {
         )
         .await;
     assert_eq!(march().await, (vec![Some(8), Some(3), Some(11)], Some(22)));
+}
+
+/// A calendar year's panels whose counts a write left as they were (another year, another
+/// metric) are kept on, not published again; after every kind of write, every answer of the
+/// instance that kept them equals the answer of an instance that publishes everything afresh.
+async fn panels_kept_on_after_writes_elsewhere_equal_panels_published_afresh(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    fixed_dataset(&app).await;
+    create_incidents(
+        &app,
+        "1505:coordinator",
+        6,
+        incident("2025-05-02", "NON_FATAL", "YES"),
+    )
+    .await;
+    create_incidents(
+        &app,
+        "1508:coordinator",
+        2,
+        incident("2025-11-20", "FATAL", "NO"),
+    )
+    .await;
+    let site = app.add_site("1506", "Apotek").await;
+    let panels = [
+        "incidents",
+        "incidentsByOutcome",
+        "followUpOffered",
+        "incidentsBySubstance",
+        "naloxoneKits",
+        "naloxoneKitsByRecipient",
+    ]
+    .map(panel)
+    .join(" ");
+    let queries = ["MONTH", "QUARTER", "YEAR"].map(|bucket| {
+        dashboard_query(
+            &format!("from: \"2024-01-01\", to: \"2025-12-31\", bucket: {bucket}"),
+            &panels,
+        )
+    });
+    let callers = [":analyst", "1506:coordinator"];
+    let answers = async |app: &TestApp| {
+        let mut answers = Vec::new();
+        for caller in callers {
+            let app = app.clone().with_caller(caller);
+            for query in &queries {
+                answers.push(app.query(query, json!({})).await);
+            }
+        }
+        answers
+    };
+    let kept = answers(&app).await;
+    assert_eq!(kept, answers(&app.another_instance().await).await);
+
+    let kristiansund = app.clone().with_caller("1505:coordinator");
+    let created = kristiansund
+        .query(
+            "mutation($i: CreateOverdoseIncidentInput!) { createOverdoseIncident(input: $i) { id } }",
+            json!({ "i": incident("2025-05-03", "NON_FATAL", "NO") }),
+        )
+        .await["createOverdoseIncident"]["id"]
+        .clone();
+    let correction =
+        "mutation($i: CorrectOverdoseIncidentInput!) { correctOverdoseIncident(input: $i) { id } }";
+    let molde = app.clone().with_caller("1506:coordinator");
+    let writes = [
+        (
+            "a correction into the other year",
+            (
+                &kristiansund,
+                correction,
+                json!({ "i": {
+                "id": created, "version": 1, "occurredOn": "2024-06-03" } }),
+            ),
+        ),
+        (
+            "kits, another metric",
+            (
+                &molde,
+                "mutation($i: CreateNaloxoneDistributionInput!) { createNaloxoneDistribution(input: $i) { id } }",
+                json!({ "i": { "distributedOn": "2025-02-01", "siteId": site,
+                    "recipientCategory": "NEXT_OF_KIN", "kits": 3, "firstTime": true,
+                    "trainingGiven": false } }),
+            ),
+        ),
+        (
+            "a retraction",
+            (
+                &kristiansund,
+                "mutation($i: RetractInput!) { retractOverdoseIncident(input: $i) { id } }",
+                json!({ "i": { "id": created, "version": 2, "reason": "feilregistrert" } }),
+            ),
+        ),
+    ];
+    // The write of 2025 above left 2024's panels as they were.
+    let mut before = app.panels_kept_on().await;
+    assert_eq!(before, 0, "nothing was kept on before a write");
+    let after_create = answers(&app).await;
+    assert!(
+        app.panels_kept_on().await > before,
+        "2024's panels are kept on after a write of 2025"
+    );
+    assert_eq!(after_create, answers(&app.another_instance().await).await);
+    assert_ne!(after_create, kept, "the write shows");
+    for (write, (caller, mutation, input)) in writes {
+        caller.query(mutation, input).await;
+        before = app.panels_kept_on().await;
+        assert_eq!(
+            answers(&app).await,
+            answers(&app.another_instance().await).await,
+            "after {write}"
+        );
+        if write == "kits, another metric" {
+            assert!(
+                app.panels_kept_on().await > before,
+                "the incidents' panels are kept on after a write of kits"
+            );
+        }
+    }
 }
 
 /// Reference data and the rates built on it are kept in memory: a change to a population, a
