@@ -7,6 +7,7 @@ pub mod action_note;
 pub mod audit_event;
 pub mod audit_head;
 pub mod count_version;
+pub mod count_year_version;
 pub mod distribution_site;
 pub mod focus_area;
 pub mod incident;

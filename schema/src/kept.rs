@@ -11,9 +11,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use lru::LruCache;
 
-/// The versions a kept value was built under: the sum of the count versions of the
-/// municipalities it covers (every change raises one of them, so the sum only grows) and the
-/// version of the reference data.
+/// The versions a kept value was built under: the sum of the count versions of the data it
+/// covers (every municipality's for an answer, every municipality's of one calendar year for a
+/// panel; every change raises one of them, so the sum only grows) and the version of the
+/// reference data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
     pub counts: i64,
@@ -322,7 +323,11 @@ mod tests {
         assert_eq!(kept.stats().kept_on, 1);
         assert_eq!(kept.stats().weight, 1, "kept once, not twice");
         assert!(kept.keep_on(&"a", later, |_, _| true).is_some());
-        assert_eq!(kept.stats().kept_on, 1, "kept at that stamp already: not kept on");
+        assert_eq!(
+            kept.stats().kept_on,
+            1,
+            "kept at that stamp already: not kept on"
+        );
     }
 
     #[test]

@@ -32,7 +32,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 pub use access_log::AccessLogFilter;
 pub(crate) use access_log::log_entries;
 pub use actions::{ActionFilter, ActionOrder};
-pub use aggregate_reader::{ActionCount, AggregateReader, ChangeCount, MonthlyCount};
+pub use aggregate_reader::{ActionCount, AggregateReader, ChangeCount, MonthlyCount, YearVersions};
 pub use aggregates::{ALL as ALL_CATEGORIES, metric};
 pub use audit::{AuditFilter, AuditOperation, AuditVerification, ChainStatus};
 pub use connect::{DbConfig, connect};

@@ -221,6 +221,13 @@ impl TestApp {
             .await
     }
 
+    /// How many published panels the service has not found kept at the versions asked for,
+    /// from its metrics.
+    pub async fn panel_misses(&self) -> u64 {
+        self.metric("motgift_cache_lookups_total{cache=\"panels\",result=\"miss\"}")
+            .await
+    }
+
     /// The value of one series of the service's metrics (`name{labels}`), 0 when absent.
     async fn metric(&self, series: &str) -> u64 {
         let metrics = self.get("/metrics").await.text().await.expect("metrics");

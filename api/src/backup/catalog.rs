@@ -44,7 +44,7 @@ const fn tenant(name: &'static str, key: &'static [&'static str]) -> TableSpec {
 
 /// Every table a backup holds, in the order an import inserts them: a table comes after the
 /// tables its foreign keys point to.
-pub const TABLES: [TableSpec; 19] = [
+pub const TABLES: [TableSpec; 20] = [
     reference("municipalities", &["kommunenummer"]),
     reference("municipality_populations", &["kommunenummer", "year"]),
     reference("plans", &["id"]),
@@ -66,6 +66,7 @@ pub const TABLES: [TableSpec; 19] = [
         &["kommunenummer", "metric", "month", "category"],
     ),
     tenant("count_versions", &["kommunenummer"]),
+    tenant("count_year_versions", &["kommunenummer", "year"]),
     tenant("audit_events", &["kommunenummer", "seq"]),
     tenant("audit_heads", &["kommunenummer"]),
     tenant("access_log", &["kommunenummer", "id"]),

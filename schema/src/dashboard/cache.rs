@@ -41,7 +41,8 @@ pub struct Publication {
 /// What a panel was published from besides its key and the reference data: a digest of the
 /// counts read for it and of the publications it was published beside. Publishing is a
 /// function of these, so a panel kept from the inputs a request reads is the panel publishing
-/// would give: a write elsewhere (another year, another metric) leaves it kept.
+/// would give: after a write of its year that left its counts as they were (another metric,
+/// a field it does not count), it is kept on without being published again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Inputs([u8; 32]);
 

@@ -1,8 +1,8 @@
-//! What one request reads figures for: its municipalities and its viewer, with the count
-//! versions read once. Panels come from the cache while the counts are unchanged, and are
-//! published again only when the counts they were published from changed: each calendar year
-//! is published on its own, and one whose counts a write left as they were is kept on
-//! ([`Inputs`]).
+//! What one request reads figures for: its municipalities and its viewer, with the versions
+//! of each calendar year read once. Each calendar year is published on its own and kept while
+//! the year's versions are unchanged: a write of one year leaves the other years kept, their
+//! counts not even read. A panel of a year that changed is published again only when the
+//! counts it was published from changed; otherwise it is kept on ([`Inputs`]).
 //!
 //! Every panel is published over all municipalities, whichever the request names, and cut to
 //! them afterwards ([`Panel::restricted`]). So a municipality's figure is shown or hidden
@@ -19,6 +19,7 @@
 
 use std::sync::Arc;
 
+use chrono::Datelike;
 use tokio::sync::OnceCell;
 
 use super::cache::{Inputs, Layout, PanelCache, PanelKey, Publication};
@@ -28,7 +29,7 @@ use super::period::{Bucket, Range};
 use crate::disclosure::Viewer;
 use crate::error::{Error, Result};
 use crate::kept::Stamp;
-use crate::store::{AggregateReader, ReferenceData, Store};
+use crate::store::{AggregateReader, ReferenceData, Store, YearVersions};
 
 /// The municipalities a request reads figures for, and who reads.
 pub struct Selection {
@@ -37,8 +38,8 @@ pub struct Selection {
     /// Every municipality, in the reference data's order (and any the request names that the
     /// reference data lacks, as rows of zeros): the rows panels are published with.
     all: std::sync::OnceLock<Arc<[String]>>,
-    /// The sum of every municipality's count version, read once per request.
-    count_versions: OnceCell<i64>,
+    /// The sums of every municipality's versions of each calendar year, read once per request.
+    year_versions: OnceCell<YearVersions>,
 }
 
 impl Selection {
@@ -47,7 +48,7 @@ impl Selection {
             rows: rows.into(),
             viewer,
             all: std::sync::OnceLock::new(),
-            count_versions: OnceCell::new(),
+            year_versions: OnceCell::new(),
         }
     }
 
@@ -124,7 +125,7 @@ impl Selection {
     ) -> Result<Publication> {
         let reader = store.aggregate_reader(self.viewer.clone());
         let cache = store.panel_cache();
-        let stamp = self.stamp(&reader, reference).await?;
+        let stamp = self.stamp(&reader, reference, year).await?;
         let key = |spec: &PanelSpec| self.key(all, spec, year, Layout::Periods);
         if let Some(kept) = cache.get(&key(spec), stamp) {
             return Ok(kept);
@@ -202,7 +203,7 @@ impl Selection {
         }
         let reader = store.aggregate_reader(self.viewer.clone());
         let cache = store.panel_cache();
-        let stamp = self.stamp(&reader, reference).await?;
+        let stamp = self.stamp(&reader, reference, year).await?;
         let key = |bucket| self.key(all, spec, Range { bucket, ..year }, Layout::CalendarYear);
         if let Some(kept) = cache.get(&key(bucket), stamp) {
             return Ok(kept);
@@ -279,7 +280,7 @@ impl Selection {
         }
         let reader = store.aggregate_reader(self.viewer.clone());
         let cache = store.panel_cache();
-        let stamp = self.stamp(&reader, reference).await?;
+        let stamp = self.stamp(&reader, reference, year).await?;
         let key = |spec: &PanelSpec, bucket| {
             self.key(all, spec, Range { bucket, ..year }, Layout::CalendarYear)
         };
@@ -401,19 +402,22 @@ impl Selection {
         }
     }
 
-    /// What kept panels are checked against: the count versions, read once per request, and
-    /// the reference data's version. Versions are read before the counts, so a kept panel is
-    /// never older than the versions it is kept under.
+    /// What kept panels of the calendar year `year` are checked against: the sum of the
+    /// versions of that year (read once per request), which every write of its counts raises,
+    /// and the reference data's version. Versions are read before the counts, so a kept panel
+    /// is never older than the versions it is kept under.
     async fn stamp(
         &self,
         reader: &AggregateReader<'_>,
         reference: &ReferenceData,
+        year: Range,
     ) -> Result<Stamp> {
+        let versions = self
+            .year_versions
+            .get_or_try_init(|| reader.count_year_versions())
+            .await?;
         Ok(Stamp {
-            counts: *self
-                .count_versions
-                .get_or_try_init(|| reader.count_versions())
-                .await?,
+            counts: versions.of(year.from.year()),
             reference: reference.version(),
         })
     }

@@ -17,7 +17,7 @@ use super::tenant::begin_in_scope;
 use super::tenant::kommune_in;
 use crate::disclosure::Viewer;
 use crate::domain::ActionStatus;
-use crate::entity::{action, audit_event, count_version, monthly_count};
+use crate::entity::{action, audit_event, count_year_version, monthly_count};
 use crate::error::Result;
 
 /// One month's count of one category of a metric in one municipality.
@@ -95,20 +95,26 @@ impl<'a> AggregateReader<'a> {
         Ok(())
     }
 
-    /// The sum of every municipality's count version: what published panels are checked
-    /// against. Every change raises one version, so the sum only grows and one number stands
-    /// for them all.
-    pub async fn count_versions(&self) -> Result<i64> {
-        let sum: Option<Option<i64>> = count_version::Entity::find()
+    /// The sum of every municipality's version of each calendar year (and of
+    /// [`EVERY_YEAR`](super::aggregates::EVERY_YEAR)): what panels published a year at a time
+    /// are checked against.
+    pub async fn count_year_versions(&self) -> Result<YearVersions> {
+        let sums: Vec<(i32, Option<i64>)> = count_year_version::Entity::find()
             .select_only()
+            .column(count_year_version::Column::Year)
             .column_as(
-                Expr::cust("CAST(SUM(count_versions.version) AS BIGINT)"),
+                Expr::cust("CAST(SUM(count_year_versions.version) AS BIGINT)"),
                 "sum",
             )
+            .group_by(count_year_version::Column::Year)
             .into_tuple()
-            .one(self.db)
+            .all(self.db)
             .await?;
-        Ok(sum.flatten().unwrap_or(0))
+        Ok(YearVersions(
+            sums.into_iter()
+                .map(|(year, sum)| (year, sum.unwrap_or(0)))
+                .collect(),
+        ))
     }
 
     /// Changes per municipality and operation recorded from `from` up to (not including)
@@ -262,4 +268,17 @@ fn state_at(
 fn sorted(municipalities: &[String]) -> Vec<String> {
     let set: BTreeSet<String> = municipalities.iter().cloned().collect();
     set.into_iter().collect()
+}
+
+/// The sums of every municipality's versions per calendar year, as read once.
+#[derive(Debug, Clone, Default)]
+pub struct YearVersions(HashMap<i32, i64>);
+
+impl YearVersions {
+    /// What a change to `year`'s counts anywhere raises: its own versions and those that stand
+    /// for every year. Each only grows, so the sum does.
+    pub fn of(&self, year: i32) -> i64 {
+        let sum = |y| self.0.get(&y).copied().unwrap_or(0);
+        sum(year) + sum(super::aggregates::EVERY_YEAR)
+    }
 }

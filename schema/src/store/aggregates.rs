@@ -18,7 +18,8 @@ use super::tenant::{kommune_eq, kommune_in};
 use super::together::{rows_per_statement, send_together};
 use crate::domain::{Coded, Outcome, Substance};
 use crate::entity::{
-    action, count_version, incident, incident_substance, monthly_count, naloxone_distribution,
+    action, count_version, count_year_version, incident, incident_substance, monthly_count,
+    naloxone_distribution,
 };
 use crate::error::Result;
 
@@ -157,10 +158,17 @@ impl Tally {
         }
     }
 
-    /// The upserts of the counts that changed (zero sums are skipped) and the raise of the
+    /// The upserts of the counts that changed (zero sums are skipped), the raise of the
     /// municipality's count version, which every write raises (kept answers may show any of
-    /// its rows, not only counts).
+    /// its rows, not only counts), and the raise of the versions of the calendar years whose
+    /// counts changed (kept panels are published a year at a time).
     pub fn statements(self, kommunenummer: &str) -> Vec<SubQueryStatement> {
+        let years: BTreeSet<i32> = self
+            .sums
+            .iter()
+            .filter(|(_, value)| **value != 0)
+            .map(|((_, month, _), _)| month.year())
+            .collect();
         let rows: Vec<monthly_count::ActiveModel> = self
             .sums
             .into_iter()
@@ -197,12 +205,16 @@ impl Tally {
             })
             .collect();
         statements.push(raise_version(kommunenummer).into());
+        if !years.is_empty() {
+            statements.push(raise_year_versions(kommunenummer, &years).into());
+        }
         statements
     }
 }
 
-/// Marks the data of municipalities as changed by raising their count versions, so kept
-/// panels and answers are computed afresh: for writes outside a [`Tally`] (bulk loads).
+/// Marks the data of municipalities as changed by raising their count versions and the
+/// version of every year, so kept panels and answers are computed afresh: for writes outside
+/// a [`Tally`] (bulk loads, recounts).
 pub(crate) async fn data_changed<'k, C: ConnectionTrait>(
     conn: &C,
     municipalities: impl IntoIterator<Item = &'k str>,
@@ -210,8 +222,35 @@ pub(crate) async fn data_changed<'k, C: ConnectionTrait>(
     let unique: BTreeSet<&str> = municipalities.into_iter().collect();
     for kommunenummer in unique {
         conn.execute(&raise_version(kommunenummer)).await?;
+        let every_year = BTreeSet::from([EVERY_YEAR]);
+        conn.execute(&raise_year_versions(kommunenummer, &every_year))
+            .await?;
     }
     Ok(())
+}
+
+/// The year whose version stands for every year's.
+pub const EVERY_YEAR: i32 = 0;
+
+fn raise_year_versions(kommunenummer: &str, years: &BTreeSet<i32>) -> InsertStatement {
+    let rows = years.iter().map(|year| count_year_version::ActiveModel {
+        kommunenummer: Set(kommunenummer.to_owned()),
+        year: Set(*year),
+        version: Set(1),
+    });
+    count_year_version::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([
+                count_year_version::Column::Kommunenummer,
+                count_year_version::Column::Year,
+            ])
+            .value(
+                count_year_version::Column::Version,
+                Expr::cust("count_year_versions.version + 1"),
+            )
+            .to_owned(),
+        )
+        .into_query()
 }
 
 fn raise_version(kommunenummer: &str) -> InsertStatement {
@@ -303,6 +342,8 @@ impl TenantDb<'_> {
         let mut tally = Tally::default();
         tally.add(deltas);
         send_together(&txn, tally.statements(kommunenummer)).await?;
+        // Years whose counts were deleted and not added again changed too.
+        data_changed(&txn, [kommunenummer]).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -34,11 +34,12 @@ const TABLES: [(&str, &str); 14] = [
 
 /// Tables that are not seed content: the logs and submitted reports, which grow through use,
 /// and the counts' and reference data's versions, which move with every recount and change.
-const OPERATIONAL_TABLES: [&str; 6] = [
+const OPERATIONAL_TABLES: [&str; 7] = [
     "access_log",
     "audit_events",
     "audit_heads",
     "count_versions",
+    "count_year_versions",
     "reference_version",
     "report_submissions",
 ];
