@@ -1,9 +1,11 @@
 //! Values kept in memory and reused while the data behind them is unchanged: published panels
 //! and whole answers. Every write of a municipality's records (and so of its counts) raises
 //! its count version in the same transaction, and every change to reference data raises the
-//! reference version, so a value is reused only when the versions it was built under are the
+//! reference version, so a value is reused when the versions it was built under are the
 //! versions now: exact on every instance of the service, with one small read per request,
-//! which concurrent requests share (see the store's ledger).
+//! which concurrent requests share (see the store's ledger). A value whose versions moved may
+//! be kept on at the new ones when its caller finds that what it was built from is unchanged
+//! ([`Kept::keep_on`]).
 
 use std::hash::Hash;
 use std::sync::Mutex;
@@ -71,7 +73,7 @@ pub struct KeptStats {
     /// Values not kept at the versions asked for: never kept, dropped, or their data changed.
     pub misses: u64,
     /// Values whose data changed, but not the part they were built from, kept on at the new
-    /// versions without being built again (counted among the misses first).
+    /// versions without being built again.
     pub kept_on: u64,
     pub entries: u64,
     /// What the entries weigh, the measure of the budget.
@@ -134,9 +136,9 @@ impl<K: Hash + Eq + Weigh, V: Clone + Weigh> Kept<K, V> {
         if !unchanged(at, &value) {
             return None;
         }
-        // Kept at `stamp` already: published meanwhile for another request, not kept on.
-        if at != stamp {
-            self.keep(&mut entries, key.clone(), stamp, value.clone());
+        // Counted only when kept at `stamp` now: not when published there meanwhile for
+        // another request, nor when one built later is kept.
+        if at != stamp && self.keep(&mut entries, key.clone(), stamp, value.clone()) {
             self.kept_on.fetch_add(1, Ordering::Relaxed);
         }
         Some(value)
@@ -158,18 +160,18 @@ impl<K: Hash + Eq + Weigh, V: Clone + Weigh> Kept<K, V> {
         self.keep(&mut self.lock(), key, stamp, value);
     }
 
-    /// [`Kept::put`] under the lock.
-    fn keep(&self, entries: &mut Entries<K, V>, key: K, stamp: Stamp, value: V) {
+    /// [`Kept::put`] under the lock; whether it was kept.
+    fn keep(&self, entries: &mut Entries<K, V>, key: K, stamp: Stamp, value: V) -> bool {
         let weight = key.weight() + value.weight();
         if weight > self.budget {
-            return;
+            return false;
         }
         if entries
             .lru
             .peek(&key)
             .is_some_and(|kept| kept.stamp.is_after(stamp))
         {
-            return;
+            return false;
         }
         let entry = Entry {
             stamp,
@@ -181,6 +183,7 @@ impl<K: Hash + Eq + Weigh, V: Clone + Weigh> Kept<K, V> {
         }
         entries.weight += weight;
         entries.shrink_to(self.budget);
+        true
     }
 
     /// Keeps `value` for `key` as built at `stamp`, unless a value built at `stamp` is kept

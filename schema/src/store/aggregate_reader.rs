@@ -17,7 +17,7 @@ use super::tenant::begin_in_scope;
 use super::tenant::kommune_in;
 use crate::disclosure::Viewer;
 use crate::domain::ActionStatus;
-use crate::entity::{action, audit_event, count_year_version, monthly_count};
+use crate::entity::{action, audit_event, count_version, count_year_version, monthly_count};
 use crate::error::Result;
 
 /// One month's count of one category of a metric in one municipality.
@@ -96,8 +96,8 @@ impl<'a> AggregateReader<'a> {
     }
 
     /// The sum of every municipality's version of each calendar year (and of
-    /// [`EVERY_YEAR`](super::aggregates::EVERY_YEAR)): what panels published a year at a time
-    /// are checked against.
+    /// [`EVERY_YEAR`](super::aggregates::EVERY_YEAR)), and of the writes no year's version
+    /// was raised for: what panels published a year at a time are checked against.
     pub async fn count_year_versions(&self) -> Result<YearVersions> {
         let sums: Vec<(i32, Option<i64>)> = count_year_version::Entity::find()
             .select_only()
@@ -110,11 +110,24 @@ impl<'a> AggregateReader<'a> {
             .into_tuple()
             .all(self.db)
             .await?;
-        Ok(YearVersions(
-            sums.into_iter()
+        let unattributed: Option<Option<i64>> = count_version::Entity::find()
+            .select_only()
+            .column_as(
+                Expr::cust(
+                    "CAST(SUM(count_versions.version - count_versions.attributed) AS BIGINT)",
+                ),
+                "sum",
+            )
+            .into_tuple()
+            .one(self.db)
+            .await?;
+        Ok(YearVersions {
+            years: sums
+                .into_iter()
                 .map(|(year, sum)| (year, sum.unwrap_or(0)))
                 .collect(),
-        ))
+            unattributed: unattributed.flatten().unwrap_or(0),
+        })
     }
 
     /// Changes per municipality and operation recorded from `from` up to (not including)
@@ -272,13 +285,18 @@ fn sorted(municipalities: &[String]) -> Vec<String> {
 
 /// The sums of every municipality's versions per calendar year, as read once.
 #[derive(Debug, Clone, Default)]
-pub struct YearVersions(HashMap<i32, i64>);
+pub struct YearVersions {
+    years: HashMap<i32, i64>,
+    /// Writes that raised a count version but no year's (a service from before the years'
+    /// versions, during a rolling upgrade): each may have changed any year.
+    unattributed: i64,
+}
 
 impl YearVersions {
-    /// What a change to `year`'s counts anywhere raises: its own versions and those that stand
-    /// for every year. Each only grows, so the sum does.
+    /// What a change to `year`'s counts anywhere raises: its own versions, those that stand
+    /// for every year, or the writes no year was raised for. Each only grows, so the sum does.
     pub fn of(&self, year: i32) -> i64 {
-        let sum = |y| self.0.get(&y).copied().unwrap_or(0);
-        sum(year) + sum(super::aggregates::EVERY_YEAR)
+        let sum = |y| self.years.get(&y).copied().unwrap_or(0);
+        sum(year) + sum(super::aggregates::EVERY_YEAR) + self.unattributed
     }
 }

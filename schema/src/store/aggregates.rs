@@ -253,17 +253,26 @@ fn raise_year_versions(kommunenummer: &str, years: &BTreeSet<i32>) -> InsertStat
         .into_query()
 }
 
+/// Raises the municipality's count version, and with it `attributed`: its years' versions are
+/// raised in the same transaction.
 fn raise_version(kommunenummer: &str) -> InsertStatement {
     count_version::Entity::insert(count_version::ActiveModel {
         kommunenummer: Set(kommunenummer.to_owned()),
         version: Set(1),
+        attributed: Set(1),
     })
     .on_conflict(
         OnConflict::column(count_version::Column::Kommunenummer)
-            .value(
-                count_version::Column::Version,
-                Expr::cust("count_versions.version + 1"),
-            )
+            .values([
+                (
+                    count_version::Column::Version,
+                    Expr::cust("count_versions.version + 1"),
+                ),
+                (
+                    count_version::Column::Attributed,
+                    Expr::cust("count_versions.attributed + 1"),
+                ),
+            ])
             .to_owned(),
     )
     .into_query()
