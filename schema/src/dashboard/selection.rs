@@ -142,11 +142,7 @@ impl Selection {
         if let Some(kept) = kept_again(cache, &keys, stamp, inputs) {
             return Ok(kept);
         }
-        let publisher = Publisher {
-            sums: &sums,
-            populations: Populations::new(reference),
-            viewer: &self.viewer,
-        };
+        let publisher = self.publisher(&sums, reference);
         let published: Vec<(&PanelSpec, Panel)> = off_the_runtime(|| {
             // A panel whose totals others take takes none itself.
             let totals = first.totals_of.map(|of| (of, publisher.panel(of, None)));
@@ -226,11 +222,7 @@ impl Selection {
         if let Some(kept) = kept_again(cache, &keys, stamp, inputs) {
             return Ok(kept);
         }
-        let publisher = |sums| Publisher {
-            sums,
-            populations: Populations::new(reference),
-            viewer: &self.viewer,
-        };
+        let publisher = |sums| self.publisher(sums, reference);
         let shown_year = publisher(&by_year).panel(spec, None);
         // The year must be the one every answer by year shows: where that is kept and
         // differs, a write came between the reads, and the table would share figures that
@@ -330,11 +322,7 @@ impl Selection {
         if let Some(kept) = kept_again(cache, &keys, stamp, inputs) {
             return Ok(kept);
         }
-        let publisher = Publisher {
-            sums: &sums,
-            populations: Populations::new(reference),
-            viewer: &self.viewer,
-        };
+        let publisher = self.publisher(&sums, reference);
         // Published from other reads: where a write came between, they differ from this one.
         let years_agree = specs
             .iter()
@@ -420,6 +408,15 @@ impl Selection {
             counts: versions.of(year.from.year()),
             reference: reference.version(),
         })
+    }
+
+    /// This viewer's publisher of the counts `sums`.
+    fn publisher<'a>(&'a self, sums: &'a Sums, reference: &'a ReferenceData) -> Publisher<'a> {
+        Publisher {
+            sums,
+            populations: Populations::new(reference),
+            viewer: &self.viewer,
+        }
     }
 
     /// What a panel of `rows` for this viewer is kept under.
