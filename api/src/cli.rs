@@ -6,6 +6,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use motgift_migrations::{Migrator, MigratorTrait};
 use motgift_schema::Store;
+use motgift_schema::store::VersionNotifications;
 use motgift_seed::{DEFAULT_RANDOM_SEED, Scale, SeedOptions};
 use sea_orm_migration::MigrationStatus;
 use tokio::net::TcpListener;
@@ -221,7 +222,11 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
     }
 
     let state = AppState::new(
-        Store::new(opened.db.clone()).with_disclosure_threshold(args.disclosure_threshold),
+        Store::new(opened.db.clone())
+            .with_disclosure_threshold(args.disclosure_threshold)
+            .with_version_notifications(VersionNotifications::from_setting(
+                args.version_notifications.as_deref(),
+            )?),
         AppConfig {
             max_body_bytes: args.max_body_bytes,
             request_timeout: std::time::Duration::from_secs(args.request_timeout_seconds),

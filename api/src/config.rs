@@ -91,6 +91,14 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTGIFT_DISCLOSURE_THRESHOLD", default_value_t = motgift_schema::disclosure::DEFAULT_THRESHOLD)]
     pub disclosure_threshold: u64,
 
+    /// Where to listen for PostgreSQL's notifications of new data versions, which let kept
+    /// answers of figures be confirmed without a read each: unset, the server of
+    /// `DATABASE_URL`; a URL that reaches the server directly, when `DATABASE_URL` goes through
+    /// a pooler in transaction mode (which does not pass notifications on); `off` to confirm
+    /// every kept answer with a read.
+    #[arg(long, env = "MOTGIFT_VERSION_NOTIFICATIONS")]
+    pub version_notifications: Option<String>,
+
     /// PostgreSQL cuts any statement of the service that runs longer than this, in seconds
     /// (0: no limit). The client gets `SERVICE_UNAVAILABLE`.
     #[arg(long, env = "MOTGIFT_STATEMENT_TIMEOUT_SECONDS", default_value_t = 10)]

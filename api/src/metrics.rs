@@ -17,8 +17,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use motgift_schema::store::CacheStats;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use sea_orm::{DatabaseConnection, DbBackend};
 
@@ -51,6 +51,9 @@ pub struct Metrics {
     reference_loads: IntCounter,
     ledger_requests: IntCounter,
     ledger_round_trips: IntCounter,
+    versions_known: IntCounter,
+    versions_notified: IntCounter,
+    versions_listening: IntGauge,
     /// The cache counters are sampled when scraped; one scrape at a time moves them.
     cache_sampling: Mutex<()>,
     operations: Mutex<HashSet<String>>,
@@ -165,6 +168,22 @@ impl Metrics {
             "Round trips to the database that settled them: concurrent reads share one",
         )
         .expect("valid metric");
+        let versions_known = IntCounter::new(
+            "motgift_versions_known_total",
+            "Kept answers of figures confirmed with the data versions as PostgreSQL last \
+             notified them, with no round trip",
+        )
+        .expect("valid metric");
+        let versions_notified = IntCounter::new(
+            "motgift_versions_notifications_total",
+            "PostgreSQL's notifications of new data versions received",
+        )
+        .expect("valid metric");
+        let versions_listening = IntGauge::new(
+            "motgift_versions_listening",
+            "1 while the service listens for PostgreSQL's notifications of new data versions",
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(graphql_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(graphql_duration.clone()),
@@ -178,6 +197,9 @@ impl Metrics {
             Box::new(reference_loads.clone()),
             Box::new(ledger_requests.clone()),
             Box::new(ledger_round_trips.clone()),
+            Box::new(versions_known.clone()),
+            Box::new(versions_notified.clone()),
+            Box::new(versions_listening.clone()),
         ] {
             registry
                 .register(collector)
@@ -197,6 +219,9 @@ impl Metrics {
             reference_loads,
             ledger_requests,
             ledger_round_trips,
+            versions_known,
+            versions_notified,
+            versions_listening,
             cache_sampling: Mutex::new(()),
             operations: Mutex::new(HashSet::new()),
         }
@@ -313,6 +338,10 @@ impl Metrics {
         follow(&self.reference_loads, stats.reference_loads);
         follow(&self.ledger_requests, stats.ledger.requests);
         follow(&self.ledger_round_trips, stats.ledger.round_trips);
+        follow(&self.versions_known, stats.ledger.known);
+        follow(&self.versions_notified, stats.ledger.notified);
+        self.versions_listening
+            .set(i64::from(stats.ledger.listening));
     }
 
     /// Everything, in Prometheus' text exposition format.

@@ -37,7 +37,10 @@ pub use aggregates::{ALL as ALL_CATEGORIES, metric};
 pub use audit::{AuditFilter, AuditOperation, AuditVerification, ChainStatus};
 pub use connect::{DbConfig, connect};
 pub use incidents::{IncidentFilter, IncidentOrder};
-pub use ledger::LedgerStats;
+pub use ledger::{
+    LISTENER_NAME as VERSION_LISTENER_NAME, LedgerStats, MAX_AGE as VERSIONS_MAX_AGE,
+    VersionNotifications,
+};
 pub use lifecycle::Retraction;
 pub use naloxone::{NaloxoneFilter, NaloxoneOrder};
 pub use paging::{Cursor, DEFAULT_PAGE_SIZE, ListParts, Listed, MAX_PAGE_SIZE, Page, PageRequest};
@@ -130,6 +133,16 @@ impl Store {
         }
     }
 
+    /// Where the versions' notifications are listened for (PostgreSQL), instead of the
+    /// database's own server, or that they are neither sent nor listened for. Set on a new
+    /// store, before it is cloned or used.
+    pub fn with_version_notifications(mut self, notifications: VersionNotifications) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.ledger.listen(notifications);
+        }
+        self
+    }
+
     /// Suppresses others' counts from 1 up to `threshold` instead of the default.
     pub fn with_disclosure_threshold(self, threshold: u64) -> Self {
         Self {
@@ -186,6 +199,13 @@ impl Store {
     /// Where reads log their detail rows and kept answers confirm their versions.
     pub(crate) fn ledger(&self) -> &Ledger {
         &self.shared.ledger
+    }
+
+    /// Returns once the versions this instance takes as known are the database's as they are
+    /// now: for whoever wrote through another process or instance and must see the write here
+    /// at once (PostgreSQL notifies this instance within moments anyway).
+    pub async fn caught_up(&self) -> Result<()> {
+        self.shared.ledger.caught_up().await
     }
 
     pub fn cache_stats(&self) -> CacheStats {

@@ -25,6 +25,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The development issuer the application trusts, to mint callers' tokens.
     pub dev_issuer: Arc<DevIssuer>,
+    /// The store the application serves (its caches are the instance's own).
+    store: Store,
     /// The `Authorization` header sent with every request, if any.
     authorization: Option<String>,
     /// Held, not read: the server stops when the last clone is dropped.
@@ -85,8 +87,13 @@ impl TestApp {
     /// Another instance of the service on the same database, with caches of its own (as a
     /// second instance behind a load balancer, or this one restarted).
     pub async fn another_instance(&self) -> Self {
+        self.another_instance_with(|store| store).await
+    }
+
+    /// Another instance on the same database, its store set up by `configure`.
+    pub async fn another_instance_with(&self, configure: impl FnOnce(Store) -> Store) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let store = self.db.store();
+        let store = configure(self.db.store());
         Self::serve_shared(
             listener,
             self.db.clone(),
@@ -113,7 +120,7 @@ impl TestApp {
             ..AppConfig::default()
         };
         configure(&mut config);
-        let state = AppState::new(store, config);
+        let state = AppState::new(store.clone(), config);
         let address = listener.local_addr().expect("address");
         let server = tokio::spawn(async move {
             // With the peer address, as the binary serves (rate limits key anonymous callers by it).
@@ -126,6 +133,7 @@ impl TestApp {
             base_url: format!("http://{address}"),
             client: reqwest::Client::new(),
             dev_issuer,
+            store,
             authorization: None,
             _server: Arc::new(Server(server)),
         }
@@ -228,8 +236,15 @@ impl TestApp {
             .await
     }
 
+    /// Returns once this instance takes as known the data versions as they are in the
+    /// database now: after a write made beside it (SQL, another store or instance), before
+    /// asking it for what the write changed.
+    pub async fn caught_up(&self) {
+        self.store.caught_up().await.expect("the versions read");
+    }
+
     /// The value of one series of the service's metrics (`name{labels}`), 0 when absent.
-    async fn metric(&self, series: &str) -> u64 {
+    pub async fn metric(&self, series: &str) -> u64 {
         let metrics = self.get("/metrics").await.text().await.expect("metrics");
         metrics
             .lines()
@@ -254,6 +269,7 @@ impl TestApp {
             }])
             .await
             .expect("insert site");
+        self.caught_up().await;
         GlobalId::encode("DistributionSite", id).0
     }
 }

@@ -353,8 +353,7 @@ impl TenantDb<'_> {
         send_together(&txn, tally.statements(kommunenummer)).await?;
         // Years whose counts were deleted and not added again changed too.
         data_changed(&txn, [kommunenummer]).await?;
-        txn.commit().await?;
-        Ok(())
+        self.commit_write(txn).await
     }
 }
 

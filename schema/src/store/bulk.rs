@@ -43,7 +43,7 @@ impl TenantDb<'_> {
                 .await?;
         }
         aggregates::data_changed(&txn, sites.iter().map(|s| s.kommunenummer.as_str())).await?;
-        txn.commit().await?;
+        self.commit_write(txn).await?;
         Ok(())
     }
 
@@ -81,7 +81,7 @@ impl TenantDb<'_> {
         }
         aggregates::data_changed(&txn, actions.iter().map(|a| a.meta.kommunenummer.as_str()))
             .await?;
-        txn.commit().await?;
+        self.commit_write(txn).await?;
         Ok(())
     }
 
@@ -118,7 +118,7 @@ impl TenantDb<'_> {
             incidents.iter().map(|i| i.meta.kommunenummer.as_str()),
         )
         .await?;
-        txn.commit().await?;
+        self.commit_write(txn).await?;
         Ok(())
     }
 
@@ -138,7 +138,7 @@ impl TenantDb<'_> {
         }
         let municipalities = distributions.iter().map(|d| d.meta.kommunenummer.as_str());
         aggregates::data_changed(&txn, municipalities).await?;
-        txn.commit().await?;
+        self.commit_write(txn).await?;
         Ok(())
     }
 }

@@ -389,7 +389,6 @@ impl Write<'_, '_> {
         statements.extend(self.tally.statements(self.chain.kommunenummer()));
         statements.extend(self.chain.statements());
         send_together(&self.txn, statements).await?;
-        self.txn.commit().await?;
-        Ok(())
+        self.tenant.commit_write(self.txn).await
     }
 }

@@ -212,6 +212,17 @@ impl<'a> TenantDb<'a> {
         begin_in_scope(self.db, &self.scope.municipalities).await
     }
 
+    /// Commits a transaction that wrote. This instance then reads the versions again before
+    /// it takes them as known, so whatever follows the write here sees it (the rest of the
+    /// request, and the next), and the other instances are notified (see the ledger's
+    /// watch). Also when the commit failed, since it may have gone
+    /// through.
+    pub(crate) async fn commit_write(&self, txn: DatabaseTransaction) -> Result<()> {
+        let committed = txn.commit().await;
+        self.shared.ledger.written();
+        committed.map_err(Error::from)
+    }
+
     /// Runs reads in one scoped transaction.
     pub(crate) async fn read<T>(
         &self,

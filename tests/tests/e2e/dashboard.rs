@@ -1245,7 +1245,8 @@ async fn panels_kept_on_after_writes_elsewhere_equal_panels_published_afresh(bac
 }
 
 /// Reference data and the rates built on it are kept in memory: a change to a population, a
-/// municipality's name or the plan, however it is made, shows in the next request.
+/// municipality's name or the plan, however it is made, shows once the service has read the
+/// versions again.
 async fn kept_reference_data_follows_every_change(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     fixed_dataset(&app).await;
@@ -1287,6 +1288,9 @@ async fn kept_reference_data_follows_every_change(backend: Backend) {
     ] {
         app.db.db.execute_unprepared(sql).await.expect(sql);
     }
+    // Nobody notifies a change by hand: the service sees it at its next read of the versions
+    // (within a second on PostgreSQL), which this waits for.
+    app.caught_up().await;
     let after = read().await;
     assert_eq!(after.0, "Molde kommune");
     assert_eq!(after.1, Some(16_400));

@@ -22,3 +22,4 @@ mod report_export;
 mod row_security;
 mod sign_in;
 mod traces;
+mod version_watch;
