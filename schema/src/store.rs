@@ -137,9 +137,10 @@ impl Store {
     /// database's own server, or that they are neither sent nor listened for. Set on a new
     /// store, before it is cloned or used.
     pub fn with_version_notifications(mut self, notifications: VersionNotifications) -> Self {
-        if let Some(shared) = Arc::get_mut(&mut self.shared) {
-            shared.ledger.listen(notifications);
-        }
+        Arc::get_mut(&mut self.shared)
+            .expect("notifications are set on a new store, before it is cloned")
+            .ledger
+            .listen(notifications);
         self
     }
 
@@ -201,11 +202,12 @@ impl Store {
         &self.shared.ledger
     }
 
-    /// Returns once the versions this instance takes as known are the database's as they are
-    /// now: for whoever wrote through another process or instance and must see the write here
-    /// at once (PostgreSQL notifies this instance within moments anyway).
-    pub async fn caught_up(&self) -> Result<()> {
-        self.shared.ledger.caught_up().await
+    /// Forgets the data versions this instance knows from notifications, so its next request
+    /// reads them: for whoever wrote beside it without notifying it (a statement by hand,
+    /// another process) and must see the write there at once. Otherwise it sees such a write
+    /// within a second.
+    pub fn forget_known_versions(&self) {
+        self.shared.ledger.forget_known_versions();
     }
 
     pub fn cache_stats(&self) -> CacheStats {

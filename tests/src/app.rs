@@ -236,11 +236,11 @@ impl TestApp {
             .await
     }
 
-    /// Returns once this instance takes as known the data versions as they are in the
-    /// database now: after a write made beside it (SQL, another store or instance), before
-    /// asking it for what the write changed.
-    pub async fn caught_up(&self) {
-        self.store.caught_up().await.expect("the versions read");
+    /// Makes this instance read the data versions at its next request: after a write made
+    /// beside it that nobody notified (SQL, a store of the test's own), before asking it for
+    /// what the write changed.
+    pub fn forget_known_versions(&self) {
+        self.store.forget_known_versions();
     }
 
     /// The value of one series of the service's metrics (`name{labels}`), 0 when absent.
@@ -269,7 +269,7 @@ impl TestApp {
             }])
             .await
             .expect("insert site");
-        self.caught_up().await;
+        self.forget_known_versions();
         GlobalId::encode("DistributionSite", id).0
     }
 }

@@ -141,20 +141,13 @@ impl Ledger {
         }
     }
 
-    /// Waits until the versions as notified are the ones in the database now, or are not
-    /// taken as known: after a write by another process, for whoever must see it next.
-    pub async fn caught_up(&self) -> Result<()> {
-        let Some(watch) = &self.watch else {
-            return Ok(());
-        };
-        let now = read_stamp(&self.db).await?;
-        let deadline = tokio::time::Instant::now() + watch::MAX_AGE;
-        while watch.peek().is_some_and(|known| known != now)
-            && tokio::time::Instant::now() < deadline
-        {
-            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    /// Forgets the versions known from notifications: the next request reads them, and so
+    /// does the watch. For whoever wrote beside this instance without notifying it (a
+    /// statement by hand, another process) and must see the write here at once.
+    pub fn forget_known_versions(&self) {
+        if let Some(watch) = &self.watch {
+            watch.invalidate();
         }
-        Ok(())
     }
 
     /// Writes `entries` (the reads of a fresh answer) before returning.

@@ -1,8 +1,9 @@
 //! Public reference data (municipalities, populations, the plan) kept in memory for the whole
 //! process. A request checks one number, the `reference_version` a trigger raises on every
-//! change to those tables, and reads the tables again only when it moved: exact on any number
-//! of instances, and a request no longer decodes every municipality and population figure to
-//! name one.
+//! change to those tables (as the ledger gives it: read, or known from the instances'
+//! notifications), and reads the tables again only when it moved: current on any number of
+//! instances (another instance's change shows once notified), and a request no longer decodes
+//! every municipality and population figure to name one.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};

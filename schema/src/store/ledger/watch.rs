@@ -101,6 +101,9 @@ pub(crate) struct VersionWatch {
     to_notify: Arc<Notify>,
     /// Whether the listener and reader run (they stop with the runtime they were started on).
     running: AtomicBool,
+    /// Whether the notifier runs (a store that only writes, such as the seed's, needs no
+    /// listener).
+    notifying: AtomicBool,
     /// Requests that took the versions from here.
     known: AtomicU64,
     /// Notifications received.
@@ -146,6 +149,7 @@ impl VersionWatch {
             changed: Notify::new(),
             to_notify: Arc::default(),
             running: AtomicBool::new(false),
+            notifying: AtomicBool::new(false),
             known: AtomicU64::new(0),
             notified: AtomicU64::new(0),
         }))
@@ -184,13 +188,14 @@ impl VersionWatch {
     /// is answered from them until they are read again, and has the other instances notified
     /// (see [`notify`]).
     pub fn written(self: &Arc<Self>) {
-        self.start();
+        self.start_notifier();
         self.invalidate();
         self.to_notify.notify_one();
     }
 
-    /// Forgets the versions until they are read again.
-    fn invalidate(&self) {
+    /// Forgets the versions until they are read again: the next request reads them, and so
+    /// does the reader (also after a write made beside this instance that nobody notified).
+    pub fn invalidate(&self) {
         {
             let mut state = self.state();
             state.generation += 1;
@@ -226,16 +231,33 @@ impl VersionWatch {
             .idle_timeout(None)
             .acquire_timeout(RETRY * 3)
             .connect_lazy_with(self.options.clone());
+        runtime.spawn(async move {
+            let _stopped = stopped;
+            // The reader ends when the watch is dropped; the listener goes with it.
+            tokio::select! {
+                () = listen(watch.clone(), pool) => {}
+                () = read(watch) => {}
+            }
+        });
+    }
+
+    fn start_notifier(self: &Arc<Self>) {
+        if self.notifying.load(Ordering::Acquire) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if self.notifying.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let stopped = NotifierStopped(Arc::downgrade(self));
+        let watch = Arc::downgrade(self);
         let to_notify = self.to_notify.clone();
         let db = self.db.clone();
         runtime.spawn(async move {
             let _stopped = stopped;
-            // The reader ends when the watch is dropped; the listener and notifier go with it.
-            tokio::select! {
-                () = listen(watch.clone(), pool) => {}
-                () = read(watch) => {}
-                () = notify(to_notify, db) => {}
-            }
+            notify(watch, to_notify, db).await;
         });
     }
 
@@ -283,6 +305,17 @@ impl Drop for Stopped {
         if let Some(watch) = self.0.upgrade() {
             watch.set_listening(false);
             watch.running.store(false, Ordering::Release);
+        }
+    }
+}
+
+/// Marks the notifier stopped when it ends or is dropped with its runtime.
+struct NotifierStopped(Weak<VersionWatch>);
+
+impl Drop for NotifierStopped {
+    fn drop(&mut self) {
+        if let Some(watch) = self.0.upgrade() {
+            watch.notifying.store(false, Ordering::Release);
         }
     }
 }
@@ -340,10 +373,19 @@ async fn listener(pool: &PgPool) -> sea_orm::sqlx::Result<PgListener> {
 /// committed. A notification that fails is logged, and they see the write at their next
 /// heartbeat. (Not in the writing transaction: PostgreSQL serialises the commits of all
 /// transactions that notify, server-wide, on one lock held through their WAL flush.)
-async fn notify(to_notify: Arc<Notify>, db: DatabaseConnection) {
+async fn notify(watch: Weak<VersionWatch>, to_notify: Arc<Notify>, db: DatabaseConnection) {
     let statement = format!("NOTIFY {VERSIONS_CHANNEL}");
     loop {
-        to_notify.notified().await;
+        // Ends once the watch is gone and nothing is left to notify.
+        if tokio::time::timeout(HEARTBEAT, to_notify.notified())
+            .await
+            .is_err()
+        {
+            if watch.strong_count() == 0 {
+                return;
+            }
+            continue;
+        }
         tokio::time::sleep(GATHER).await;
         if let Err(err) = db.execute_unprepared(&statement).await {
             tracing::warn!(error = %err, "notifying the other instances of writes failed");
