@@ -43,8 +43,7 @@ impl TenantDb<'_> {
                 .await?;
         }
         aggregates::data_changed(&txn, sites.iter().map(|s| s.kommunenummer.as_str())).await?;
-        self.commit_write(txn).await?;
-        Ok(())
+        self.commit_write(txn).await
     }
 
     pub async fn insert_actions(&self, actions: &[NewAction]) -> Result<()> {
@@ -81,8 +80,7 @@ impl TenantDb<'_> {
         }
         aggregates::data_changed(&txn, actions.iter().map(|a| a.meta.kommunenummer.as_str()))
             .await?;
-        self.commit_write(txn).await?;
-        Ok(())
+        self.commit_write(txn).await
     }
 
     pub async fn insert_incidents(&self, incidents: &[NewIncident]) -> Result<()> {
@@ -118,8 +116,7 @@ impl TenantDb<'_> {
             incidents.iter().map(|i| i.meta.kommunenummer.as_str()),
         )
         .await?;
-        self.commit_write(txn).await?;
-        Ok(())
+        self.commit_write(txn).await
     }
 
     pub async fn insert_naloxone_distributions(
@@ -138,7 +135,6 @@ impl TenantDb<'_> {
         }
         let municipalities = distributions.iter().map(|d| d.meta.kommunenummer.as_str());
         aggregates::data_changed(&txn, municipalities).await?;
-        self.commit_write(txn).await?;
-        Ok(())
+        self.commit_write(txn).await
     }
 }

@@ -99,15 +99,14 @@ impl std::fmt::Debug for Ledger {
 
 impl Ledger {
     pub fn new(db: DatabaseConnection) -> Self {
-        let watch = (db.get_database_backend() == DbBackend::Postgres)
-            .then(|| VersionWatch::new(db.clone(), VersionNotifications::FromDatabase))
-            .flatten();
-        Self {
+        let mut ledger = Self {
             db,
             queue: Mutex::new(None),
             counts: Arc::default(),
-            watch,
-        }
+            watch: None,
+        };
+        ledger.listen(VersionNotifications::FromDatabase);
+        ledger
     }
 
     pub fn stats(&self) -> LedgerStats {

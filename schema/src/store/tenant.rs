@@ -215,8 +215,7 @@ impl<'a> TenantDb<'a> {
     /// Commits a transaction that wrote. This instance then reads the versions again before
     /// it takes them as known, so whatever follows the write here sees it (the rest of the
     /// request, and the next), and the other instances are notified (see the ledger's
-    /// watch). Also when the commit failed, since it may have gone
-    /// through.
+    /// watch). Also when the commit failed, since it may have gone through.
     pub(crate) async fn commit_write(&self, txn: DatabaseTransaction) -> Result<()> {
         let committed = txn.commit().await;
         self.shared.ledger.written();

@@ -159,14 +159,9 @@ impl VersionWatch {
     /// first call (and again if the runtime it ran on has gone).
     pub fn current(self: &Arc<Self>) -> Option<Stamp> {
         self.start();
-        let stamp = self.peek()?;
+        let stamp = self.state().known_now()?;
         self.known.fetch_add(1, Ordering::Relaxed);
         Some(stamp)
-    }
-
-    /// The versions when they are known, without counting a use or starting anything.
-    pub fn peek(&self) -> Option<Stamp> {
-        self.state().known_now()
     }
 
     /// Requests that took the versions from here.
@@ -213,51 +208,72 @@ impl VersionWatch {
         self.invalidate();
     }
 
+    /// Starts the listener and the reader.
     fn start(self: &Arc<Self>) {
-        if self.running.load(Ordering::Acquire) {
-            return;
-        }
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        if self.running.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let stopped = Stopped(Arc::downgrade(self));
-        let watch = Arc::downgrade(self);
-        let pool: PgPool = PgPoolOptions::new()
-            .max_connections(1)
-            .max_lifetime(None)
-            .idle_timeout(None)
-            .acquire_timeout(RETRY * 3)
-            .connect_lazy_with(self.options.clone());
-        runtime.spawn(async move {
-            let _stopped = stopped;
-            // The reader ends when the watch is dropped; the listener goes with it.
-            tokio::select! {
-                () = listen(watch.clone(), pool) => {}
-                () = read(watch) => {}
-            }
-        });
+        self.spawn_once(
+            |watch| &watch.running,
+            |watch| watch.set_listening(false),
+            || {
+                let watch = Arc::downgrade(self);
+                let pool = PgPoolOptions::new()
+                    .max_connections(1)
+                    .max_lifetime(None)
+                    .idle_timeout(None)
+                    .acquire_timeout(RETRY * 3)
+                    .connect_lazy_with(self.options.clone());
+                async move {
+                    // The reader ends when the watch is dropped; the listener goes with it.
+                    tokio::select! {
+                        () = listen(watch.clone(), pool) => {}
+                        () = read(watch) => {}
+                    }
+                }
+            },
+        );
     }
 
+    /// Starts the notifier.
     fn start_notifier(self: &Arc<Self>) {
-        if self.notifying.load(Ordering::Acquire) {
+        self.spawn_once(
+            |watch| &watch.notifying,
+            |_| {},
+            || {
+                notify(
+                    Arc::downgrade(self),
+                    self.to_notify.clone(),
+                    self.db.clone(),
+                )
+            },
+        );
+    }
+
+    /// Spawns `task()` on the current runtime unless the one `running` marks still runs. When
+    /// the task ends, or its runtime drops it, `ended` runs and `running` is cleared, so the
+    /// next call starts it again.
+    fn spawn_once<F: Future<Output = ()> + Send + 'static>(
+        self: &Arc<Self>,
+        running: fn(&VersionWatch) -> &AtomicBool,
+        ended: fn(&VersionWatch),
+        task: impl FnOnce() -> F,
+    ) {
+        if running(self).load(Ordering::Acquire) {
             return;
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        if self.notifying.swap(true, Ordering::AcqRel) {
+        if running(self).swap(true, Ordering::AcqRel) {
             return;
         }
-        let stopped = NotifierStopped(Arc::downgrade(self));
-        let watch = Arc::downgrade(self);
-        let to_notify = self.to_notify.clone();
-        let db = self.db.clone();
+        let guard = Ended {
+            watch: Arc::downgrade(self),
+            running,
+            ended,
+        };
+        let task = task();
         runtime.spawn(async move {
-            let _stopped = stopped;
-            notify(watch, to_notify, db).await;
+            let _guard = guard;
+            task.await;
         });
     }
 
@@ -296,26 +312,19 @@ impl State {
     }
 }
 
-/// Marks the watch stopped when its task ends or is dropped with its runtime, so the next
-/// request starts it again and nothing is taken as known meanwhile.
-struct Stopped(Weak<VersionWatch>);
-
-impl Drop for Stopped {
-    fn drop(&mut self) {
-        if let Some(watch) = self.0.upgrade() {
-            watch.set_listening(false);
-            watch.running.store(false, Ordering::Release);
-        }
-    }
+/// Marks a task of the watch stopped when it ends or is dropped with its runtime, so the next
+/// use starts it again (and, for the listener, nothing is taken as known meanwhile).
+struct Ended {
+    watch: Weak<VersionWatch>,
+    running: fn(&VersionWatch) -> &AtomicBool,
+    ended: fn(&VersionWatch),
 }
 
-/// Marks the notifier stopped when it ends or is dropped with its runtime.
-struct NotifierStopped(Weak<VersionWatch>);
-
-impl Drop for NotifierStopped {
+impl Drop for Ended {
     fn drop(&mut self) {
-        if let Some(watch) = self.0.upgrade() {
-            watch.notifying.store(false, Ordering::Release);
+        if let Some(watch) = self.watch.upgrade() {
+            (self.ended)(&watch);
+            (self.running)(&watch).store(false, Ordering::Release);
         }
     }
 }
@@ -332,23 +341,19 @@ async fn listen(watch: Weak<VersionWatch>, pool: PgPool) {
                 loop {
                     let received = listener.try_recv().await;
                     let Some(live) = watch.upgrade() else { return };
-                    match received {
+                    let why = match received {
                         Ok(Some(_)) => {
                             live.notified.fetch_add(1, Ordering::Relaxed);
                             live.invalidate();
+                            continue;
                         }
-                        // Nothing is known until a new connection listens.
-                        Ok(None) => {
-                            tracing::warn!("the version watch's connection was lost");
-                            live.set_listening(false);
-                            break;
-                        }
-                        Err(err) => {
-                            tracing::warn!(error = %err, "the version watch stopped listening");
-                            live.set_listening(false);
-                            break;
-                        }
-                    }
+                        Ok(None) => "its connection was lost".to_owned(),
+                        Err(err) => err.to_string(),
+                    };
+                    // Nothing is known until a new connection listens.
+                    tracing::warn!(reason = %why, "the version watch stopped listening");
+                    live.set_listening(false);
+                    break;
                 }
             }
             Err(err) => tracing::warn!(error = %err, "the version watch could not listen"),
