@@ -10,6 +10,7 @@
 
 use std::collections::BTreeSet;
 
+mod cube;
 mod cycles;
 mod periods;
 
@@ -1618,6 +1619,121 @@ mod tests {
         true
     }
 
+    /// The hidden figures of `published` (by table and figure) that have one value only in
+    /// every table of counts that agrees with everything `published` shows: the `free` cells
+    /// any counts of zero or more, the others as in `cells`, and every figure following from
+    /// them (`figures_of`, numbered as `published`, sums of cells). Exact: each hidden
+    /// figure's least and greatest value are found by integer programs, not by trying
+    /// neighbouring tables.
+    fn determined_hidden(
+        cells: &[Vec<u64>],
+        free: &[(usize, usize)],
+        published: &[Vec<Option<u64>>],
+        figures_of: impl Fn(&[Vec<u64>]) -> Vec<Vec<u64>>,
+    ) -> Vec<(usize, usize)> {
+        determined_hidden_given(cells, free, published, figures_of, &[])
+    }
+
+    /// A figure by its table and its number there.
+    type FigureAt = (usize, usize);
+
+    /// [`determined_hidden`], where the figures of each of `equal` (by table and figure) are
+    /// known to be equal whatever is published (two panels' totals that are one figure).
+    fn determined_hidden_given(
+        cells: &[Vec<u64>],
+        free: &[(usize, usize)],
+        published: &[Vec<Option<u64>>],
+        figures_of: impl Fn(&[Vec<u64>]) -> Vec<Vec<u64>>,
+        equal: &[(FigureAt, FigureAt)],
+    ) -> Vec<(usize, usize)> {
+        use microlp::{ComparisonOp, OptimizationDirection, Problem};
+        let at = |guess: &[Vec<u64>]| -> Vec<i64> {
+            figures_of(guess)
+                .into_iter()
+                .flatten()
+                .map(|f| f as i64)
+                .collect()
+        };
+        let base = at(cells);
+        // Each figure is a sum of cells: its coefficient for a free cell is what one more
+        // in that cell adds to it, and the rest of it is fixed by the cells not free.
+        let coefficients: Vec<Vec<i64>> = free
+            .iter()
+            .map(|(r, c)| {
+                let mut guess = cells.to_vec();
+                guess[*r][*c] += 1;
+                at(&guess).iter().zip(&base).map(|(a, b)| a - b).collect()
+            })
+            .collect();
+        let fixed: Vec<i64> = (0..base.len())
+            .map(|f| {
+                let free_part: i64 = free
+                    .iter()
+                    .zip(&coefficients)
+                    .map(|((r, c), k)| k[f] * cells[*r][*c] as i64)
+                    .sum();
+                base[f] - free_part
+            })
+            .collect();
+        let figures: Vec<Option<u64>> = published.iter().flatten().copied().collect();
+        assert_eq!(figures.len(), base.len(), "figures numbered as published");
+        let bound = cells.iter().flatten().sum::<u64>() as i32 + 10;
+        let numbered: Vec<(usize, usize)> = published
+            .iter()
+            .enumerate()
+            .flat_map(|(t, p)| (0..p.len()).map(move |f| (t, f)))
+            .collect();
+        let number = |at: &(usize, usize)| numbered.iter().position(|n| n == at).expect("a figure");
+        let extreme = |figure: usize, direction: OptimizationDirection| -> i64 {
+            let mut problem = Problem::new(direction);
+            let vars: Vec<_> = coefficients
+                .iter()
+                .map(|k| problem.add_integer_var(k[figure] as f64, (0, bound)))
+                .collect();
+            for (f, shown) in figures.iter().enumerate() {
+                let Some(shown) = shown else { continue };
+                let terms: Vec<_> = vars
+                    .iter()
+                    .zip(&coefficients)
+                    .filter(|(_, k)| k[f] != 0)
+                    .map(|(v, k)| (*v, k[f] as f64))
+                    .collect();
+                if !terms.is_empty() {
+                    let rest = *shown as i64 - fixed[f];
+                    problem.add_constraint(terms.as_slice(), ComparisonOp::Eq, rest as f64);
+                }
+            }
+            for (a, b) in equal {
+                let (a, b) = (number(a), number(b));
+                let terms: Vec<_> = vars
+                    .iter()
+                    .zip(&coefficients)
+                    .filter(|(_, k)| k[a] != k[b])
+                    .map(|(v, k)| (*v, (k[a] - k[b]) as f64))
+                    .collect();
+                if !terms.is_empty() {
+                    let rest = fixed[b] - fixed[a];
+                    problem.add_constraint(terms.as_slice(), ComparisonOp::Eq, rest as f64);
+                }
+            }
+            let outcome = problem.solve().expect("the counts themselves agree");
+            assert!(outcome.is_optimal(), "solved to the end");
+            let solution = outcome.into_solution().expect("a solution");
+            solution.objective().round() as i64 + fixed[figure]
+        };
+        numbered
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|(i, _)| figures[*i].is_none())
+            .filter(|(i, _)| {
+                extreme(*i, OptimizationDirection::Minimize)
+                    == extreme(*i, OptimizationDirection::Maximize)
+            })
+            .map(|(_, position)| position)
+            .collect()
+    }
+
     /// The values each hidden figure of `published` (by table and figure) takes in the guesses
     /// at `cells` that agree with everything `published` shows: each of the `free` cells at
     /// its value and one either side, never below zero, and every figure following from them
@@ -1757,5 +1873,267 @@ mod tests {
             }
         }
         assert!(checked >= 150, "only {checked} lines were checked");
+    }
+    /// The same panels as above, checked as one system: the municipalities × categories ×
+    /// months of the year, with every table published (the year, each quarter, each month;
+    /// cells, row totals, joint figures and grand totals) taken together. No hidden figure of
+    /// any of them has one value consistent with all of them.
+    #[test]
+    fn no_hidden_figure_follows_from_the_municipalities_categories_and_months_together() {
+        let mut next = numbers(37);
+        let mut checked = 0;
+        let months_of = vec![vec![0, 1], vec![2, 3]];
+        for _ in 0..2000 {
+            let rows = 2 + next(2) as usize;
+            let v = viewer([&[][..], &["1505"], &["1506"]][next(3) as usize]);
+            let months: Vec<Vec<Vec<u64>>> =
+                (0..4).map(|_| random_cells(&mut next, rows, 2)).collect();
+            let (year, published) = publish_months_of_a_year(&months, &months_of, &v);
+            if [&year]
+                .into_iter()
+                .chain(&published)
+                .all(|p| shown(p).iter().all(Option::is_some))
+            {
+                continue;
+            }
+            checked += 1;
+            let determined = determined_in_the_year(&months, &months_of, &year, &published);
+            assert!(
+                determined.is_empty(),
+                "figures (table, figure) {determined:?} are determined for {:?}: {months:?} \
+                 published as {:?}",
+                v.own,
+                [&year]
+                    .into_iter()
+                    .chain(&published)
+                    .map(shown)
+                    .collect::<Vec<_>>()
+            );
+        }
+        assert!(checked >= 600, "only {checked} years were checked");
+    }
+
+    /// Kristiansund looks at a year of two quarters of two months, two categories each, of
+    /// Molde, Kristiansund and Ålesund. Each month's table, each quarter's, the year's and
+    /// each category's line through them are protected on their own, but together, before
+    /// the year was audited as one system, they gave Ålesund's second quarter of the first
+    /// category away: the second month's total less Ålesund's row and the zeros of the second
+    /// category gave Kristiansund and Molde's first-category sum of that month (5), the first
+    /// quarter's joint figure of 15 less that and the first month's zeros gave Ålesund's first
+    /// quarter (10), and its year of 26 less that its second quarter (16).
+    #[test]
+    fn a_figure_given_away_only_by_months_quarters_and_lines_together_is_hidden() {
+        let v = viewer(&[]);
+        let months_of = vec![vec![0, 1], vec![2, 3]];
+        let months: Vec<Vec<Vec<u64>>> = vec![
+            vec![vec![0, 3], vec![0, 2], vec![2, 4]],
+            vec![vec![1, 0], vec![4, 0], vec![8, 3]],
+            vec![vec![4, 18], vec![24, 3], vec![0, 0]],
+            vec![vec![0, 4], vec![0, 3], vec![16, 10]],
+        ];
+        let (year, published) = publish_months_of_a_year(&months, &months_of, &v);
+        let alesund_second_quarter = &published[5].cells[2];
+        assert!(
+            alesund_second_quarter.iter().all(Option::is_none),
+            "Ålesund's second quarter is hidden: {alesund_second_quarter:?}"
+        );
+        let determined = determined_in_the_year(&months, &months_of, &year, &published);
+        assert!(determined.is_empty(), "{determined:?} given away");
+    }
+
+    /// The year (`months` summed), and its months then quarters published by
+    /// [`publish_year_by_period`], of one panel with totals of its own.
+    fn publish_months_of_a_year(
+        months: &[Vec<Vec<u64>>],
+        months_of: &[Vec<usize>],
+        v: &Viewer,
+    ) -> (Published, Vec<Published>) {
+        let year = publish(&table_of(summed(months, &[0, 1, 2, 3])), v);
+        let mut periods: Vec<Table> = months.iter().map(|m| table_of(m.clone())).collect();
+        periods.extend(months_of.iter().map(|ms| table_of(summed(months, ms))));
+        let mut panels = [PanelYear {
+            periods,
+            year: &year,
+            own_totals: true,
+        }];
+        let published = publish_year_by_period(&mut panels, None, months_of, v).remove(0);
+        (year, published)
+    }
+
+    /// The months `ts` of `months` (by month, row and column) summed.
+    fn summed(months: &[Vec<Vec<u64>>], ts: &[usize]) -> Vec<Vec<u64>> {
+        let (rows, columns) = (months[0].len(), months[0][0].len());
+        (0..rows)
+            .map(|r| {
+                (0..columns)
+                    .map(|c| ts.iter().map(|t| months[*t][r][c]).sum())
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The hidden figures (table, figure) of the year, its months and its quarters, as
+    /// published, that have one value only given all of them.
+    fn determined_in_the_year(
+        months: &[Vec<Vec<u64>>],
+        months_of: &[Vec<usize>],
+        year: &Published,
+        published: &[Published],
+    ) -> Vec<(usize, usize)> {
+        let (rows, columns) = (months[0].len(), months[0][0].len());
+        let tables: Vec<Vec<Option<u64>>> = [shown(year)]
+            .into_iter()
+            .chain(published.iter().map(shown))
+            .collect();
+        // One guess is a table of rows, each month's cells side by side.
+        let flat: Vec<Vec<u64>> = (0..rows)
+            .map(|r| months.iter().flat_map(|m| m[r].clone()).collect())
+            .collect();
+        let free: Vec<(usize, usize)> = (0..rows)
+            .flat_map(|r| (0..months.len() * columns).map(move |i| (r, i)))
+            .filter(|(r, i)| published[i / columns].cells[*r][i % columns].is_none())
+            .collect();
+        let figures_of = |guess: &[Vec<u64>]| -> Vec<Vec<u64>> {
+            let months: Vec<Vec<Vec<u64>>> = (0..months.len())
+                .map(|t| {
+                    (0..rows)
+                        .map(|r| guess[r][t * columns..(t + 1) * columns].to_vec())
+                        .collect()
+                })
+                .collect();
+            let all: Vec<usize> = (0..months.len()).collect();
+            [figures(&summed(&months, &all))]
+                .into_iter()
+                .chain(months.iter().map(|m| figures(m)))
+                .chain(months_of.iter().map(|ms| figures(&summed(&months, ms))))
+                .collect()
+        };
+        determined_hidden(&flat, &free, &tables, figures_of)
+    }
+
+    /// A panel of three categories whose second is split in two by another panel (the
+    /// outcomes' non-fatal incidents by whether follow-up was offered), over a year of two
+    /// quarters of two months, on random counts: no hidden figure of either panel's year,
+    /// quarters or months has one value given all of them together.
+    #[test]
+    fn no_hidden_figure_of_a_split_panel_follows_from_its_year_as_one_system() {
+        let mut next = numbers(41);
+        let mut checked = 0;
+        let months_of = vec![vec![0, 1], vec![2, 3]];
+        let split = 1;
+        for _ in 0..400 {
+            let rows = 2 + next(2) as usize;
+            let v = viewer([&[][..], &["1505"], &["1506"]][next(3) as usize]);
+            let wholes: Vec<Vec<Vec<u64>>> =
+                (0..4).map(|_| random_cells(&mut next, rows, 3)).collect();
+            let parts: Vec<Vec<Vec<u64>>> = wholes
+                .iter()
+                .map(|m| {
+                    m.iter()
+                        .map(|row| {
+                            let first = next(row[split] + 1);
+                            vec![first, row[split] - first]
+                        })
+                        .collect()
+                })
+                .collect();
+            let all = [0, 1, 2, 3];
+            let (year_whole, year_parts) = publish_split(
+                &table_of(summed(&wholes, &all)),
+                split,
+                &table_of(summed(&parts, &all)),
+                &v,
+            );
+            let periods_of = |months: &[Vec<Vec<u64>>]| -> Vec<Table> {
+                let mut periods: Vec<Table> = months.iter().map(|m| table_of(m.clone())).collect();
+                periods.extend(months_of.iter().map(|ms| table_of(summed(months, ms))));
+                periods
+            };
+            let mut panels = [
+                PanelYear {
+                    periods: periods_of(&wholes),
+                    year: &year_whole,
+                    own_totals: true,
+                },
+                PanelYear {
+                    periods: periods_of(&parts),
+                    year: &year_parts,
+                    own_totals: false,
+                },
+            ];
+            let published = publish_year_by_period(&mut panels, Some(split), &months_of, &v);
+            let tables: Vec<Vec<Option<u64>>> = [shown(&year_whole), shown(&year_parts)]
+                .into_iter()
+                .chain(published.iter().flatten().map(shown))
+                .collect();
+            if tables.iter().flatten().all(Option::is_some) {
+                continue;
+            }
+            checked += 1;
+            // One guess is a table of rows: each month's whole but its split column, then
+            // its parts (the split column is their sum).
+            let flat: Vec<Vec<u64>> = (0..rows)
+                .map(|r| {
+                    (0..4)
+                        .flat_map(|t| {
+                            [
+                                wholes[t][r][0],
+                                wholes[t][r][2],
+                                parts[t][r][0],
+                                parts[t][r][1],
+                            ]
+                        })
+                        .collect()
+                })
+                .collect();
+            let shown_at = |r: usize, i: usize| {
+                let t = i / 4;
+                match i % 4 {
+                    0 => published[0][t].cells[r][0],
+                    1 => published[0][t].cells[r][2],
+                    k => published[1][t].cells[r][k - 2],
+                }
+            };
+            let free: Vec<(usize, usize)> = (0..rows)
+                .flat_map(|r| (0..16).map(move |i| (r, i)))
+                .filter(|(r, i)| shown_at(*r, *i).is_none())
+                .collect();
+            let figures_of = |guess: &[Vec<u64>]| -> Vec<Vec<u64>> {
+                let at = |t: usize, r: usize, k: usize| guess[r][t * 4 + k];
+                let wholes: Vec<Vec<Vec<u64>>> = (0..4)
+                    .map(|t| {
+                        (0..rows)
+                            .map(|r| vec![at(t, r, 0), at(t, r, 2) + at(t, r, 3), at(t, r, 1)])
+                            .collect()
+                    })
+                    .collect();
+                let parts: Vec<Vec<Vec<u64>>> = (0..4)
+                    .map(|t| (0..rows).map(|r| vec![at(t, r, 2), at(t, r, 3)]).collect())
+                    .collect();
+                let of = |months: &[Vec<Vec<u64>>]| -> Vec<Vec<u64>> {
+                    months
+                        .iter()
+                        .map(|m| figures(m))
+                        .chain(months_of.iter().map(|ms| figures(&summed(months, ms))))
+                        .collect()
+                };
+                [
+                    figures(&summed(&wholes, &all)),
+                    figures(&summed(&parts, &all)),
+                ]
+                .into_iter()
+                .chain(of(&wholes))
+                .chain(of(&parts))
+                .collect()
+            };
+            let determined = determined_hidden(&flat, &free, &tables, figures_of);
+            assert!(
+                determined.is_empty(),
+                "figures (table, figure) {determined:?} are determined for {:?}: {wholes:?} \
+                 split as {parts:?}, published as {tables:?}",
+                v.own
+            );
+        }
+        assert!(checked >= 150, "only {checked} years were checked");
     }
 }

@@ -15,7 +15,7 @@
 //! of a year together are not a table the suppression here can check as one.
 
 use super::{
-    Positions, Published, Table, TotalsShown, Viewer, publish, publish_split, publish_splits,
+    Positions, Published, Table, TotalsShown, Viewer, cube, publish, publish_split, publish_splits,
 };
 
 /// One panel's tables of a calendar year: a table per month, then one per quarter (its months
@@ -82,7 +82,19 @@ pub fn publish_year_by_period(
             }
         }
         if !changed.contains(&true) {
-            return published;
+            // Each table and line holds on its own: the year as one system may still give a
+            // figure away, so what the audit asks to hide is hidden and the year goes round
+            // again.
+            let audited = cube::figures_to_hide(panels, &published, split, months_of, viewer);
+            for (s, to_hide) in audited.into_iter().enumerate() {
+                for (p, positions) in to_hide.into_iter().enumerate() {
+                    changed[p] |= hide(&mut panels[s].periods[p], positions);
+                }
+            }
+            if !changed.contains(&true) {
+                return published;
+            }
+            changed_lines = panels.iter().map(lines_of).collect();
         }
         let again: Vec<usize> = (0..periods).filter(|p| changed[*p]).collect();
         let republished = in_parallel(again.clone(), |p| publish_period(panels, split, p, viewer));
@@ -256,6 +268,25 @@ fn apply_line(
         }
     }
     changed_periods
+}
+
+/// Adds `positions` to what `table` hides for another publication; whether any was new.
+fn hide(table: &mut Table, positions: Positions) -> bool {
+    let hidden = &mut table.hidden_elsewhere;
+    let mut added = false;
+    for cell in positions.cells {
+        added |= hidden.cells.insert(cell);
+    }
+    for r in positions.row_totals {
+        added |= hidden.row_totals.insert(r);
+    }
+    for c in positions.column_totals {
+        added |= hidden.column_totals.insert(c);
+    }
+    if positions.total {
+        added |= !std::mem::replace(&mut hidden.total, true);
+    }
+    added
 }
 
 /// Whether column `i` of a line's table shows the figure of `row` (`None`: the joint one).

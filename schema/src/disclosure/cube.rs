@@ -1,0 +1,586 @@
+//! The municipalities × categories × months of a calendar year, audited as one system.
+//!
+//! Each period's table and each category's line through the periods is protected on its own
+//! (see [`super::periods`]), but together they can still give a hidden figure away: a month's
+//! total less one municipality's row and the zeros shown beside it gives the other
+//! municipalities' sum in a category, and that sum, against the category's quarter, pins down
+//! the first municipality's quarter. The audit here takes every figure the year, its quarters
+//! and its months publish (of a panel, or of a panel and the panel that splits one of its
+//! columns) as an equation in the monthly counts, whole numbers never below zero, and looks
+//! for each hidden figure for counts that agree with every shown figure and give it another
+//! value. Where there are none, it is given away: the audit finds the cheapest shown figures
+//! whose hiding lets it move, and the year is published again with those hidden, until no
+//! hidden figure is given away.
+//!
+//! Counts are found by integer programs (microlp), and every one is checked again in whole
+//! numbers against the shown figures before it counts as another value: a rounding error of
+//! the solver can hide a figure needlessly, never show one that is given away.
+//!
+//! Programs grow with the hidden counts, so a year of more than [`AUDIT_LIMIT`] hidden monthly
+//! counts is not audited: the plan's three municipalities stay far below it, the national
+//! benchmark set (360 municipalities) far above.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use microlp::{ComparisonOp, OptimizationDirection, Problem, SolveOptions};
+
+use super::{PanelYear, Positions, Published, Viewer};
+
+/// The most hidden monthly counts of a year (of all its panels audited together) that are
+/// audited.
+pub const AUDIT_LIMIT: usize = 600;
+
+/// Branch-and-bound nodes a program may take. A limit of nodes rather than of time keeps
+/// every instance's answer the same; a program stopped there without a solution counts as
+/// finding none (the figure is hidden further), with one as finding that one.
+const NODE_LIMIT: u64 = 2_000;
+
+/// Programs solved at scattered weights before each hidden figure's own: a few solutions move
+/// most figures that can move at all.
+const SCATTERED_ROUNDS: u64 = 4;
+
+/// A monthly count: the panel, the month, the row and the column.
+type Count = (usize, usize, usize, usize);
+
+/// Unknowns with their signs, compared with a value.
+type Bound<'t> = (&'t [(usize, i64)], ComparisonOp, f64);
+
+/// Where a figure is published: the panel, the period's table (its months, then its quarters,
+/// then the year) and the figure in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Place {
+    panel: usize,
+    period: usize,
+    at: At,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum At {
+    Cell(usize, usize),
+    RowTotal(usize),
+    ColumnTotal(usize),
+    Total,
+}
+
+/// A figure as an equation in monthly counts: `terms` (with their signs) add up to `value`.
+/// A published figure has a place; a relation between panels (the parts of a split column
+/// add up to it) has none and always holds.
+struct Figure {
+    place: Option<Place>,
+    terms: Vec<(Count, i64)>,
+    value: i64,
+    shown: bool,
+}
+
+/// The figures of `panels`' periods (months, then quarters, as
+/// [`super::publish_year_by_period`] numbers them) to hide, by panel and period, so that no
+/// hidden figure of the year, its quarters or its months is given away by all of them
+/// together (`published`), the second panel splitting column `split` of the first if there
+/// is one. Empty when none is given away, or when the year has more than [`AUDIT_LIMIT`]
+/// hidden monthly counts.
+pub fn figures_to_hide(
+    panels: &[PanelYear],
+    published: &[Vec<Published>],
+    split: Option<usize>,
+    months_of: &[Vec<usize>],
+    viewer: &Viewer,
+) -> Vec<Vec<Positions>> {
+    let nothing = || Vec::new();
+    let months: usize = months_of.iter().map(Vec::len).sum();
+    let hidden_counts: usize = panels
+        .iter()
+        .zip(published)
+        .map(|(panel, shown)| {
+            let shape = shape_of(panel);
+            (0..months)
+                .flat_map(|t| cells_of(shape).map(move |(r, c)| (t, r, c)))
+                .filter(|(t, r, c)| shown[*t].cells[*r][*c].is_none())
+                .count()
+        })
+        .sum();
+    if hidden_counts == 0 || hidden_counts > AUDIT_LIMIT {
+        return nothing();
+    }
+    let own: Vec<bool> = panels[0].periods[0]
+        .rows
+        .iter()
+        .map(|r| viewer.own.contains(r))
+        .collect();
+    let mut figures: Vec<Figure> = panels
+        .iter()
+        .zip(published)
+        .enumerate()
+        .flat_map(|(s, (panel, shown))| figures_of(s, panel, shown, months_of))
+        .collect();
+    if let (Some(column), [_, parts]) = (split, panels) {
+        figures.extend(split_relations(column, parts, months));
+    }
+    let count = |(s, t, r, c): Count| panels[s].periods[t].cells[r][c];
+    let hideable = |place: &Place| {
+        let panel = &panels[place.panel];
+        place.period < panel.periods.len()
+            && !is_known(place.at, &own, panel.own_totals)
+            && !holds(&panel.periods[place.period].given_elsewhere, place.at)
+    };
+    let mut hiding: BTreeSet<usize> = BTreeSet::new();
+    let given_away = System::new(&figures, count, &hiding).given_away();
+    for f in given_away {
+        if !hiding.is_empty() && !System::new(&figures, count, &hiding).is_given_away(f) {
+            continue;
+        }
+        let can_hide = |g: &usize| {
+            let figure = &figures[*g];
+            figure.shown && !hiding.contains(g) && figure.place.as_ref().is_some_and(hideable)
+        };
+        // The figures beside it first, then any.
+        let near = System::new(&figures, count, &hiding).beside(f, can_hide);
+        let any: Vec<usize> = (0..figures.len()).filter(can_hide).collect();
+        let release = [near, any].into_iter().find_map(|candidates| {
+            let mut more = hiding.clone();
+            more.extend(&candidates);
+            System::new(&figures, count, &more).cheapest_release(f, &candidates, &hiding)
+        });
+        let Some(release) = release else {
+            // Nothing shown that may be hidden lets it move: hide every figure of others in
+            // the months and quarters, the most the audit can hide.
+            return panels
+                .iter()
+                .map(|panel| hide_all_of_others(panel, &own))
+                .collect();
+        };
+        hiding.extend(release);
+    }
+    let mut to_hide: Vec<Vec<Positions>> = panels
+        .iter()
+        .map(|panel| vec![Positions::default(); panel.periods.len()])
+        .collect();
+    for g in hiding {
+        if let Some(place) = figures[g].place {
+            add(&mut to_hide[place.panel][place.period], place.at);
+        }
+    }
+    to_hide
+}
+
+/// A panel's rows and columns.
+fn shape_of(panel: &PanelYear) -> (usize, usize) {
+    panel
+        .periods
+        .first()
+        .map_or((0, 0), |t| (t.rows.len(), t.columns()))
+}
+
+fn cells_of((rows, columns): (usize, usize)) -> impl Iterator<Item = (usize, usize)> {
+    (0..rows).flat_map(move |r| (0..columns).map(move |c| (r, c)))
+}
+
+/// Whether the viewer knows the figure at `at` whatever is published: its own
+/// municipality's, and totals another panel publishes.
+fn is_known(at: At, own: &[bool], own_totals: bool) -> bool {
+    match at {
+        At::Cell(r, _) => own[r],
+        At::RowTotal(r) => own[r] || !own_totals,
+        At::Total => !own_totals,
+        At::ColumnTotal(_) => false,
+    }
+}
+
+fn holds(positions: &Positions, at: At) -> bool {
+    match at {
+        At::Cell(r, c) => positions.cells.contains(&(r, c)),
+        At::RowTotal(r) => positions.row_totals.contains(&r),
+        At::ColumnTotal(c) => positions.column_totals.contains(&c),
+        At::Total => positions.total,
+    }
+}
+
+fn add(positions: &mut Positions, at: At) {
+    match at {
+        At::Cell(r, c) => {
+            positions.cells.insert((r, c));
+        }
+        At::RowTotal(r) => {
+            positions.row_totals.insert(r);
+        }
+        At::ColumnTotal(c) => {
+            positions.column_totals.insert(c);
+        }
+        At::Total => positions.total = true,
+    }
+}
+
+/// Every figure of others in a panel's periods.
+fn hide_all_of_others(panel: &PanelYear, own: &[bool]) -> Vec<Positions> {
+    let shape = shape_of(panel);
+    let mut positions = Positions::default();
+    for (r, c) in cells_of(shape) {
+        add(&mut positions, At::Cell(r, c));
+    }
+    for r in 0..shape.0 {
+        add(&mut positions, At::RowTotal(r));
+    }
+    for c in 0..shape.1 {
+        add(&mut positions, At::ColumnTotal(c));
+    }
+    add(&mut positions, At::Total);
+    let known = |at: &At| is_known(*at, own, panel.own_totals);
+    positions.cells.retain(|(r, c)| !known(&At::Cell(*r, *c)));
+    positions.row_totals.retain(|r| !known(&At::RowTotal(*r)));
+    positions.total = !known(&At::Total);
+    vec![positions; panel.periods.len()]
+}
+
+/// Every figure of panel `s`'s months, quarters and year, as published (`shown`).
+fn figures_of(
+    s: usize,
+    panel: &PanelYear,
+    shown: &[Published],
+    months_of: &[Vec<usize>],
+) -> Vec<Figure> {
+    let months: usize = months_of.iter().map(Vec::len).sum();
+    let (rows, columns) = shape_of(panel);
+    let tables = (0..months)
+        .map(|t| (t, vec![t], &shown[t]))
+        .chain(
+            months_of
+                .iter()
+                .enumerate()
+                .map(|(q, ms)| (months + q, ms.clone(), &shown[months + q])),
+        )
+        .chain([(panel.periods.len(), (0..months).collect(), panel.year)]);
+    let mut figures = Vec::new();
+    for (period, its_months, table) in tables {
+        let mut figure = |at: At, rs: &[usize], cs: &[usize], shown: Option<u64>| {
+            let terms: Vec<(Count, i64)> = its_months
+                .iter()
+                .flat_map(|t| {
+                    rs.iter()
+                        .flat_map(move |r| cs.iter().map(move |c| ((s, *t, *r, *c), 1)))
+                })
+                .collect();
+            let value = terms
+                .iter()
+                .map(|((_, t, r, c), _)| panel.periods[*t].cells[*r][*c] as i64)
+                .sum();
+            figures.push(Figure {
+                place: Some(Place {
+                    panel: s,
+                    period,
+                    at,
+                }),
+                terms,
+                value,
+                shown: shown.is_some(),
+            });
+        };
+        let every_row: Vec<usize> = (0..rows).collect();
+        let every_column: Vec<usize> = (0..columns).collect();
+        for r in 0..rows {
+            for c in 0..columns {
+                figure(At::Cell(r, c), &[r], &[c], table.cells[r][c]);
+            }
+            figure(At::RowTotal(r), &[r], &every_column, table.row_totals[r]);
+        }
+        for c in 0..columns {
+            let shown = table.column_totals.get(c).copied().flatten();
+            figure(At::ColumnTotal(c), &every_row, &[c], shown);
+        }
+        figure(At::Total, &every_row, &every_column, table.total);
+    }
+    figures
+}
+
+/// Each month's parts (panel 1) add up to the split column of the whole (panel 0).
+fn split_relations(column: usize, parts: &PanelYear, months: usize) -> Vec<Figure> {
+    let (rows, part_columns) = shape_of(parts);
+    (0..months)
+        .flat_map(|t| {
+            (0..rows).map(move |r| {
+                let mut terms: Vec<(Count, i64)> =
+                    (0..part_columns).map(|c| ((1, t, r, c), 1)).collect();
+                terms.push(((0, t, r, column), -1));
+                Figure {
+                    place: None,
+                    terms,
+                    value: 0,
+                    shown: true,
+                }
+            })
+        })
+        .collect()
+}
+
+/// The figures as equations in the monthly counts that no shown month's cell gives, with
+/// the figures `hiding` hidden too.
+struct System<'a> {
+    figures: &'a [Figure],
+    hiding: &'a BTreeSet<usize>,
+    /// How many counts are unknown.
+    unknowns: usize,
+    /// Each figure's unknown terms, and what its known terms add up to.
+    of_figure: Vec<(Vec<(usize, i64)>, i64)>,
+    /// No count exceeds the largest figure; the bound keeps the programs finite.
+    bound: i32,
+}
+
+impl<'a> System<'a> {
+    fn new(
+        figures: &'a [Figure],
+        count: impl Fn(Count) -> u64,
+        hiding: &'a BTreeSet<usize>,
+    ) -> Self {
+        // A monthly count is known where its month's table shows its cell.
+        let shown_cells: BTreeSet<Count> = (0..figures.len())
+            .filter(|f| figures[*f].shown && !hiding.contains(f))
+            .map(|f| &figures[f])
+            .filter(|f| {
+                f.place.is_some_and(|p| matches!(p.at, At::Cell(..)))
+                    && matches!(&f.terms[..], [((_, t, ..), 1)] if Some(*t) == f.place.map(|p| p.period))
+            })
+            .map(|f| f.terms[0].0)
+            .collect();
+        let mut numbered: BTreeMap<Count, usize> = BTreeMap::new();
+        for f in figures {
+            for (term, _) in &f.terms {
+                if !shown_cells.contains(term) && !numbered.contains_key(term) {
+                    numbered.insert(*term, numbered.len());
+                }
+            }
+        }
+        let of_figure = figures
+            .iter()
+            .map(|f| {
+                let mut unknown = Vec::new();
+                let mut known = 0;
+                for (term, sign) in &f.terms {
+                    match numbered.get(term) {
+                        Some(i) => unknown.push((*i, *sign)),
+                        None => known += sign * count(*term) as i64,
+                    }
+                }
+                (unknown, known)
+            })
+            .collect();
+        let largest = figures.iter().map(|f| f.value).max().unwrap_or(0);
+        System {
+            figures,
+            hiding,
+            unknowns: numbered.len(),
+            of_figure,
+            bound: i32::try_from(largest).unwrap_or(i32::MAX),
+        }
+    }
+
+    fn is_shown(&self, f: usize) -> bool {
+        self.figures[f].shown && !self.hiding.contains(&f)
+    }
+
+    /// The hidden figures (with a place) with one value only.
+    fn given_away(&self) -> Vec<usize> {
+        let hidden: Vec<usize> = (0..self.figures.len())
+            .filter(|f| !self.is_shown(*f) && self.figures[*f].place.is_some())
+            .collect();
+        // A solution found for one figure moves others too: those need no programs of their
+        // own.
+        let mut moves = vec![false; self.figures.len()];
+        let mark = |moves: &mut Vec<bool>, solution: &[i64]| {
+            for (g, moved) in moves.iter_mut().enumerate() {
+                *moved |= self.value_at(g, solution) != self.figures[g].value;
+            }
+        };
+        for round in 0..SCATTERED_ROUNDS {
+            if let Some(solution) = self.solve(&scattered(self.unknowns, round), &[]) {
+                mark(&mut moves, &solution);
+            }
+        }
+        let mut given_away = Vec::new();
+        for f in hidden {
+            if moves[f] {
+                continue;
+            }
+            match self.another_value(f) {
+                Some(solution) => mark(&mut moves, &solution),
+                None => given_away.push(f),
+            }
+        }
+        given_away
+    }
+
+    fn is_given_away(&self, f: usize) -> bool {
+        self.another_value(f).is_none()
+    }
+
+    /// Counts that agree with every shown figure and give figure `f` another value, if any.
+    fn another_value(&self, f: usize) -> Option<Vec<i64>> {
+        let (terms, known) = &self.of_figure[f];
+        if terms.is_empty() {
+            return None;
+        }
+        let value = (self.figures[f].value - known) as f64;
+        [
+            (ComparisonOp::Le, value - 1.0),
+            (ComparisonOp::Ge, value + 1.0),
+        ]
+        .into_iter()
+        .find_map(|(side, moved)| self.solve(&[], &[(terms, side, moved)]))
+    }
+
+    fn value_at(&self, f: usize, solution: &[i64]) -> i64 {
+        let (terms, known) = &self.of_figure[f];
+        known
+            + terms
+                .iter()
+                .map(|(v, sign)| sign * solution[*v])
+                .sum::<i64>()
+    }
+
+    /// Whether `solution` (whole counts, none below zero) agrees with every shown figure:
+    /// the solver's answer, checked exactly.
+    fn agrees(&self, solution: &[i64]) -> bool {
+        solution.iter().all(|v| *v >= 0)
+            && (0..self.figures.len())
+                .filter(|g| self.is_shown(*g))
+                .all(|g| self.value_at(g, solution) == self.figures[g].value)
+    }
+
+    /// Counts that agree with every shown figure and with `more`, making the unknowns
+    /// weighed by `weights` greatest (none: any), checked exactly.
+    fn solve(&self, weights: &[f64], more: &[Bound]) -> Option<Vec<i64>> {
+        let mut problem = Problem::new(OptimizationDirection::Maximize);
+        let vars: Vec<_> = (0..self.unknowns)
+            .map(|v| {
+                problem.add_integer_var(weights.get(v).copied().unwrap_or(0.0), (0, self.bound))
+            })
+            .collect();
+        let expression = |terms: &[(usize, i64)]| -> Vec<_> {
+            terms
+                .iter()
+                .map(|(v, sign)| (vars[*v], *sign as f64))
+                .collect()
+        };
+        for (g, (terms, known)) in self.of_figure.iter().enumerate() {
+            if self.is_shown(g) && !terms.is_empty() {
+                let rest = (self.figures[g].value - known) as f64;
+                problem.add_constraint(expression(terms).as_slice(), ComparisonOp::Eq, rest);
+            }
+        }
+        for (terms, side, rhs) in more {
+            problem.add_constraint(expression(terms).as_slice(), *side, *rhs);
+        }
+        let solution = solved(&problem)?;
+        let counts: Vec<i64> = vars
+            .iter()
+            .map(|v| solution.var_value(*v).round() as i64)
+            .collect();
+        let satisfies_more = more.iter().all(|(terms, side, rhs)| {
+            let sum: i64 = terms.iter().map(|(v, sign)| sign * counts[*v]).sum();
+            match side {
+                ComparisonOp::Le => sum as f64 <= *rhs,
+                ComparisonOp::Ge => sum as f64 >= *rhs,
+                _ => sum as f64 == *rhs,
+            }
+        });
+        (satisfies_more && self.agrees(&counts)).then_some(counts)
+    }
+
+    /// The cheapest of `candidates` (shown figures this system takes as hidden; `hidden`
+    /// were hidden before them) whose hiding lets figure `f` move: an integer program that
+    /// may break their equations, at a cost growing with the figure, and must give `f`
+    /// another value. `None` when hiding all of them does not let it move.
+    fn cheapest_release(
+        &self,
+        f: usize,
+        candidates: &[usize],
+        hidden: &BTreeSet<usize>,
+    ) -> Option<Vec<usize>> {
+        let (terms_of_f, known_of_f) = &self.of_figure[f];
+        let value = (self.figures[f].value - known_of_f) as f64;
+        let released = |(side, moved): (ComparisonOp, f64)| -> Option<(f64, Vec<usize>)> {
+            let mut problem = Problem::new(OptimizationDirection::Minimize);
+            let vars: Vec<_> = (0..self.unknowns)
+                .map(|_| problem.add_integer_var(0.0, (0, self.bound)))
+                .collect();
+            let expression = |terms: &[(usize, i64)]| -> Vec<_> {
+                terms
+                    .iter()
+                    .map(|(v, sign)| (vars[*v], *sign as f64))
+                    .collect()
+            };
+            let mut breaks = Vec::new();
+            for (g, (terms, known)) in self.of_figure.iter().enumerate() {
+                let figure = &self.figures[g];
+                if terms.is_empty() || !figure.shown || hidden.contains(&g) {
+                    continue;
+                }
+                let mut sum = expression(terms);
+                if candidates.contains(&g) {
+                    let cost = 1.0 + figure.value as f64 / 100.0;
+                    let above = problem.add_var(cost, (0.0, f64::INFINITY));
+                    let below = problem.add_var(cost, (0.0, f64::INFINITY));
+                    sum.extend([(above, 1.0), (below, -1.0)]);
+                    breaks.push((g, above, below));
+                }
+                let rest = (figure.value - known) as f64;
+                problem.add_constraint(sum.as_slice(), ComparisonOp::Eq, rest);
+            }
+            problem.add_constraint(expression(terms_of_f).as_slice(), side, moved);
+            let solution = solved(&problem)?;
+            let broken = breaks
+                .into_iter()
+                .filter(|(_, above, below)| solution[*above] + solution[*below] > 1e-6)
+                .map(|(g, ..)| g)
+                .collect();
+            Some((solution.objective(), broken))
+        };
+        [
+            (ComparisonOp::Le, value - 1.0),
+            (ComparisonOp::Ge, value + 1.0),
+        ]
+        .into_iter()
+        .filter_map(released)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, broken)| broken)
+    }
+
+    /// The figures (those `can_hide` allows) that share a monthly count with figure `f` or
+    /// with a figure sharing one with it, those sharing one with `f` first, then the
+    /// smallest.
+    fn beside(&self, f: usize, can_hide: impl Fn(&usize) -> bool) -> Vec<usize> {
+        let counts = |g: usize| self.figures[g].terms.iter().map(|(count, _)| *count);
+        let of_f: BTreeSet<Count> = counts(f).collect();
+        let near: BTreeSet<Count> = (0..self.figures.len())
+            .filter(|g| counts(*g).any(|c| of_f.contains(&c)))
+            .flat_map(counts)
+            .collect();
+        let mut beside: Vec<usize> = (0..self.figures.len())
+            .filter(|g| can_hide(g) && counts(*g).any(|c| near.contains(&c)))
+            .collect();
+        beside.sort_by_key(|g| {
+            (
+                !counts(*g).any(|c| of_f.contains(&c)),
+                self.figures[*g].value,
+            )
+        });
+        beside
+    }
+}
+
+/// The best solution `problem` finds within [`NODE_LIMIT`], if any.
+fn solved(problem: &Problem) -> Option<microlp::Solution> {
+    let mut options = SolveOptions::default();
+    options.node_limit = Some(NODE_LIMIT);
+    problem.solve_with(options).ok()?.into_solution().ok()
+}
+
+/// Weights in [-0.5, 0.5) for `n` unknowns, the same for the same round.
+fn scattered(n: usize, round: u64) -> Vec<f64> {
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64 ^ round;
+    (0..n)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 40) as f64 / (1u64 << 24) as f64 - 0.5
+        })
+        .collect()
+}
