@@ -14,6 +14,7 @@ mod cube;
 mod cycles;
 mod periods;
 
+pub use cube::{Beside, Relation};
 use cycles::{Cycles, Graph, Move};
 pub use periods::{PanelYear, publish_year_by_period};
 
@@ -1634,17 +1635,24 @@ mod tests {
         determined_hidden_given(cells, free, published, figures_of, &[])
     }
 
+    /// How two figures relate whatever is published.
+    #[derive(Clone, Copy)]
+    enum Relates {
+        /// One figure counted twice (two panels' totals).
+        Equal,
+    }
+
     /// A figure by its table and its number there.
     type FigureAt = (usize, usize);
 
-    /// [`determined_hidden`], where the figures of each of `equal` (by table and figure) are
-    /// known to be equal whatever is published (two panels' totals that are one figure).
+    /// [`determined_hidden`], where the figures of each of `relations` (by table and figure)
+    /// are known to relate as it says whatever is published.
     fn determined_hidden_given(
         cells: &[Vec<u64>],
         free: &[(usize, usize)],
         published: &[Vec<Option<u64>>],
         figures_of: impl Fn(&[Vec<u64>]) -> Vec<Vec<u64>>,
-        equal: &[(FigureAt, FigureAt)],
+        relations: &[(FigureAt, Relates, FigureAt)],
     ) -> Vec<(usize, usize)> {
         use microlp::{ComparisonOp, OptimizationDirection, Problem};
         let at = |guess: &[Vec<u64>]| -> Vec<i64> {
@@ -1703,8 +1711,11 @@ mod tests {
                     problem.add_constraint(terms.as_slice(), ComparisonOp::Eq, rest as f64);
                 }
             }
-            for (a, b) in equal {
+            for (a, relates, b) in relations {
                 let (a, b) = (number(a), number(b));
+                let op = match relates {
+                    Relates::Equal => ComparisonOp::Eq,
+                };
                 let terms: Vec<_> = vars
                     .iter()
                     .zip(&coefficients)
@@ -1713,7 +1724,7 @@ mod tests {
                     .collect();
                 if !terms.is_empty() {
                     let rest = fixed[b] - fixed[a];
-                    problem.add_constraint(terms.as_slice(), ComparisonOp::Eq, rest as f64);
+                    problem.add_constraint(terms.as_slice(), op, rest as f64);
                 }
             }
             let outcome = problem.solve().expect("the counts themselves agree");
@@ -1783,8 +1794,7 @@ mod tests {
     /// A panel of two categories (own totals) over a year of two quarters of two months, on
     /// random counts: along each category's line, and the row totals', through the year, its
     /// quarters and its months as published, no hidden figure of the line has one value.
-    /// (The municipalities × categories × months of the year together are not checked as
-    /// one: see `periods`.)
+    /// (The municipalities × categories × months of the year together are checked below.)
     #[test]
     fn no_hidden_figure_of_a_category_follows_from_its_year_quarters_and_months() {
         let mut next = numbers(31);
@@ -1812,7 +1822,8 @@ mod tests {
                 year: &year,
                 own_totals: true,
             }];
-            let published = publish_year_by_period(&mut panels, None, &months_of, &v).remove(0);
+            let published =
+                publish_year_by_period(&mut panels, None, &[], &months_of, &v).remove(0);
             for line in [Some(0), Some(1), None] {
                 // The line's figures in a table of the year, a quarter or a month: each
                 // municipality's, then the joint one.
@@ -1956,7 +1967,7 @@ mod tests {
             year: &year,
             own_totals: true,
         }];
-        let published = publish_year_by_period(&mut panels, None, months_of, v).remove(0);
+        let published = publish_year_by_period(&mut panels, None, &[], months_of, v).remove(0);
         (year, published)
     }
 
@@ -2061,7 +2072,7 @@ mod tests {
                     own_totals: false,
                 },
             ];
-            let published = publish_year_by_period(&mut panels, Some(split), &months_of, &v);
+            let published = publish_year_by_period(&mut panels, Some(split), &[], &months_of, &v);
             let tables: Vec<Vec<Option<u64>>> = [shown(&year_whole), shown(&year_parts)]
                 .into_iter()
                 .chain(published.iter().flatten().map(shown))
@@ -2131,6 +2142,169 @@ mod tests {
                 determined.is_empty(),
                 "figures (table, figure) {determined:?} are determined for {:?}: {wholes:?} \
                  split as {parts:?}, published as {tables:?}",
+                v.own
+            );
+        }
+        assert!(checked >= 150, "only {checked} years were checked");
+    }
+    /// Two panels of two categories that share their totals (a municipality's incidents by
+    /// outcome and by place), over a year of two quarters of two months, each published as
+    /// the dashboards publish it (the totals as the one-category panel publishes them, by
+    /// year, quarter and month): no hidden figure of either, or of the totals, has one value
+    /// given all of them together.
+    #[test]
+    fn no_hidden_figure_follows_from_two_panels_sharing_their_totals() {
+        let mut next = numbers(43);
+        let mut checked = 0;
+        let months_of = vec![vec![0, 1], vec![2, 3]];
+        let all = [0, 1, 2, 3];
+        for _ in 0..600 {
+            let rows = 2 + next(2) as usize;
+            let v = viewer([&[][..], &["1505"], &["1506"]][next(3) as usize]);
+            let first: Vec<Vec<Vec<u64>>> =
+                (0..4).map(|_| random_cells(&mut next, rows, 2)).collect();
+            let second: Vec<Vec<Vec<u64>>> = first
+                .iter()
+                .map(|m| {
+                    m.iter()
+                        .map(|row| {
+                            let total: u64 = row.iter().sum();
+                            let one = next(total + 1);
+                            vec![one, total - one]
+                        })
+                        .collect()
+                })
+                .collect();
+            // The totals by month, a row per municipality.
+            let totals: Vec<Vec<u64>> = (0..rows)
+                .map(|r| (0..4).map(|t| first[t][r].iter().sum()).collect())
+                .collect();
+            let (year_totals, whole, parts) = quarters_of_months(&totals, 2, &v);
+            let (quarter_totals, month_totals) = publish_quarters(&whole, &parts, &v);
+            let totals_of_period: Vec<Published> = month_totals
+                .iter()
+                .flat_map(|q| q.columns_as_periods(2))
+                .chain(quarter_totals.columns_as_periods(2))
+                .collect();
+            let with_totals = |cells: Vec<Vec<u64>>, totals: &Published| Table {
+                totals_as_published: Some(totals.totals_shown()),
+                ..table_of(cells)
+            };
+            let periods_of = |months: &[Vec<Vec<u64>>]| -> Vec<Table> {
+                months
+                    .iter()
+                    .cloned()
+                    .chain(months_of.iter().map(|ms| summed(months, ms)))
+                    .zip(&totals_of_period)
+                    .map(|(cells, totals)| with_totals(cells, totals))
+                    .collect()
+            };
+            let year_of = |months: &[Vec<Vec<u64>>]| {
+                publish(&with_totals(summed(months, &all), &year_totals), &v)
+            };
+            let (first_year, second_year) = (year_of(&first), year_of(&second));
+            let mut panels = [PanelYear {
+                periods: periods_of(&first),
+                year: &first_year,
+                own_totals: false,
+            }];
+            let first_shown =
+                publish_year_by_period(&mut panels, None, &[], &months_of, &v).remove(0);
+            // The second is audited beside the first, published before it.
+            let beside = [Beside {
+                panel: PanelYear {
+                    periods: periods_of(&first),
+                    year: &first_year,
+                    own_totals: false,
+                },
+                published: first_shown.clone(),
+                relation: Relation::SameTotals,
+            }];
+            let mut panels = [PanelYear {
+                periods: periods_of(&second),
+                year: &second_year,
+                own_totals: false,
+            }];
+            let second_shown =
+                publish_year_by_period(&mut panels, None, &beside, &months_of, &v).remove(0);
+            let tables: Vec<Vec<Option<u64>>> = [&year_totals, &quarter_totals]
+                .into_iter()
+                .chain(&month_totals)
+                .chain([&first_year])
+                .chain(&first_shown)
+                .chain([&second_year])
+                .chain(&second_shown)
+                .map(shown)
+                .collect();
+            if tables.iter().flatten().all(Option::is_some) {
+                continue;
+            }
+            checked += 1;
+            // One guess is a table of rows: each month's cells of the first panel, then of
+            // the second.
+            let flat: Vec<Vec<u64>> = (0..rows)
+                .map(|r| {
+                    let of = |months: &[Vec<Vec<u64>>]| -> Vec<u64> {
+                        months.iter().flat_map(|m| m[r].clone()).collect()
+                    };
+                    [of(&first), of(&second)].concat()
+                })
+                .collect();
+            let shown_at = |r: usize, i: usize| match i / 8 {
+                0 => first_shown[i / 2].cells[r][i % 2],
+                _ => second_shown[(i - 8) / 2].cells[r][i % 2],
+            };
+            let free: Vec<(usize, usize)> = (0..rows)
+                .flat_map(|r| (0..16).map(move |i| (r, i)))
+                .filter(|(r, i)| shown_at(*r, *i).is_none())
+                .collect();
+            let figures_of = |guess: &[Vec<u64>]| -> Vec<Vec<u64>> {
+                let panel = |offset: usize| -> Vec<Vec<Vec<u64>>> {
+                    (0..4)
+                        .map(|t| {
+                            (0..rows)
+                                .map(|r| guess[r][offset + t * 2..offset + t * 2 + 2].to_vec())
+                                .collect()
+                        })
+                        .collect()
+                };
+                let (first, second) = (panel(0), panel(8));
+                let totals: Vec<Vec<u64>> = (0..rows)
+                    .map(|r| (0..4).map(|t| first[t][r].iter().sum()).collect())
+                    .collect();
+                let (year, quarters, parts) = by_quarter(&totals, 2);
+                let of = |months: &[Vec<Vec<u64>>]| -> Vec<Vec<u64>> {
+                    [figures(&summed(months, &all))]
+                        .into_iter()
+                        .chain(months.iter().map(|m| figures(m)))
+                        .chain(months_of.iter().map(|ms| figures(&summed(months, ms))))
+                        .collect()
+                };
+                [figures(&year), figures(&quarters)]
+                    .into_iter()
+                    .chain(parts.iter().map(|p| figures(p)))
+                    .chain(of(&first))
+                    .chain(of(&second))
+                    .collect()
+            };
+            // The second panel's monthly totals are the first's: table 4 + 1 + t of the
+            // first panel, 4 + 7 + 1 + t of the second; a row total is figure 2 × rows + r.
+            let equal: Vec<(FigureAt, Relates, FigureAt)> = (0..4)
+                .flat_map(|t| {
+                    (0..rows).map(move |r| {
+                        (
+                            (5 + t, 2 * rows + r),
+                            Relates::Equal,
+                            (12 + t, 2 * rows + r),
+                        )
+                    })
+                })
+                .collect();
+            let determined = determined_hidden_given(&flat, &free, &tables, figures_of, &equal);
+            assert!(
+                determined.is_empty(),
+                "figures (table, figure) {determined:?} are determined for {:?}: {first:?} \
+                 and {second:?} published as {tables:?}",
                 v.own
             );
         }

@@ -120,6 +120,15 @@ pub struct Panel {
     pub periods: Vec<PanelPeriod>,
 }
 
+/// A panel published by month and quarter before another that shares its totals
+/// ([`super::panels::published_before`]): its year, months and quarters as published.
+pub struct PublishedBefore<'a> {
+    pub spec: &'a PanelSpec,
+    pub year: &'a Panel,
+    pub by_month: &'a Panel,
+    pub by_quarter: &'a Panel,
+}
+
 /// A panel's published figures for one period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanelPeriod {
@@ -627,6 +636,7 @@ impl Publisher<'_> {
         split: Option<&Split>,
         years: &[Arc<Panel>],
         totals: Option<(&Panel, &Panel)>,
+        before: &[PublishedBefore],
         quarters: &[Period],
     ) -> Result<Vec<(Panel, Panel)>> {
         let refused = |why: &str| {
@@ -689,8 +699,18 @@ impl Publisher<'_> {
                 }
             })
             .collect();
-        let published =
-            disclosure::publish_year_by_period(&mut panels, column, &months_of, self.viewer);
+        let beside = before
+            .iter()
+            .map(|b| self.beside(b, &months_of, months, quarters.len()))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| refused("a panel published before is of other periods"))?;
+        let published = disclosure::publish_year_by_period(
+            &mut panels,
+            column,
+            &beside,
+            &months_of,
+            self.viewer,
+        );
         Ok(specs
             .iter()
             .zip(published)
@@ -702,6 +722,50 @@ impl Publisher<'_> {
                 )
             })
             .collect())
+    }
+
+    /// A panel sharing the totals, published before, as the audit takes it: its counts by
+    /// month and quarter, its year, and its months and quarters as published. `None` when
+    /// its periods are not these.
+    fn beside<'b>(
+        &self,
+        before: &'b PublishedBefore,
+        months_of: &[Vec<usize>],
+        months: usize,
+        quarters: usize,
+    ) -> Option<disclosure::Beside<'b>> {
+        let [year] = &before.year.periods[..] else {
+            return None;
+        };
+        if before.by_month.periods.len() != months
+            || before.by_quarter.periods.len() != quarters
+            || before.year.rows != self.sums.rows
+        {
+            return None;
+        }
+        let (_, cells) = self.sums_of(before.spec);
+        let by_month = cells
+            .iter()
+            .map(|c| self.table(before.spec, c.clone(), None));
+        let by_quarter = months_of
+            .iter()
+            .map(|ms| self.table(before.spec, summed(cells, ms), None));
+        let published = before
+            .by_month
+            .periods
+            .iter()
+            .chain(&before.by_quarter.periods)
+            .map(|p| p.figures.clone())
+            .collect();
+        Some(disclosure::Beside {
+            panel: disclosure::PanelYear {
+                periods: by_month.chain(by_quarter).collect(),
+                year: &year.figures,
+                own_totals: before.spec.totals_of.is_none(),
+            },
+            published,
+            relation: disclosure::Relation::SameTotals,
+        })
     }
 
     /// The months (these sums' periods) of each of `quarters`, in order, when they are the

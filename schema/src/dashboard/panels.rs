@@ -103,3 +103,63 @@ pub fn split_of(spec: &PanelSpec) -> Option<&'static Split> {
         .iter()
         .find(|s| s.whole.metric == spec.metric || s.parts.metric == spec.metric)
 }
+
+/// Panels that share their totals (the same incidents, or kits, split by another field), in
+/// the order they are published by month and quarter: each is audited beside those before it
+/// (`disclosure::Beside`), which it may not change, so no two of them give a hidden figure
+/// away together and each one's figures depend only on those before it.
+const SHARING_TOTALS: [&[&PanelSpec]; 2] = [
+    &[
+        &INCIDENTS_BY_OUTCOME,
+        &INCIDENTS_BY_PLACE_TYPE,
+        &INCIDENTS_BY_NALOXONE_GIVEN,
+        &INCIDENTS_BY_DISPOSITION,
+    ],
+    &[&NALOXONE_KITS_BY_RECIPIENT, &NALOXONE_KITS_BY_FIRST_TIME],
+];
+
+/// The panels sharing `spec`'s totals that are published before it.
+pub fn published_before(spec: &PanelSpec) -> &'static [&'static PanelSpec] {
+    SHARING_TOTALS
+        .iter()
+        .find_map(|order| {
+            let at = order.iter().position(|s| s.metric == spec.metric)?;
+            Some(&order[..at])
+        })
+        .unwrap_or(&[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_panel_sharing_totals_is_published_after_the_others_before_it() {
+        assert!(published_before(&INCIDENTS_BY_OUTCOME).is_empty());
+        let before: Vec<&str> = published_before(&INCIDENTS_BY_DISPOSITION)
+            .iter()
+            .map(|s| s.metric)
+            .collect();
+        assert_eq!(
+            before,
+            [
+                INCIDENTS_BY_OUTCOME.metric,
+                INCIDENTS_BY_PLACE_TYPE.metric,
+                INCIDENTS_BY_NALOXONE_GIVEN.metric
+            ]
+        );
+        assert!(published_before(&INCIDENTS_BY_SUBSTANCE).is_empty());
+        for order in SHARING_TOTALS {
+            let totals = order[0].totals_of.map(|t| t.metric);
+            assert!(totals.is_some(), "{} shares totals", order[0].metric);
+            for spec in order {
+                assert_eq!(spec.totals_of.map(|t| t.metric), totals, "{}", spec.metric);
+                assert!(
+                    split_of(spec).is_none_or(|split| split.whole.metric == spec.metric),
+                    "{} is the whole of its split",
+                    spec.metric
+                );
+            }
+        }
+    }
+}

@@ -23,7 +23,7 @@ use chrono::Datelike;
 use tokio::sync::OnceCell;
 
 use super::cache::{Inputs, Layout, PanelCache, PanelKey, Publication};
-use super::panel::{Panel, PanelPeriod, PanelSpec, Populations, Publisher, Sums};
+use super::panel::{Panel, PanelPeriod, PanelSpec, Populations, PublishedBefore, Publisher, Sums};
 use super::panels;
 use super::period::{Bucket, Range};
 use crate::disclosure::Viewer;
@@ -302,17 +302,38 @@ impl Selection {
             }
             None => None,
         };
+        // The panels sharing the totals that are published before this one, audited beside
+        // it: their year, months and quarters.
+        let mut before = Vec::new();
+        for other in panels::published_before(first) {
+            let of_year = self.year(store, reference, all, other, year).await?;
+            let mut by = Vec::new();
+            for bucket in [Bucket::Month, Bucket::Quarter] {
+                let published =
+                    self.calendar_year_of_categories(store, reference, all, other, year, bucket);
+                by.push(Box::pin(published).await?);
+            }
+            let [by_month, by_quarter] = <[Publication; 2]>::try_from(by)
+                .map_err(|_| Error::Internal("two buckets, two publications".into()))?;
+            before.push((*other, of_year, by_month, by_quarter));
+        }
         let months = Range {
             bucket: Bucket::Month,
             ..year
         };
         let mut summed: Vec<&PanelSpec> = specs.clone();
         summed.extend(totals.as_ref().map(|(of, _, _)| *of));
+        summed.extend(before.iter().map(|(other, ..)| *other));
         let sums = read_sums(&reader, &summed, all, &months).await?;
         let beside: Vec<&Inputs> = years
             .iter()
             .map(|year| &year.inputs)
             .chain(totals.iter().flat_map(|(_, m, q)| [&m.inputs, &q.inputs]))
+            .chain(
+                before
+                    .iter()
+                    .flat_map(|(_, y, m, q)| [&y.inputs, &m.inputs, &q.inputs]),
+            )
             .collect();
         let inputs = Inputs::of(&sums, &beside);
         let keys: Vec<PanelKey> = keys_asked_first(spec, &specs, |s| key(s, bucket))
@@ -332,7 +353,12 @@ impl Selection {
             publisher.shows_as_summed(of, &by_month.panel)
                 && publisher.shows_as_summed(of, &by_quarter.panel)
         });
-        if !years_agree || !totals_agree {
+        let before_agrees = before.iter().all(|(other, of_year, by_month, by_quarter)| {
+            [of_year, by_month, by_quarter]
+                .iter()
+                .all(|p| publisher.shows_as_summed(other, &p.panel))
+        });
+        if !years_agree || !totals_agree || !before_agrees {
             return Err(changed_while_read());
         }
         let quarters = Range {
@@ -341,12 +367,22 @@ impl Selection {
         }
         .periods();
         let year_panels: Vec<Arc<Panel>> = years.iter().map(|y| y.panel.clone()).collect();
+        let before: Vec<PublishedBefore> = before
+            .iter()
+            .map(|(spec, of_year, by_month, by_quarter)| PublishedBefore {
+                spec,
+                year: &of_year.panel,
+                by_month: &by_month.panel,
+                by_quarter: &by_quarter.panel,
+            })
+            .collect();
         let published = off_the_runtime(|| {
             publisher.categories_by_quarter_and_month(
                 &specs,
                 split,
                 &year_panels,
                 totals.as_ref().map(|(_, m, q)| (&*m.panel, &*q.panel)),
+                &before,
                 &quarters,
             )
         })?;

@@ -16,6 +16,10 @@
 //! numbers against the shown figures before it counts as another value: a rounding error of
 //! the solver can hide a figure needlessly, never show one that is given away.
 //!
+//! Panels published before (`Beside`) whose counts relate to these (the same incidents in
+//! another panel, so the same totals) are audited with them: their figures and hidden counts count, but nothing is hidden there,
+//! so each panel's figures depend only on the panels before it.
+//!
 //! Programs grow with the hidden counts, so a year of more than [`AUDIT_LIMIT`] hidden monthly
 //! counts is not audited: the plan's three municipalities stay far below it, the national
 //! benchmark set (360 municipalities) far above.
@@ -25,6 +29,23 @@ use std::collections::{BTreeMap, BTreeSet};
 use microlp::{ComparisonOp, OptimizationDirection, Problem, SolveOptions};
 
 use super::{PanelYear, Positions, Published, Viewer};
+
+/// A panel published before the ones being published, audited with them, and how its counts
+/// relate to the first of them.
+pub struct Beside<'a> {
+    pub panel: PanelYear<'a>,
+    /// Its months, then its quarters, as published.
+    pub published: Vec<Published>,
+    pub relation: Relation,
+}
+
+/// How the counts of a panel published before relate to the first panel being published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// Each municipality's monthly total is the same in both (the same incidents, split by
+    /// another field).
+    SameTotals,
+}
 
 /// The most hidden monthly counts of a year (of all its panels audited together) that are
 /// audited.
@@ -72,24 +93,44 @@ struct Figure {
     shown: bool,
 }
 
-/// The figures of `panels`' periods (months, then quarters, as
-/// [`super::publish_year_by_period`] numbers them) to hide, by panel and period, so that no
-/// hidden figure of the year, its quarters or its months is given away by all of them
-/// together (`published`), the second panel splitting column `split` of the first if there
-/// is one. Empty when none is given away, or when the year has more than [`AUDIT_LIMIT`]
-/// hidden monthly counts.
-pub fn figures_to_hide(
+/// What the audit asks of `panels`' periods, by panel and period (months, then quarters, as
+/// [`super::publish_year_by_period`] numbers them).
+#[derive(Debug, Default)]
+pub struct Audit {
+    /// Figures to hide, so that a figure given away can move.
+    pub hide: Vec<Vec<Positions>>,
+    /// Hidden figures that nothing these panels may hide lets move (the year, the panels
+    /// beside and the viewer's own figures give them): known anyway, so shown.
+    pub give: Vec<Vec<Positions>>,
+}
+
+/// Audits a calendar year of `panels` as published (`published`), the second splitting
+/// column `split` of the first if there is one, with the panels `beside`: what to hide so that
+/// no hidden figure of the year, its quarters or its months is given away by all of them
+/// together, and what is known anyway. Nothing when none is given away, or when the year has
+/// more than [`AUDIT_LIMIT`] hidden monthly counts.
+pub fn audit(
     panels: &[PanelYear],
     published: &[Vec<Published>],
     split: Option<usize>,
+    beside: &[Beside],
     months_of: &[Vec<usize>],
     viewer: &Viewer,
-) -> Vec<Vec<Positions>> {
-    let nothing = || Vec::new();
+) -> Audit {
+    let nothing = Audit::default;
     let months: usize = months_of.iter().map(Vec::len).sum();
-    let hidden_counts: usize = panels
+    // Every panel of the system, those published before last.
+    let all: Vec<&PanelYear> = panels
         .iter()
-        .zip(published)
+        .chain(beside.iter().map(|b| &b.panel))
+        .collect();
+    let all_published: Vec<&Vec<Published>> = published
+        .iter()
+        .chain(beside.iter().map(|b| &b.published))
+        .collect();
+    let hidden_counts: usize = all
+        .iter()
+        .zip(&all_published)
         .map(|(panel, shown)| {
             let shape = shape_of(panel);
             (0..months)
@@ -98,34 +139,53 @@ pub fn figures_to_hide(
                 .count()
         })
         .sum();
-    if hidden_counts == 0 || hidden_counts > AUDIT_LIMIT {
+    if hidden_counts == 0 {
         return nothing();
     }
+    if hidden_counts > AUDIT_LIMIT {
+        tracing::debug!(
+            hidden_counts,
+            "a year not audited: more hidden counts than the limit"
+        );
+        return nothing();
+    }
+    let started = std::time::Instant::now();
     let own: Vec<bool> = panels[0].periods[0]
         .rows
         .iter()
         .map(|r| viewer.own.contains(r))
         .collect();
-    let mut figures: Vec<Figure> = panels
+    let mut figures: Vec<Figure> = all
         .iter()
-        .zip(published)
+        .zip(&all_published)
         .enumerate()
         .flat_map(|(s, (panel, shown))| figures_of(s, panel, shown, months_of))
         .collect();
     if let (Some(column), [_, parts]) = (split, panels) {
         figures.extend(split_relations(column, parts, months));
     }
-    let count = |(s, t, r, c): Count| panels[s].periods[t].cells[r][c];
+    for (i, other) in beside.iter().enumerate() {
+        figures.extend(relations_beside(
+            &panels[0],
+            other,
+            panels.len() + i,
+            months,
+        ));
+    }
+    let count = |(s, t, r, c): Count| all[s].periods[t].cells[r][c];
     let hideable = |place: &Place| {
-        let panel = &panels[place.panel];
+        let Some(panel) = panels.get(place.panel) else {
+            return false;
+        };
         place.period < panel.periods.len()
             && !is_known(place.at, &own, panel.own_totals)
             && !holds(&panel.periods[place.period].given_elsewhere, place.at)
     };
     let mut hiding: BTreeSet<usize> = BTreeSet::new();
+    let mut giving: BTreeSet<usize> = BTreeSet::new();
     let given_away = System::new(&figures, count, &hiding).given_away();
     for f in given_away {
-        if !hiding.is_empty() && !System::new(&figures, count, &hiding).is_given_away(f) {
+        if !hiding.is_empty() && System::new(&figures, count, &hiding).moves(f) == Moves::Yes {
             continue;
         }
         let can_hide = |g: &usize| {
@@ -135,31 +195,62 @@ pub fn figures_to_hide(
         // The figures beside it first, then any.
         let near = System::new(&figures, count, &hiding).beside(f, can_hide);
         let any: Vec<usize> = (0..figures.len()).filter(can_hide).collect();
-        let release = [near, any].into_iter().find_map(|candidates| {
+        let release = [near, any.clone()].into_iter().find_map(|candidates| {
             let mut more = hiding.clone();
             more.extend(&candidates);
             System::new(&figures, count, &more).cheapest_release(f, &candidates, &hiding)
         });
-        let Some(release) = release else {
-            // Nothing shown that may be hidden lets it move: hide every figure of others in
-            // the months and quarters, the most the audit can hide.
-            return panels
-                .iter()
-                .map(|panel| hide_all_of_others(panel, &own))
-                .collect();
-        };
-        hiding.extend(release);
-    }
-    let mut to_hide: Vec<Vec<Positions>> = panels
-        .iter()
-        .map(|panel| vec![Positions::default(); panel.periods.len()])
-        .collect();
-    for g in hiding {
-        if let Some(place) = figures[g].place {
-            add(&mut to_hide[place.panel][place.period], place.at);
+        if let Some(release) = release {
+            hiding.extend(release);
+            continue;
+        }
+        let mut every = hiding.clone();
+        every.extend(&any);
+        let known_anyway = System::new(&figures, count, &every).moves(f) == Moves::No;
+        match figures[f].place {
+            // Proven to have one value whatever these panels hide: the figures of others
+            // give it, so it is shown rather than falsely suppressed.
+            Some(place) if known_anyway && place.panel < panels.len() => {
+                giving.insert(f);
+            }
+            // Given by what is published elsewhere: nothing here changes it.
+            _ if known_anyway => {}
+            // The programs could not tell: hide every figure of others in the months and
+            // quarters, the most the audit can hide.
+            _ => {
+                return Audit {
+                    hide: panels.iter().map(|p| hide_all_of_others(p, &own)).collect(),
+                    give: Vec::new(),
+                };
+            }
         }
     }
-    to_hide
+    let at = |set: BTreeSet<usize>| {
+        let mut positions: Vec<Vec<Positions>> = panels
+            .iter()
+            .map(|panel| vec![Positions::default(); panel.periods.len()])
+            .collect();
+        for g in set {
+            let place = figures[g].place;
+            let ours = |p: &Place| positions.get(p.panel).is_some_and(|ps| p.period < ps.len());
+            if let Some(place) = place.filter(ours) {
+                add(&mut positions[place.panel][place.period], place.at);
+            }
+        }
+        positions
+    };
+    tracing::debug!(
+        hidden_counts,
+        figures = figures.len(),
+        hidden = hiding.len(),
+        shown = giving.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "a year audited"
+    );
+    Audit {
+        hide: at(hiding),
+        give: at(giving),
+    }
 }
 
 /// A panel's rows and columns.
@@ -290,6 +381,29 @@ fn figures_of(
     figures
 }
 
+/// The first panel's monthly totals against those of `beside[i]` (panel `s` of the system),
+/// as its relation has them.
+fn relations_beside(first: &PanelYear, other: &Beside, s: usize, months: usize) -> Vec<Figure> {
+    let (rows, columns) = shape_of(first);
+    let (_, other_columns) = shape_of(&other.panel);
+    (0..months)
+        .flat_map(|t| (0..rows).map(move |r| (t, r)))
+        .map(|(t, r)| {
+            let ours = (0..columns).map(|c| ((0, t, r, c), 1));
+            let theirs = (0..other_columns).map(|c| ((s, t, r, c), -1));
+            let terms = match other.relation {
+                Relation::SameTotals => ours.chain(theirs).collect(),
+            };
+            Figure {
+                place: None,
+                terms,
+                value: 0,
+                shown: true,
+            }
+        })
+        .collect()
+}
+
 /// Each month's parts (panel 1) add up to the split column of the whole (panel 0).
 fn split_relations(column: usize, parts: &PanelYear, months: usize) -> Vec<Figure> {
     let (rows, part_columns) = shape_of(parts);
@@ -389,7 +503,7 @@ impl<'a> System<'a> {
             }
         };
         for round in 0..SCATTERED_ROUNDS {
-            if let Some(solution) = self.solve(&scattered(self.unknowns, round), &[]) {
+            if let Found::Counts(solution) = self.solve(&scattered(self.unknowns, round), &[]) {
                 mark(&mut moves, &solution);
             }
         }
@@ -406,11 +520,29 @@ impl<'a> System<'a> {
         given_away
     }
 
-    fn is_given_away(&self, f: usize) -> bool {
-        self.another_value(f).is_none()
+    /// Whether figure `f` can take another value.
+    fn moves(&self, f: usize) -> Moves {
+        let (terms, known) = &self.of_figure[f];
+        if terms.is_empty() {
+            return Moves::No;
+        }
+        let value = (self.figures[f].value - known) as f64;
+        let mut moves = Moves::No;
+        for (side, moved) in [
+            (ComparisonOp::Le, value - 1.0),
+            (ComparisonOp::Ge, value + 1.0),
+        ] {
+            match self.solve(&[], &[(terms, side, moved)]) {
+                Found::Counts(_) => return Moves::Yes,
+                Found::Unknown => moves = Moves::Unknown,
+                Found::None => {}
+            }
+        }
+        moves
     }
 
-    /// Counts that agree with every shown figure and give figure `f` another value, if any.
+    /// Counts that agree with every shown figure and give figure `f` another value, if any
+    /// are found.
     fn another_value(&self, f: usize) -> Option<Vec<i64>> {
         let (terms, known) = &self.of_figure[f];
         if terms.is_empty() {
@@ -422,7 +554,12 @@ impl<'a> System<'a> {
             (ComparisonOp::Ge, value + 1.0),
         ]
         .into_iter()
-        .find_map(|(side, moved)| self.solve(&[], &[(terms, side, moved)]))
+        .find_map(
+            |(side, moved)| match self.solve(&[], &[(terms, side, moved)]) {
+                Found::Counts(counts) => Some(counts),
+                _ => None,
+            },
+        )
     }
 
     fn value_at(&self, f: usize, solution: &[i64]) -> i64 {
@@ -445,7 +582,7 @@ impl<'a> System<'a> {
 
     /// Counts that agree with every shown figure and with `more`, making the unknowns
     /// weighed by `weights` greatest (none: any), checked exactly.
-    fn solve(&self, weights: &[f64], more: &[Bound]) -> Option<Vec<i64>> {
+    fn solve(&self, weights: &[f64], more: &[Bound]) -> Found {
         let mut problem = Problem::new(OptimizationDirection::Maximize);
         let vars: Vec<_> = (0..self.unknowns)
             .map(|v| {
@@ -467,7 +604,11 @@ impl<'a> System<'a> {
         for (terms, side, rhs) in more {
             problem.add_constraint(expression(terms).as_slice(), *side, *rhs);
         }
-        let solution = solved(&problem)?;
+        let solution = match solved(&problem) {
+            Ok(Some(solution)) => solution,
+            Ok(None) => return Found::None,
+            Err(()) => return Found::Unknown,
+        };
         let counts: Vec<i64> = vars
             .iter()
             .map(|v| solution.var_value(*v).round() as i64)
@@ -480,7 +621,11 @@ impl<'a> System<'a> {
                 _ => sum as f64 == *rhs,
             }
         });
-        (satisfies_more && self.agrees(&counts)).then_some(counts)
+        if satisfies_more && self.agrees(&counts) {
+            Found::Counts(counts)
+        } else {
+            Found::Unknown
+        }
     }
 
     /// The cheapest of `candidates` (shown figures this system takes as hidden; `hidden`
@@ -524,7 +669,7 @@ impl<'a> System<'a> {
                 problem.add_constraint(sum.as_slice(), ComparisonOp::Eq, rest);
             }
             problem.add_constraint(expression(terms_of_f).as_slice(), side, moved);
-            let solution = solved(&problem)?;
+            let solution = solved(&problem).ok()??;
             let broken = breaks
                 .into_iter()
                 .filter(|(_, above, below)| solution[*above] + solution[*below] > 1e-6)
@@ -565,11 +710,33 @@ impl<'a> System<'a> {
     }
 }
 
-/// The best solution `problem` finds within [`NODE_LIMIT`], if any.
-fn solved(problem: &Problem) -> Option<microlp::Solution> {
+/// What a search for counts found.
+enum Found {
+    Counts(Vec<i64>),
+    /// Proven that there are none.
+    None,
+    /// Stopped at the node limit, or an answer that did not check out.
+    Unknown,
+}
+
+/// Whether a figure can take another value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Moves {
+    Yes,
+    No,
+    Unknown,
+}
+
+/// The best solution `problem` finds within [`NODE_LIMIT`]; `Ok(None)` when it is proven to
+/// have none, `Err` when the search stopped without one.
+fn solved(problem: &Problem) -> Result<Option<microlp::Solution>, ()> {
     let mut options = SolveOptions::default();
     options.node_limit = Some(NODE_LIMIT);
-    problem.solve_with(options).ok()?.into_solution().ok()
+    match problem.solve_with(options) {
+        Ok(outcome) => outcome.into_solution().map(Some).map_err(|_| ()),
+        Err(microlp::Error::Infeasible) => Ok(None),
+        Err(_) => Err(()),
+    }
 }
 
 /// Weights in [-0.5, 0.5) for `n` unknowns, the same for the same round.

@@ -11,8 +11,9 @@
 //! each figure alike.
 //!
 //! Each table and each line is then protected completely on its own, and a hidden figure can
-//! be worked out from no line and no period alone; the municipalities × categories × months
-//! of a year together are not a table the suppression here can check as one.
+//! be worked out from no line and no period alone. Together they can still give one away, so
+//! the year is then audited as one system ([`super::cube`]): what the audit hides, the
+//! periods' tables hide, what it finds known anyway they show, and the year goes round again.
 
 use super::{
     Positions, Published, Table, TotalsShown, Viewer, cube, publish, publish_split, publish_splits,
@@ -37,10 +38,13 @@ enum Line {
 
 /// Publishes the periods of `panels` (one panel, or two the second of which splits column
 /// `split` of the first, published together period by period), months then quarters, with
-/// `months_of` the months of each quarter. Returns each panel's periods as published.
+/// `months_of` the months of each quarter, audited as one system with the panels published
+/// before that relate to them (`beside`, see [`cube`]). Returns each panel's periods as
+/// published.
 pub fn publish_year_by_period(
     panels: &mut [PanelYear],
     split: Option<usize>,
+    beside: &[cube::Beside],
     months_of: &[Vec<usize>],
     viewer: &Viewer,
 ) -> Vec<Vec<Published>> {
@@ -85,10 +89,15 @@ pub fn publish_year_by_period(
             // Each table and line holds on its own: the year as one system may still give a
             // figure away, so what the audit asks to hide is hidden and the year goes round
             // again.
-            let audited = cube::figures_to_hide(panels, &published, split, months_of, viewer);
-            for (s, to_hide) in audited.into_iter().enumerate() {
+            let audit = cube::audit(panels, &published, split, beside, months_of, viewer);
+            for (s, to_hide) in audit.hide.into_iter().enumerate() {
                 for (p, positions) in to_hide.into_iter().enumerate() {
-                    changed[p] |= hide(&mut panels[s].periods[p], positions);
+                    changed[p] |= merge(&mut panels[s].periods[p].hidden_elsewhere, positions);
+                }
+            }
+            for (s, to_give) in audit.give.into_iter().enumerate() {
+                for (p, positions) in to_give.into_iter().enumerate() {
+                    changed[p] |= merge(&mut panels[s].periods[p].given_elsewhere, positions);
                 }
             }
             if !changed.contains(&true) {
@@ -270,21 +279,20 @@ fn apply_line(
     changed_periods
 }
 
-/// Adds `positions` to what `table` hides for another publication; whether any was new.
-fn hide(table: &mut Table, positions: Positions) -> bool {
-    let hidden = &mut table.hidden_elsewhere;
+/// Adds `positions` to `into`; whether any was new.
+fn merge(into: &mut Positions, positions: Positions) -> bool {
     let mut added = false;
     for cell in positions.cells {
-        added |= hidden.cells.insert(cell);
+        added |= into.cells.insert(cell);
     }
     for r in positions.row_totals {
-        added |= hidden.row_totals.insert(r);
+        added |= into.row_totals.insert(r);
     }
     for c in positions.column_totals {
-        added |= hidden.column_totals.insert(c);
+        added |= into.column_totals.insert(c);
     }
     if positions.total {
-        added |= !std::mem::replace(&mut hidden.total, true);
+        added |= !std::mem::replace(&mut into.total, true);
     }
     added
 }
