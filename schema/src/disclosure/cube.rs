@@ -93,22 +93,12 @@ struct Figure {
     shown: bool,
 }
 
-/// What the audit asks of `panels`' periods, by panel and period (months, then quarters, as
-/// [`super::publish_year_by_period`] numbers them).
-#[derive(Debug, Default)]
-pub struct Audit {
-    /// Figures to hide, so that a figure given away can move.
-    pub hide: Vec<Vec<Positions>>,
-    /// Hidden figures that nothing these panels may hide lets move (the year, the panels
-    /// beside and the viewer's own figures give them): known anyway, so shown.
-    pub give: Vec<Vec<Positions>>,
-}
-
 /// Audits a calendar year of `panels` as published (`published`), the second splitting
-/// column `split` of the first if there is one, with the panels `beside`: what to hide so that
-/// no hidden figure of the year, its quarters or its months is given away by all of them
-/// together, and what is known anyway. Nothing when none is given away, or when the year has
-/// more than [`AUDIT_LIMIT`] hidden monthly counts.
+/// column `split` of the first if there is one, with the panels `beside`: the figures of the
+/// panels' periods to hide, by panel and period (months, then quarters, as
+/// [`super::publish_year_by_period`] numbers them), so that no hidden figure of the year, its
+/// quarters or its months is given away by all of them together. Nothing when none is given
+/// away, or when the year has more than [`AUDIT_LIMIT`] hidden monthly counts.
 pub fn audit(
     panels: &[PanelYear],
     published: &[Vec<Published>],
@@ -116,8 +106,8 @@ pub fn audit(
     beside: &[Beside],
     months_of: &[Vec<usize>],
     viewer: &Viewer,
-) -> Audit {
-    let nothing = Audit::default;
+) -> Vec<Vec<Positions>> {
+    let nothing = Vec::new;
     let months: usize = months_of.iter().map(Vec::len).sum();
     // Every panel of the system, those published before last.
     let all: Vec<&PanelYear> = panels
@@ -182,7 +172,7 @@ pub fn audit(
             && !holds(&panel.periods[place.period].given_elsewhere, place.at)
     };
     let mut hiding: BTreeSet<usize> = BTreeSet::new();
-    let mut giving: BTreeSet<usize> = BTreeSet::new();
+
     let given_away = System::new(&figures, count, &hiding).given_away();
     for f in given_away {
         if !hiding.is_empty() && System::new(&figures, count, &hiding).moves(f) == Moves::Yes {
@@ -206,51 +196,38 @@ pub fn audit(
         }
         let mut every = hiding.clone();
         every.extend(&any);
-        let known_anyway = System::new(&figures, count, &every).moves(f) == Moves::No;
-        match figures[f].place {
-            // Proven to have one value whatever these panels hide: the figures of others
-            // give it, so it is shown rather than falsely suppressed.
-            Some(place) if known_anyway && place.panel < panels.len() => {
-                giving.insert(f);
-            }
-            // Given by what is published elsewhere: nothing here changes it.
-            _ if known_anyway => {}
+        match System::new(&figures, count, &every).moves(f) {
+            // Given by figures these panels may not hide (the year, the panels beside, the
+            // viewer's own): known anyway, nothing here changes that. It stays hidden, which
+            // takes a solver's word for nothing.
+            Moves::No => {}
+            Moves::Yes => hiding.extend(any),
             // The programs could not tell: hide every figure of others in the months and
             // quarters, the most the audit can hide.
-            _ => {
-                return Audit {
-                    hide: panels.iter().map(|p| hide_all_of_others(p, &own)).collect(),
-                    give: Vec::new(),
-                };
+            Moves::Unknown => {
+                return panels.iter().map(|p| hide_all_of_others(p, &own)).collect();
             }
         }
     }
-    let at = |set: BTreeSet<usize>| {
-        let mut positions: Vec<Vec<Positions>> = panels
-            .iter()
-            .map(|panel| vec![Positions::default(); panel.periods.len()])
-            .collect();
-        for g in set {
-            let place = figures[g].place;
-            let ours = |p: &Place| positions.get(p.panel).is_some_and(|ps| p.period < ps.len());
-            if let Some(place) = place.filter(ours) {
-                add(&mut positions[place.panel][place.period], place.at);
-            }
+    let mut to_hide: Vec<Vec<Positions>> = panels
+        .iter()
+        .map(|panel| vec![Positions::default(); panel.periods.len()])
+        .collect();
+    for g in &hiding {
+        let place = figures[*g].place;
+        let ours = |p: &Place| to_hide.get(p.panel).is_some_and(|ps| p.period < ps.len());
+        if let Some(place) = place.filter(ours) {
+            add(&mut to_hide[place.panel][place.period], place.at);
         }
-        positions
-    };
+    }
     tracing::debug!(
         hidden_counts,
         figures = figures.len(),
         hidden = hiding.len(),
-        shown = giving.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "a year audited"
     );
-    Audit {
-        hide: at(hiding),
-        give: at(giving),
-    }
+    to_hide
 }
 
 /// A panel's rows and columns.

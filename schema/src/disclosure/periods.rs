@@ -13,7 +13,7 @@
 //! Each table and each line is then protected completely on its own, and a hidden figure can
 //! be worked out from no line and no period alone. Together they can still give one away, so
 //! the year is then audited as one system ([`super::cube`]): what the audit hides, the
-//! periods' tables hide, what it finds known anyway they show, and the year goes round again.
+//! periods' tables hide, and the year goes round again.
 
 use super::{
     Positions, Published, Table, TotalsShown, Viewer, cube, publish, publish_split, publish_splits,
@@ -89,15 +89,10 @@ pub fn publish_year_by_period(
             // Each table and line holds on its own: the year as one system may still give a
             // figure away, so what the audit asks to hide is hidden and the year goes round
             // again.
-            let audit = cube::audit(panels, &published, split, beside, months_of, viewer);
-            for (s, to_hide) in audit.hide.into_iter().enumerate() {
+            let to_hide = cube::audit(panels, &published, split, beside, months_of, viewer);
+            for (s, to_hide) in to_hide.into_iter().enumerate() {
                 for (p, positions) in to_hide.into_iter().enumerate() {
                     changed[p] |= merge(&mut panels[s].periods[p].hidden_elsewhere, positions);
-                }
-            }
-            for (s, to_give) in audit.give.into_iter().enumerate() {
-                for (p, positions) in to_give.into_iter().enumerate() {
-                    changed[p] |= merge(&mut panels[s].periods[p].given_elsewhere, positions);
                 }
             }
             if !changed.contains(&true) {
