@@ -14,7 +14,7 @@ mod cube;
 mod cycles;
 mod periods;
 
-pub use cube::{Beside, Relation};
+pub use cube::{Beside, Parts, Relation};
 use cycles::{Cycles, Graph, Move};
 pub use periods::{PanelYear, publish_year_by_period};
 
@@ -2219,6 +2219,7 @@ mod tests {
                 },
                 published: first_shown.clone(),
                 relation: Relation::SameTotals,
+                parts: None,
             }];
             let mut panels = [PanelYear {
                 periods: periods_of(&second),
@@ -2305,6 +2306,200 @@ mod tests {
                 determined.is_empty(),
                 "figures (table, figure) {determined:?} are determined for {:?}: {first:?} \
                  and {second:?} published as {tables:?}",
+                v.own
+            );
+        }
+        assert!(checked >= 150, "only {checked} years were checked");
+    }
+
+    /// Incidents by outcome (three categories, the second split in two by whether follow-up
+    /// was offered) and by place (two categories), sharing their totals, over a year of two
+    /// quarters of two months: the place panel audited beside the outcomes and their split,
+    /// published before it. No hidden figure of any of them, or of the totals, has one value
+    /// given all of them together.
+    #[test]
+    fn no_hidden_figure_follows_from_a_split_panel_and_a_panel_sharing_its_totals() {
+        let mut next = numbers(53);
+        let mut checked = 0;
+        let months_of = vec![vec![0, 1], vec![2, 3]];
+        let all = [0, 1, 2, 3];
+        let split = 1;
+        for _ in 0..300 {
+            let rows = 2 + next(2) as usize;
+            let v = viewer([&[][..], &["1505"], &["1506"]][next(3) as usize]);
+            let outcomes: Vec<Vec<Vec<u64>>> =
+                (0..4).map(|_| random_cells(&mut next, rows, 3)).collect();
+            let mut split_in_two = |m: &Vec<Vec<u64>>, of: &dyn Fn(&[u64]) -> u64| {
+                m.iter()
+                    .map(|row| {
+                        let whole = of(row);
+                        let one = next(whole + 1);
+                        vec![one, whole - one]
+                    })
+                    .collect::<Vec<Vec<u64>>>()
+            };
+            let follow_up: Vec<Vec<Vec<u64>>> = outcomes
+                .iter()
+                .map(|m| split_in_two(m, &|r| r[split]))
+                .collect();
+            let places: Vec<Vec<Vec<u64>>> = outcomes
+                .iter()
+                .map(|m| split_in_two(m, &|r| r.iter().sum()))
+                .collect();
+            let totals: Vec<Vec<u64>> = (0..rows)
+                .map(|r| (0..4).map(|t| outcomes[t][r].iter().sum()).collect())
+                .collect();
+            let (year_totals, whole, parts) = quarters_of_months(&totals, 2, &v);
+            let (quarter_totals, month_totals) = publish_quarters(&whole, &parts, &v);
+            let totals_of_period: Vec<Published> = month_totals
+                .iter()
+                .flat_map(|q| q.columns_as_periods(2))
+                .chain(quarter_totals.columns_as_periods(2))
+                .collect();
+            let with_totals = |cells: Vec<Vec<u64>>, totals: &Published| Table {
+                totals_as_published: Some(totals.totals_shown()),
+                ..table_of(cells)
+            };
+            let periods_of = |months: &[Vec<Vec<u64>>], shared: bool| -> Vec<Table> {
+                months
+                    .iter()
+                    .cloned()
+                    .chain(months_of.iter().map(|ms| summed(months, ms)))
+                    .zip(&totals_of_period)
+                    .map(|(cells, totals)| match shared {
+                        true => with_totals(cells, totals),
+                        false => table_of(cells),
+                    })
+                    .collect()
+            };
+            let (outcome_year, follow_up_year) = publish_split(
+                &with_totals(summed(&outcomes, &all), &year_totals),
+                split,
+                &table_of(summed(&follow_up, &all)),
+                &v,
+            );
+            let place_year = publish(&with_totals(summed(&places, &all), &year_totals), &v);
+            let outcome_panel = || PanelYear {
+                periods: periods_of(&outcomes, true),
+                year: &outcome_year,
+                own_totals: false,
+            };
+            let follow_up_panel = || PanelYear {
+                periods: periods_of(&follow_up, false),
+                year: &follow_up_year,
+                own_totals: false,
+            };
+            let mut together = [outcome_panel(), follow_up_panel()];
+            let shown_before =
+                publish_year_by_period(&mut together, Some(split), &[], &months_of, &v);
+            let beside = [Beside {
+                panel: outcome_panel(),
+                published: shown_before[0].clone(),
+                relation: Relation::SameTotals,
+                parts: Some(Parts {
+                    column: split,
+                    panel: follow_up_panel(),
+                    published: shown_before[1].clone(),
+                }),
+            }];
+            let mut place_panel = [PanelYear {
+                periods: periods_of(&places, true),
+                year: &place_year,
+                own_totals: false,
+            }];
+            let place_shown =
+                publish_year_by_period(&mut place_panel, None, &beside, &months_of, &v).remove(0);
+            let tables: Vec<Vec<Option<u64>>> = [&year_totals, &quarter_totals]
+                .into_iter()
+                .chain(&month_totals)
+                .chain([&outcome_year, &follow_up_year])
+                .chain(shown_before.iter().flatten())
+                .chain([&place_year])
+                .chain(&place_shown)
+                .map(shown)
+                .collect();
+            if tables.iter().flatten().all(Option::is_some) {
+                continue;
+            }
+            checked += 1;
+            // One guess is a table of rows, six figures a month: the outcomes but the split
+            // one, its two parts, and the two places.
+            let flat: Vec<Vec<u64>> = (0..rows)
+                .map(|r| {
+                    (0..4)
+                        .flat_map(|t| {
+                            let (o, f, p) = (&outcomes[t][r], &follow_up[t][r], &places[t][r]);
+                            [o[0], o[2], f[0], f[1], p[0], p[1]]
+                        })
+                        .collect()
+                })
+                .collect();
+            let shown_at = |r: usize, i: usize| {
+                let t = i / 6;
+                match i % 6 {
+                    0 => shown_before[0][t].cells[r][0],
+                    1 => shown_before[0][t].cells[r][2],
+                    k @ 2..4 => shown_before[1][t].cells[r][k - 2],
+                    k => place_shown[t].cells[r][k - 4],
+                }
+            };
+            let free: Vec<(usize, usize)> = (0..rows)
+                .flat_map(|r| (0..24).map(move |i| (r, i)))
+                .filter(|(r, i)| shown_at(*r, *i).is_none())
+                .collect();
+            let figures_of = |guess: &[Vec<u64>]| -> Vec<Vec<u64>> {
+                let at = |t: usize, r: usize, k: usize| guess[r][t * 6 + k];
+                let by_month = |row: &dyn Fn(usize, usize) -> Vec<u64>| -> Vec<Vec<Vec<u64>>> {
+                    (0..4)
+                        .map(|t| (0..rows).map(|r| row(t, r)).collect())
+                        .collect()
+                };
+                let outcomes =
+                    by_month(&|t, r| vec![at(t, r, 0), at(t, r, 2) + at(t, r, 3), at(t, r, 1)]);
+                let follow_up = by_month(&|t, r| vec![at(t, r, 2), at(t, r, 3)]);
+                let places = by_month(&|t, r| vec![at(t, r, 4), at(t, r, 5)]);
+                let totals: Vec<Vec<u64>> = (0..rows)
+                    .map(|r| (0..4).map(|t| outcomes[t][r].iter().sum()).collect())
+                    .collect();
+                let (year, quarters, parts) = by_quarter(&totals, 2);
+                let periods = |months: &[Vec<Vec<u64>>]| -> Vec<Vec<u64>> {
+                    months
+                        .iter()
+                        .map(|m| figures(m))
+                        .chain(months_of.iter().map(|ms| figures(&summed(months, ms))))
+                        .collect()
+                };
+                [figures(&year), figures(&quarters)]
+                    .into_iter()
+                    .chain(parts.iter().map(|p| figures(p)))
+                    .chain([
+                        figures(&summed(&outcomes, &all)),
+                        figures(&summed(&follow_up, &all)),
+                    ])
+                    .chain(periods(&outcomes))
+                    .chain(periods(&follow_up))
+                    .chain([figures(&summed(&places, &all))])
+                    .chain(periods(&places))
+                    .collect()
+            };
+            // The places' monthly totals (tables 19 + t, figure 2 × rows + r) are the
+            // outcomes' (tables 6 + t, figure 3 × rows + r).
+            let equal: Vec<(FigureAt, Relates, FigureAt)> = (0..4)
+                .flat_map(|t| {
+                    (0..rows).map(move |r| {
+                        (
+                            (19 + t, 2 * rows + r),
+                            Relates::Equal,
+                            (6 + t, 3 * rows + r),
+                        )
+                    })
+                })
+                .collect();
+            let determined = determined_hidden_given(&flat, &free, &tables, figures_of, &equal);
+            assert!(
+                determined.is_empty(),
+                "figures (table, figure) {determined:?} are determined for {:?}: {outcomes:?} \
+                 split as {follow_up:?}, by place {places:?}, published as {tables:?}",
                 v.own
             );
         }

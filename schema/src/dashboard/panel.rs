@@ -121,8 +121,14 @@ pub struct Panel {
 }
 
 /// A panel published by month and quarter before another that shares its totals
-/// ([`super::panels::published_before`]): its year, months and quarters as published.
+/// ([`super::panels::published_before`]), with the panel that splits one of its columns.
 pub struct PublishedBefore<'a> {
+    pub panel: PublishedYear<'a>,
+    pub parts: Option<(&'a Split, PublishedYear<'a>)>,
+}
+
+/// A panel's calendar year as published: by year, by month and by quarter.
+pub struct PublishedYear<'a> {
     pub spec: &'a PanelSpec,
     pub year: &'a Panel,
     pub by_month: &'a Panel,
@@ -701,7 +707,7 @@ impl Publisher<'_> {
             .collect();
         let beside = before
             .iter()
-            .map(|b| self.beside(b, &months_of, months, quarters.len()))
+            .map(|b| self.beside(b, &months_of, quarters.len()))
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| refused("a panel published before is of other periods"))?;
         let published = disclosure::publish_year_by_period(
@@ -724,48 +730,72 @@ impl Publisher<'_> {
             .collect())
     }
 
-    /// A panel sharing the totals, published before, as the audit takes it: its counts by
-    /// month and quarter, its year, and its months and quarters as published. `None` when
-    /// its periods are not these.
+    /// A panel sharing the totals, published before (with the panel splitting it), as the
+    /// audit takes it. `None` when its periods are not these.
     fn beside<'b>(
         &self,
         before: &'b PublishedBefore,
         months_of: &[Vec<usize>],
-        months: usize,
         quarters: usize,
     ) -> Option<disclosure::Beside<'b>> {
-        let [year] = &before.year.periods[..] else {
+        let (panel, published) = self.as_audited(&before.panel, months_of, quarters)?;
+        let parts = match &before.parts {
+            Some((split, parts)) => {
+                let (panel, published) = self.as_audited(parts, months_of, quarters)?;
+                let categories = (before.panel.spec.categories)();
+                Some(disclosure::Parts {
+                    column: categories.iter().position(|c| c.code == split.column)?,
+                    panel,
+                    published,
+                })
+            }
+            None => None,
+        };
+        Some(disclosure::Beside {
+            panel,
+            published,
+            relation: disclosure::Relation::SameTotals,
+            parts,
+        })
+    }
+
+    /// A published calendar year as the audit takes it: its counts by month and quarter with
+    /// its year, and its months and quarters as published.
+    fn as_audited<'b>(
+        &self,
+        published: &'b PublishedYear,
+        months_of: &[Vec<usize>],
+        quarters: usize,
+    ) -> Option<(disclosure::PanelYear<'b>, Vec<Published>)> {
+        let [year] = &published.year.periods[..] else {
             return None;
         };
-        if before.by_month.periods.len() != months
-            || before.by_quarter.periods.len() != quarters
-            || before.year.rows != self.sums.rows
+        let months = self.sums.periods.len();
+        if published.by_month.periods.len() != months
+            || published.by_quarter.periods.len() != quarters
+            || published.year.rows != self.sums.rows
         {
             return None;
         }
-        let (_, cells) = self.sums_of(before.spec);
-        let by_month = cells
-            .iter()
-            .map(|c| self.table(before.spec, c.clone(), None));
+        let spec = published.spec;
+        let (_, cells) = self.sums_of(spec);
+        let by_month = cells.iter().map(|c| self.table(spec, c.clone(), None));
         let by_quarter = months_of
             .iter()
-            .map(|ms| self.table(before.spec, summed(cells, ms), None));
-        let published = before
+            .map(|ms| self.table(spec, summed(cells, ms), None));
+        let figures = published
             .by_month
             .periods
             .iter()
-            .chain(&before.by_quarter.periods)
+            .chain(&published.by_quarter.periods)
             .map(|p| p.figures.clone())
             .collect();
-        Some(disclosure::Beside {
-            panel: disclosure::PanelYear {
-                periods: by_month.chain(by_quarter).collect(),
-                year: &year.figures,
-                own_totals: before.spec.totals_of.is_none(),
-            },
-            published,
-            relation: disclosure::Relation::SameTotals,
-        })
+        let panel = disclosure::PanelYear {
+            periods: by_month.chain(by_quarter).collect(),
+            year: &year.figures,
+            own_totals: spec.totals_of.is_none() && super::panels::split_of(spec).is_none(),
+        };
+        Some((panel, figures))
     }
 
     /// The months (these sums' periods) of each of `quarters`, in order, when they are the

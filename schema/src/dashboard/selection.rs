@@ -23,7 +23,9 @@ use chrono::Datelike;
 use tokio::sync::OnceCell;
 
 use super::cache::{Inputs, Layout, PanelCache, PanelKey, Publication};
-use super::panel::{Panel, PanelPeriod, PanelSpec, Populations, PublishedBefore, Publisher, Sums};
+use super::panel::{
+    Panel, PanelPeriod, PanelSpec, Populations, PublishedBefore, PublishedYear, Publisher, Sums,
+};
 use super::panels;
 use super::period::{Bucket, Range};
 use crate::disclosure::Viewer;
@@ -306,33 +308,40 @@ impl Selection {
         // it: their year, months and quarters.
         let mut before = Vec::new();
         for other in panels::published_before(first) {
-            let of_year = self.year(store, reference, all, other, year).await?;
-            let mut by = Vec::new();
-            for bucket in [Bucket::Month, Bucket::Quarter] {
-                let published =
-                    self.calendar_year_of_categories(store, reference, all, other, year, bucket);
-                by.push(Box::pin(published).await?);
-            }
-            let [by_month, by_quarter] = <[Publication; 2]>::try_from(by)
-                .map_err(|_| Error::Internal("two buckets, two publications".into()))?;
-            before.push((*other, of_year, by_month, by_quarter));
+            let of_other = self
+                .year_publications(store, reference, all, other, year)
+                .await?;
+            let parts = match panels::split_of(other) {
+                Some(split) => {
+                    let parts = split.parts;
+                    let of_parts = self.year_publications(store, reference, all, parts, year);
+                    Some((split, of_parts.await?))
+                }
+                None => None,
+            };
+            before.push((of_other, parts));
         }
+        let before_each = || {
+            before
+                .iter()
+                .flat_map(|(panel, parts)| [Some(panel), parts.as_ref().map(|(_, p)| p)])
+                .flatten()
+        };
         let months = Range {
             bucket: Bucket::Month,
             ..year
         };
         let mut summed: Vec<&PanelSpec> = specs.clone();
         summed.extend(totals.as_ref().map(|(of, _, _)| *of));
-        summed.extend(before.iter().map(|(other, ..)| *other));
+        summed.extend(before_each().map(|p| p.spec));
         let sums = read_sums(&reader, &summed, all, &months).await?;
         let beside: Vec<&Inputs> = years
             .iter()
             .map(|year| &year.inputs)
             .chain(totals.iter().flat_map(|(_, m, q)| [&m.inputs, &q.inputs]))
             .chain(
-                before
-                    .iter()
-                    .flat_map(|(_, y, m, q)| [&y.inputs, &m.inputs, &q.inputs]),
+                before_each()
+                    .flat_map(|p| [&p.year.inputs, &p.by_month.inputs, &p.by_quarter.inputs]),
             )
             .collect();
         let inputs = Inputs::of(&sums, &beside);
@@ -353,10 +362,10 @@ impl Selection {
             publisher.shows_as_summed(of, &by_month.panel)
                 && publisher.shows_as_summed(of, &by_quarter.panel)
         });
-        let before_agrees = before.iter().all(|(other, of_year, by_month, by_quarter)| {
-            [of_year, by_month, by_quarter]
+        let before_agrees = before_each().all(|p| {
+            [&p.year, &p.by_month, &p.by_quarter]
                 .iter()
-                .all(|p| publisher.shows_as_summed(other, &p.panel))
+                .all(|published| publisher.shows_as_summed(p.spec, &published.panel))
         });
         if !years_agree || !totals_agree || !before_agrees {
             return Err(changed_while_read());
@@ -369,11 +378,9 @@ impl Selection {
         let year_panels: Vec<Arc<Panel>> = years.iter().map(|y| y.panel.clone()).collect();
         let before: Vec<PublishedBefore> = before
             .iter()
-            .map(|(spec, of_year, by_month, by_quarter)| PublishedBefore {
-                spec,
-                year: &of_year.panel,
-                by_month: &by_month.panel,
-                by_quarter: &by_quarter.panel,
+            .map(|(panel, parts)| PublishedBefore {
+                panel: panel.as_published(),
+                parts: parts.as_ref().map(|(split, p)| (*split, p.as_published())),
             })
             .collect();
         let published = off_the_runtime(|| {
@@ -397,6 +404,44 @@ impl Selection {
             }
         }
         asked.ok_or_else(|| Error::Internal(format!("{} was not published", spec.metric)))
+    }
+
+    /// A calendar year of a panel of several categories as published by year, month and
+    /// quarter, for a panel audited beside it.
+    async fn year_publications(
+        &self,
+        store: &Store,
+        reference: &ReferenceData,
+        all: &Arc<[String]>,
+        spec: &'static PanelSpec,
+        year: Range,
+    ) -> Result<YearPublications> {
+        let of_year = self.year(store, reference, all, spec, year).await?;
+        // Publishing a panel by month publishes it by quarter too: the second is kept.
+        let by_month = Box::pin(self.calendar_year_of_categories(
+            store,
+            reference,
+            all,
+            spec,
+            year,
+            Bucket::Month,
+        ))
+        .await?;
+        let by_quarter = Box::pin(self.calendar_year_of_categories(
+            store,
+            reference,
+            all,
+            spec,
+            year,
+            Bucket::Quarter,
+        ))
+        .await?;
+        Ok(YearPublications {
+            spec,
+            year: of_year,
+            by_month,
+            by_quarter,
+        })
     }
 
     /// Every municipality, in the reference data's order, and any the request names that the
@@ -475,6 +520,25 @@ impl Selection {
 }
 
 /// The counts of `specs`' metrics for `rows` over `range`, summed into its periods in one read.
+/// A panel's calendar year as published by year, month and quarter.
+struct YearPublications {
+    spec: &'static PanelSpec,
+    year: Publication,
+    by_month: Publication,
+    by_quarter: Publication,
+}
+
+impl YearPublications {
+    fn as_published(&self) -> PublishedYear<'_> {
+        PublishedYear {
+            spec: self.spec,
+            year: &self.year.panel,
+            by_month: &self.by_month.panel,
+            by_quarter: &self.by_quarter.panel,
+        }
+    }
+}
+
 async fn read_sums(
     reader: &AggregateReader<'_>,
     specs: &[&PanelSpec],

@@ -37,6 +37,16 @@ pub struct Beside<'a> {
     /// Its months, then its quarters, as published.
     pub published: Vec<Published>,
     pub relation: Relation,
+    /// The panel published with it that splits one of its columns, if any.
+    pub parts: Option<Parts<'a>>,
+}
+
+/// A panel that splits column `column` of another (non-fatal incidents by whether follow-up
+/// was offered), with its months, then its quarters, as published.
+pub struct Parts<'a> {
+    pub column: usize,
+    pub panel: PanelYear<'a>,
+    pub published: Vec<Published>,
 }
 
 /// How the counts of a panel published before relate to the first panel being published.
@@ -99,45 +109,75 @@ struct Figure {
 /// [`super::publish_year_by_period`] numbers them), so that no hidden figure of the year, its
 /// quarters or its months is given away by all of them together. Nothing when none is given
 /// away, or when the year has more than [`AUDIT_LIMIT`] hidden monthly counts.
-pub fn audit(
+pub fn audit<'a>(
     panels: &[PanelYear],
     published: &[Vec<Published>],
     split: Option<usize>,
-    beside: &[Beside],
+    beside: &'a [Beside<'a>],
     months_of: &[Vec<usize>],
     viewer: &Viewer,
 ) -> Vec<Vec<Positions>> {
     let nothing = Vec::new;
     let months: usize = months_of.iter().map(Vec::len).sum();
-    // Every panel of the system, those published before last.
-    let all: Vec<&PanelYear> = panels
+    let hidden_in = |panel: &PanelYear, shown: &[Published]| -> usize {
+        (0..months)
+            .flat_map(|t| cells_of(shape_of(panel)).map(move |(r, c)| (t, r, c)))
+            .filter(|(t, r, c)| shown[*t].cells[*r][*c].is_none())
+            .count()
+    };
+    let own_hidden: usize = panels
         .iter()
-        .chain(beside.iter().map(|b| &b.panel))
-        .collect();
-    let all_published: Vec<&Vec<Published>> = published
-        .iter()
-        .chain(beside.iter().map(|b| &b.published))
-        .collect();
-    let hidden_counts: usize = all
-        .iter()
-        .zip(&all_published)
-        .map(|(panel, shown)| {
-            let shape = shape_of(panel);
-            (0..months)
-                .flat_map(|t| cells_of(shape).map(move |(r, c)| (t, r, c)))
-                .filter(|(t, r, c)| shown[*t].cells[*r][*c].is_none())
-                .count()
-        })
+        .zip(published)
+        .map(|(p, s)| hidden_in(p, s))
         .sum();
-    if hidden_counts == 0 {
+    if own_hidden == 0 {
         return nothing();
     }
-    if hidden_counts > AUDIT_LIMIT {
+    if own_hidden > AUDIT_LIMIT {
         tracing::debug!(
-            hidden_counts,
+            hidden_counts = own_hidden,
             "a year not audited: more hidden counts than the limit"
         );
         return nothing();
+    }
+    // The panels beside (each with the panel splitting it), as many as the limit leaves room
+    // for, those published last (the nearest) first.
+    let parts_of = |b: &'a Beside| b.parts.as_ref().map(|p| (&p.panel, &p.published));
+    let mut hidden_counts = own_hidden;
+    let beside: Vec<&Beside> = beside
+        .iter()
+        .rev()
+        .take_while(|b| {
+            let more = hidden_in(&b.panel, &b.published)
+                + parts_of(b).map_or(0, |(panel, shown)| hidden_in(panel, shown));
+            let fits = hidden_counts + more <= AUDIT_LIMIT;
+            if fits {
+                hidden_counts += more;
+            }
+            fits
+        })
+        .collect();
+    // Every panel of the system, those published before last, each followed by its parts.
+    let mut all: Vec<&PanelYear> = panels.iter().collect();
+    let mut all_published: Vec<&Vec<Published>> = published.iter().collect();
+    // Relations between the system's panels: (whole, column, parts) and (panel, panel beside).
+    let mut splits: Vec<(usize, usize, usize)> = Vec::new();
+    let mut same_totals: Vec<usize> = Vec::new();
+    if let (Some(column), [_, _]) = (split, panels) {
+        splits.push((0, column, 1));
+    }
+    for b in &beside {
+        let s = all.len();
+        all.push(&b.panel);
+        all_published.push(&b.published);
+        match b.relation {
+            Relation::SameTotals => same_totals.push(s),
+        }
+        if let Some(parts) = &b.parts {
+            splits.push((s, parts.column, all.len()));
+            all.push(&parts.panel);
+            all_published.push(&parts.published);
+        }
     }
     let started = std::time::Instant::now();
     let own: Vec<bool> = panels[0].periods[0]
@@ -151,19 +191,14 @@ pub fn audit(
         .enumerate()
         .flat_map(|(s, (panel, shown))| figures_of(s, panel, shown, months_of))
         .collect();
-    if let (Some(column), [_, parts]) = (split, panels) {
-        figures.extend(split_relations(column, parts, months));
+    for (whole, column, parts) in splits {
+        figures.extend(split_relations(&all, whole, column, parts, months));
     }
-    for (i, other) in beside.iter().enumerate() {
-        figures.extend(relations_beside(
-            &panels[0],
-            other,
-            panels.len() + i,
-            months,
-        ));
+    for s in same_totals {
+        figures.extend(same_totals_relations(&all, s, months));
     }
     let count = |(s, t, r, c): Count| all[s].periods[t].cells[r][c];
-    let hideable = |place: &Place| {
+    let may_hide = |place: &Place| {
         let Some(panel) = panels.get(place.panel) else {
             return false;
         };
@@ -171,17 +206,52 @@ pub fn audit(
             && !is_known(place.at, &own, panel.own_totals)
             && !holds(&panel.periods[place.period].given_elsewhere, place.at)
     };
+    // The parts' totals of a split are the whole's figures of the split column: one figure
+    // published twice, hidden in both or in neither, and hidden through the whole's.
+    let numbered: BTreeMap<Place, usize> = (0..figures.len())
+        .filter_map(|g| figures[g].place.map(|p| (p, g)))
+        .collect();
+    let twin = |g: usize| -> Option<usize> {
+        let (Some(column), Some(place)) = (split, figures[g].place) else {
+            return None;
+        };
+        let at = match (place.panel, place.at) {
+            (1, At::RowTotal(r)) => (0, At::Cell(r, column)),
+            (1, At::Total) => (0, At::ColumnTotal(column)),
+            (0, At::Cell(r, c)) if c == column => (1, At::RowTotal(r)),
+            (0, At::ColumnTotal(c)) if c == column => (1, At::Total),
+            _ => return None,
+        };
+        let (panel, at) = at;
+        numbered
+            .get(&Place {
+                panel,
+                period: place.period,
+                at,
+            })
+            .copied()
+    };
+    let is_parts_total = |place: &Place| {
+        split.is_some() && place.panel == 1 && matches!(place.at, At::RowTotal(_) | At::Total)
+    };
+    let hideable = |g: usize| match figures[g].place {
+        Some(place) if is_parts_total(&place) => {
+            twin(g).is_some_and(|t| figures[t].place.as_ref().is_some_and(may_hide))
+        }
+        Some(place) => may_hide(&place),
+        None => false,
+    };
     let mut hiding: BTreeSet<usize> = BTreeSet::new();
-
+    let hide = |hiding: &mut BTreeSet<usize>, g: usize| {
+        hiding.insert(g);
+        hiding.extend(twin(g));
+    };
     let given_away = System::new(&figures, count, &hiding).given_away();
     for f in given_away {
         if !hiding.is_empty() && System::new(&figures, count, &hiding).moves(f) == Moves::Yes {
             continue;
         }
-        let can_hide = |g: &usize| {
-            let figure = &figures[*g];
-            figure.shown && !hiding.contains(g) && figure.place.as_ref().is_some_and(hideable)
-        };
+        let can_hide = |g: &usize| figures[*g].shown && !hiding.contains(g) && hideable(*g);
         // The figures beside it first, then any.
         let near = System::new(&figures, count, &hiding).beside(f, can_hide);
         let any: Vec<usize> = (0..figures.len()).filter(can_hide).collect();
@@ -190,8 +260,13 @@ pub fn audit(
             more.extend(&candidates);
             System::new(&figures, count, &more).cheapest_release(f, &candidates, &hiding)
         });
-        if let Some(release) = release {
-            hiding.extend(release);
+        // A release the programs found must hide something not hidden yet; one that hides
+        // nothing disagrees with the search that found the figure given away, so it is not
+        // taken on the solver's word.
+        if let Some(release) = release.filter(|r| r.iter().any(|g| !hiding.contains(g))) {
+            for g in release {
+                hide(&mut hiding, g);
+            }
             continue;
         }
         let mut every = hiding.clone();
@@ -201,7 +276,11 @@ pub fn audit(
             // viewer's own): known anyway, nothing here changes that. It stays hidden, which
             // takes a solver's word for nothing.
             Moves::No => {}
-            Moves::Yes => hiding.extend(any),
+            Moves::Yes => {
+                for g in any {
+                    hide(&mut hiding, g);
+                }
+            }
             // The programs could not tell: hide every figure of others in the months and
             // quarters, the most the audit can hide.
             Moves::Unknown => {
@@ -216,12 +295,13 @@ pub fn audit(
     for g in &hiding {
         let place = figures[*g].place;
         let ours = |p: &Place| to_hide.get(p.panel).is_some_and(|ps| p.period < ps.len());
-        if let Some(place) = place.filter(ours) {
+        if let Some(place) = place.filter(ours).filter(|p| !is_parts_total(p)) {
             add(&mut to_hide[place.panel][place.period], place.at);
         }
     }
     tracing::debug!(
         hidden_counts,
+        beside = beside.len(),
         figures = figures.len(),
         hidden = hiding.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -358,22 +438,18 @@ fn figures_of(
     figures
 }
 
-/// The first panel's monthly totals against those of `beside[i]` (panel `s` of the system),
-/// as its relation has them.
-fn relations_beside(first: &PanelYear, other: &Beside, s: usize, months: usize) -> Vec<Figure> {
-    let (rows, columns) = shape_of(first);
-    let (_, other_columns) = shape_of(&other.panel);
+/// Each municipality's monthly total of the first panel (0) equals its total of panel `s`.
+fn same_totals_relations(all: &[&PanelYear], s: usize, months: usize) -> Vec<Figure> {
+    let (rows, columns) = shape_of(all[0]);
+    let (_, other_columns) = shape_of(all[s]);
     (0..months)
         .flat_map(|t| (0..rows).map(move |r| (t, r)))
         .map(|(t, r)| {
             let ours = (0..columns).map(|c| ((0, t, r, c), 1));
             let theirs = (0..other_columns).map(|c| ((s, t, r, c), -1));
-            let terms = match other.relation {
-                Relation::SameTotals => ours.chain(theirs).collect(),
-            };
             Figure {
                 place: None,
-                terms,
+                terms: ours.chain(theirs).collect(),
                 value: 0,
                 shown: true,
             }
@@ -381,15 +457,21 @@ fn relations_beside(first: &PanelYear, other: &Beside, s: usize, months: usize) 
         .collect()
 }
 
-/// Each month's parts (panel 1) add up to the split column of the whole (panel 0).
-fn split_relations(column: usize, parts: &PanelYear, months: usize) -> Vec<Figure> {
-    let (rows, part_columns) = shape_of(parts);
+/// Each month's parts (panel `parts`) add up to column `column` of the whole (panel `whole`).
+fn split_relations(
+    all: &[&PanelYear],
+    whole: usize,
+    column: usize,
+    parts: usize,
+    months: usize,
+) -> Vec<Figure> {
+    let (rows, part_columns) = shape_of(all[parts]);
     (0..months)
         .flat_map(|t| {
             (0..rows).map(move |r| {
                 let mut terms: Vec<(Count, i64)> =
-                    (0..part_columns).map(|c| ((1, t, r, c), 1)).collect();
-                terms.push(((0, t, r, column), -1));
+                    (0..part_columns).map(|c| ((parts, t, r, c), 1)).collect();
+                terms.push(((whole, t, r, column), -1));
                 Figure {
                     place: None,
                     terms,
