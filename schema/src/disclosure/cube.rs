@@ -70,6 +70,9 @@ const NODE_LIMIT: u64 = 2_000;
 /// most figures that can move at all.
 const SCATTERED_ROUNDS: u64 = 4;
 
+/// Rounds of pushing every figure not yet moved up and down together.
+const PUSH_ROUNDS: usize = 8;
+
 /// A monthly count: the panel, the month, the row and the column.
 type Count = (usize, usize, usize, usize);
 
@@ -180,6 +183,7 @@ pub fn audit<'a>(
         }
     }
     let started = std::time::Instant::now();
+    let solved_before = SOLVED.with(std::cell::Cell::get);
     let own: Vec<bool> = panels[0].periods[0]
         .rows
         .iter()
@@ -304,6 +308,7 @@ pub fn audit<'a>(
         beside = beside.len(),
         figures = figures.len(),
         hidden = hiding.len(),
+        programs = SOLVED.with(std::cell::Cell::get) - solved_before,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "a year audited"
     );
@@ -566,6 +571,29 @@ impl<'a> System<'a> {
                 mark(&mut moves, &solution);
             }
         }
+        // Then all the figures not yet moved pushed up together, and down, while that moves
+        // any more of them.
+        for _ in 0..PUSH_ROUNDS {
+            let mut up = vec![0.0; self.unknowns];
+            for f in hidden.iter().filter(|f| !moves[**f]) {
+                for (v, sign) in &self.of_figure[*f].0 {
+                    up[*v] += *sign as f64;
+                }
+            }
+            if up.iter().all(|w| *w == 0.0) {
+                break;
+            }
+            let down: Vec<f64> = up.iter().map(|w| -w).collect();
+            let before = moves.iter().filter(|m| **m).count();
+            for weights in [&up, &down] {
+                if let Found::Counts(solution) = self.solve(weights, &[]) {
+                    mark(&mut moves, &solution);
+                }
+            }
+            if moves.iter().filter(|m| **m).count() == before {
+                break;
+            }
+        }
         let mut given_away = Vec::new();
         for f in hidden {
             if moves[f] {
@@ -786,9 +814,15 @@ enum Moves {
     Unknown,
 }
 
+thread_local! {
+    /// Programs solved on this thread, for the audit's log line.
+    static SOLVED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// The best solution `problem` finds within [`NODE_LIMIT`]; `Ok(None)` when it is proven to
 /// have none, `Err` when the search stopped without one.
 fn solved(problem: &Problem) -> Result<Option<microlp::Solution>, ()> {
+    SOLVED.with(|n| n.set(n.get() + 1));
     let mut options = SolveOptions::default();
     options.node_limit = Some(NODE_LIMIT);
     match problem.solve_with(options) {
