@@ -12,17 +12,19 @@
 //! whose hiding lets it move, and the year is published again with those hidden, until no
 //! hidden figure is given away.
 //!
-//! Counts are found by integer programs (microlp), and every one is checked again in whole
-//! numbers against the shown figures before it counts as another value: a rounding error of
-//! the solver can hide a figure needlessly, never show one that is given away.
+//! Counts are found by integer programs (microlp), and every solution that says a figure can
+//! move is checked again in whole numbers against the shown figures: a rounding error of the
+//! solver can hide a figure needlessly, never leave one given away as if it could move.
 //!
 //! Panels published before (`Beside`) whose counts relate to these (the same incidents in
-//! another panel, so the same totals) are audited with them: their figures and hidden counts count, but nothing is hidden there,
-//! so each panel's figures depend only on the panels before it.
+//! another panel, so the same totals) are audited with them: their figures and hidden counts
+//! count, but nothing is hidden there, so each panel's figures depend only on the panels
+//! before it.
 //!
-//! Programs grow with the hidden counts, so a year of more than [`AUDIT_LIMIT`] hidden monthly
-//! counts is not audited: the plan's three municipalities stay far below it, the national
-//! benchmark set (360 municipalities) far above.
+//! Programs grow with the hidden counts, so a panel whose year has more than [`AUDIT_LIMIT`]
+//! hidden monthly counts is not audited, and panels beside are taken in as far as the limit
+//! leaves room: the demo set's three municipalities stay within it, the national benchmark set
+//! (360 municipalities) far above.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -57,8 +59,8 @@ pub enum Relation {
     SameTotals,
 }
 
-/// The most hidden monthly counts of a year (of all its panels audited together) that are
-/// audited.
+/// The most hidden monthly counts of a year that are audited together: the panel's own first,
+/// then the panels beside it as far as they fit.
 pub const AUDIT_LIMIT: usize = 600;
 
 /// Branch-and-bound nodes a program may take. A limit of nodes rather than of time keeps
