@@ -678,12 +678,7 @@ impl<'a> System<'a> {
                 problem.add_integer_var(weights.get(v).copied().unwrap_or(0.0), (0, self.bound))
             })
             .collect();
-        let expression = |terms: &[(usize, i64)]| -> Vec<_> {
-            terms
-                .iter()
-                .map(|(v, sign)| (vars[*v], *sign as f64))
-                .collect()
-        };
+        let expression = |terms: &[(usize, i64)]| linear(&vars, terms);
         for (g, (terms, known)) in self.of_figure.iter().enumerate() {
             if self.is_shown(g) && !terms.is_empty() {
                 let rest = (self.figures[g].value - known) as f64;
@@ -734,12 +729,7 @@ impl<'a> System<'a> {
             let vars: Vec<_> = (0..self.unknowns)
                 .map(|_| problem.add_integer_var(0.0, (0, self.bound)))
                 .collect();
-            let expression = |terms: &[(usize, i64)]| -> Vec<_> {
-                terms
-                    .iter()
-                    .map(|(v, sign)| (vars[*v], *sign as f64))
-                    .collect()
-            };
+            let expression = |terms: &[(usize, i64)]| linear(&vars, terms);
             let mut breaks = Vec::new();
             for (g, (terms, known)) in self.of_figure.iter().enumerate() {
                 let figure = &self.figures[g];
@@ -797,6 +787,14 @@ impl<'a> System<'a> {
         });
         beside
     }
+}
+
+/// Unknowns with their signs as a program's expression in `vars`.
+fn linear(vars: &[microlp::Variable], terms: &[(usize, i64)]) -> Vec<(microlp::Variable, f64)> {
+    terms
+        .iter()
+        .map(|(v, sign)| (vars[*v], *sign as f64))
+        .collect()
 }
 
 /// What a search for counts found.
