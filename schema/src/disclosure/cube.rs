@@ -69,10 +69,11 @@ pub const AUDIT_LIMIT: usize = 600;
 const NODE_LIMIT: u64 = 2_000;
 
 /// Programs solved at scattered weights before each hidden figure's own: a few solutions move
-/// most figures that can move at all.
+/// most figures that can move at all. Even: they are solved two at a time.
 const SCATTERED_ROUNDS: u64 = 4;
 
-/// Rounds of pushing every figure not yet moved up and down together.
+/// Rounds of pushing the figures not yet moved together, each up or down at random, and the
+/// other way. Pushing them all up at once moves fewer: figures of one line cannot all grow.
 const PUSH_ROUNDS: usize = 8;
 
 /// A monthly count: the panel, the month, the row and the column.
@@ -568,42 +569,62 @@ impl<'a> System<'a> {
                 *moved |= self.value_at(g, solution) != self.figures[g].value;
             }
         };
-        for round in 0..SCATTERED_ROUNDS {
-            if let Found::Counts(solution) = self.solve(&scattered(self.unknowns, round), &[]) {
-                mark(&mut moves, &solution);
+        let found = |moves: &mut Vec<bool>, found: Found| {
+            if let Found::Counts(solution) = found {
+                mark(moves, &solution);
             }
+        };
+        for round in (0..SCATTERED_ROUNDS).step_by(2) {
+            let weights = |round| scattered(self.unknowns, round);
+            let (first, second) = both(
+                || self.solve(&weights(round), &[]),
+                || self.solve(&weights(round + 1), &[]),
+            );
+            found(&mut moves, first);
+            found(&mut moves, second);
         }
-        // Then all the figures not yet moved pushed up together, and down, while that moves
-        // any more of them.
-        for _ in 0..PUSH_ROUNDS {
-            let mut up = vec![0.0; self.unknowns];
-            for f in hidden.iter().filter(|f| !moves[**f]) {
+        // Then the figures not yet moved pushed together, each up or down at random, and the
+        // other way, while that moves any more of them.
+        for round in 0..PUSH_ROUNDS {
+            let ways = scattered(hidden.len(), SCATTERED_ROUNDS + round as u64);
+            let mut push = vec![0.0; self.unknowns];
+            for (f, way) in hidden.iter().zip(ways).filter(|(f, _)| !moves[**f]) {
                 for (v, sign) in &self.of_figure[*f].0 {
-                    up[*v] += *sign as f64;
+                    push[*v] += way.signum() * *sign as f64;
                 }
             }
-            if up.iter().all(|w| *w == 0.0) {
+            if push.iter().all(|w| *w == 0.0) {
                 break;
             }
-            let down: Vec<f64> = up.iter().map(|w| -w).collect();
+            let back: Vec<f64> = push.iter().map(|w| -w).collect();
             let before = moves.iter().filter(|m| **m).count();
-            for weights in [&up, &down] {
-                if let Found::Counts(solution) = self.solve(weights, &[]) {
-                    mark(&mut moves, &solution);
-                }
-            }
+            let (there, and_back) = both(|| self.solve(&push, &[]), || self.solve(&back, &[]));
+            found(&mut moves, there);
+            found(&mut moves, and_back);
             if moves.iter().filter(|m| **m).count() == before {
                 break;
             }
         }
+        // Then a program for each figure left, two at a time.
         let mut given_away = Vec::new();
-        for f in hidden {
-            if moves[f] {
-                continue;
+        let mut left = hidden.iter().copied();
+        loop {
+            let next: Vec<usize> = left.by_ref().filter(|f| !moves[*f]).take(2).collect();
+            if next.is_empty() {
+                break;
             }
-            match self.another_value(f) {
-                Some(solution) => mark(&mut moves, &solution),
-                None => given_away.push(f),
+            let solutions = match next[..] {
+                [f, g] => {
+                    let (of_f, of_g) = both(|| self.another_value(f), || self.another_value(g));
+                    vec![of_f, of_g]
+                }
+                _ => next.iter().map(|f| self.another_value(*f)).collect(),
+            };
+            for (f, solution) in next.into_iter().zip(solutions) {
+                match solution {
+                    Some(solution) => mark(&mut moves, &solution),
+                    None => given_away.push(f),
+                }
             }
         }
         given_away
@@ -688,7 +709,7 @@ impl<'a> System<'a> {
         for (terms, side, rhs) in more {
             problem.add_constraint(expression(terms).as_slice(), *side, *rhs);
         }
-        let solution = match solved(&problem) {
+        let solution = match solved(&problem, Search::First) {
             Ok(Some(solution)) => solution,
             Ok(None) => return Found::None,
             Err(()) => return Found::Unknown,
@@ -748,7 +769,7 @@ impl<'a> System<'a> {
                 problem.add_constraint(sum.as_slice(), ComparisonOp::Eq, rest);
             }
             problem.add_constraint(expression(terms_of_f).as_slice(), side, moved);
-            let solution = solved(&problem).ok()??;
+            let solution = solved(&problem, Search::Best).ok()??;
             let broken = breaks
                 .into_iter()
                 .filter(|(_, above, below)| solution[*above] + solution[*below] > 1e-6)
@@ -756,14 +777,15 @@ impl<'a> System<'a> {
                 .collect();
             Some((solution.objective(), broken))
         };
-        [
-            (ComparisonOp::Le, value - 1.0),
-            (ComparisonOp::Ge, value + 1.0),
-        ]
-        .into_iter()
-        .filter_map(released)
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, broken)| broken)
+        let (below, above) = both(
+            || released((ComparisonOp::Le, value - 1.0)),
+            || released((ComparisonOp::Ge, value + 1.0)),
+        );
+        [below, above]
+            .into_iter()
+            .flatten()
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, broken)| broken)
     }
 
     /// The figures (those `can_hide` allows) that share a monthly count with figure `f` or
@@ -819,17 +841,45 @@ thread_local! {
     static SOLVED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
-/// The best solution `problem` finds within [`NODE_LIMIT`]; `Ok(None)` when it is proven to
-/// have none, `Err` when the search stopped without one.
-fn solved(problem: &Problem) -> Result<Option<microlp::Solution>, ()> {
+/// How far a program's search goes once it has a solution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Search {
+    /// Counts that agree with the figures: any will do, the first found is taken.
+    First,
+    /// The cheapest figures to hide: the best found within [`NODE_LIMIT`].
+    Best,
+}
+
+/// A solution of `problem` found within [`NODE_LIMIT`] as `search` asks; `Ok(None)` when it
+/// is proven to have none, `Err` when the search stopped without one.
+fn solved(problem: &Problem, search: Search) -> Result<Option<microlp::Solution>, ()> {
     SOLVED.with(|n| n.set(n.get() + 1));
     let mut options = SolveOptions::default();
     options.node_limit = Some(NODE_LIMIT);
+    if search == Search::First {
+        // A relative gap no search can fail to meet: it stops at its first solution.
+        options.mip_gap = f64::MAX;
+    }
     match problem.solve_with(options) {
         Ok(outcome) => outcome.into_solution().map(Some).map_err(|_| ()),
         Err(microlp::Error::Infeasible) => Ok(None),
         Err(_) => Err(()),
     }
+}
+
+/// `a` on a thread of its own while `b` runs on this one: an audit's programs are
+/// independent of each other, and a request waits for its audits. Programs solved there count
+/// here.
+fn both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| (a(), SOLVED.with(std::cell::Cell::get)));
+        let b = b();
+        let (a, solved) = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        SOLVED.with(|n| n.set(n.get() + solved));
+        (a, b)
+    })
 }
 
 /// Weights in [-0.5, 0.5) for `n` unknowns, the same for the same round.
