@@ -27,6 +27,7 @@
 //! (360 municipalities) far above.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Mutex, OnceLock};
 
 use microlp::{ComparisonOp, OptimizationDirection, Problem, SolveOptions};
 
@@ -71,6 +72,8 @@ const NODE_LIMIT: u64 = 2_000;
 /// Programs solved at scattered weights before each hidden figure's own: a few solutions move
 /// most figures that can move at all. Even: they are solved two at a time.
 const SCATTERED_ROUNDS: u64 = 4;
+
+const _: () = assert!(SCATTERED_ROUNDS.is_multiple_of(2));
 
 /// Rounds of pushing the figures not yet moved together, each up or down at random, and the
 /// other way. Pushing them all up at once moves fewer: figures of one line cannot all grow.
@@ -500,9 +503,11 @@ struct System<'a> {
     unknowns: usize,
     /// Each figure's unknown terms, and what its known terms add up to.
     of_figure: Vec<(Vec<(usize, i64)>, i64)>,
-    /// The shown figures with unknown terms that none of the others before them adds up to:
-    /// the equations a program needs (see [`independent`]).
+    /// The shown figures with unknown terms: the equations counts must agree with.
     equations: Vec<usize>,
+    /// Those of them that no combination of those before gives: all a program needs (see
+    /// [`independent`]), found when one is first solved.
+    independent: OnceLock<Vec<usize>>,
     /// No count exceeds the largest figure; the bound keeps the programs finite.
     bound: i32,
 }
@@ -546,17 +551,17 @@ impl<'a> System<'a> {
             })
             .collect();
         let largest = figures.iter().map(|f| f.value).max().unwrap_or(0);
-        let with_unknowns: Vec<usize> = (0..figures.len())
+        let equations: Vec<usize> = (0..figures.len())
             .filter(|g| figures[*g].shown && !hiding.contains(g))
             .filter(|g| !of_figure[*g].0.is_empty())
             .collect();
-        let equations = independent(&with_unknowns, &of_figure, numbered.len());
         System {
             figures,
             hiding,
             unknowns: numbered.len(),
             of_figure,
             equations,
+            independent: OnceLock::new(),
             bound: i32::try_from(largest).unwrap_or(i32::MAX),
         }
     }
@@ -595,6 +600,9 @@ impl<'a> System<'a> {
         // Then the figures not yet moved pushed together, each up or down at random, and the
         // other way, while that moves any more of them.
         for round in 0..PUSH_ROUNDS {
+            if hidden.iter().all(|f| moves[*f]) {
+                break;
+            }
             let ways = scattered(hidden.len(), SCATTERED_ROUNDS + round as u64);
             let mut push = vec![0.0; self.unknowns];
             for (f, way) in hidden.iter().zip(ways).filter(|(f, _)| !moves[**f]) {
@@ -602,8 +610,9 @@ impl<'a> System<'a> {
                     push[*v] += way.signum() * *sign as f64;
                 }
             }
+            // Figures of the same counts pushed opposite ways: other ways next round.
             if push.iter().all(|w| *w == 0.0) {
-                break;
+                continue;
             }
             let back: Vec<f64> = push.iter().map(|w| -w).collect();
             let before = moves.iter().filter(|m| **m).count();
@@ -629,12 +638,11 @@ impl<'a> System<'a> {
                 }
                 _ => next.iter().map(|f| self.another_value(*f)).collect(),
             };
-            for (f, solution) in next.into_iter().zip(solutions) {
-                match solution {
-                    Some(solution) => mark(&mut moves, &solution),
-                    None => given_away.push(f),
-                }
+            // Either solution may move the other figure, whose own program found none.
+            for solution in solutions.iter().flatten() {
+                mark(&mut moves, solution);
             }
+            given_away.extend(next.into_iter().filter(|f| !moves[*f]));
         }
         given_away
     }
@@ -702,6 +710,26 @@ impl<'a> System<'a> {
     /// Counts that agree with every shown figure and with `more`, making the unknowns
     /// weighed by `weights` greatest (none: any), checked exactly.
     fn solve(&self, weights: &[f64], more: &[Bound]) -> Found {
+        let independent = self
+            .independent
+            .get_or_init(|| independent(&self.equations, &self.of_figure, self.unknowns));
+        match self.solve_with(independent, weights, more) {
+            // Equations told apart in floating point: one taken as given by the others that
+            // is not rejects the solution, and all of them decide.
+            Attempt::Rejected if independent.len() < self.equations.len() => {
+                match self.solve_with(&self.equations, weights, more) {
+                    Attempt::Found(found) => found,
+                    Attempt::Rejected => Found::Unknown,
+                }
+            }
+            Attempt::Found(found) => found,
+            Attempt::Rejected => Found::Unknown,
+        }
+    }
+
+    /// Counts that agree with the figures `equations` and with `more`, making the unknowns
+    /// weighed by `weights` greatest, checked against every shown figure.
+    fn solve_with(&self, equations: &[usize], weights: &[f64], more: &[Bound]) -> Attempt {
         let mut problem = Problem::new(OptimizationDirection::Maximize);
         let vars: Vec<_> = (0..self.unknowns)
             .map(|v| {
@@ -709,7 +737,7 @@ impl<'a> System<'a> {
             })
             .collect();
         let expression = |terms: &[(usize, i64)]| linear(&vars, terms);
-        for g in &self.equations {
+        for g in equations {
             let (terms, known) = &self.of_figure[*g];
             let rest = (self.figures[*g].value - known) as f64;
             problem.add_constraint(expression(terms).as_slice(), ComparisonOp::Eq, rest);
@@ -719,8 +747,8 @@ impl<'a> System<'a> {
         }
         let solution = match solved(&problem, Search::First) {
             Ok(Some(solution)) => solution,
-            Ok(None) => return Found::None,
-            Err(()) => return Found::Unknown,
+            Ok(None) => return Attempt::Found(Found::None),
+            Err(()) => return Attempt::Found(Found::Unknown),
         };
         let counts: Vec<i64> = vars
             .iter()
@@ -735,9 +763,9 @@ impl<'a> System<'a> {
             }
         });
         if satisfies_more && self.agrees(&counts) {
-            Found::Counts(counts)
+            Attempt::Found(Found::Counts(counts))
         } else {
-            Found::Unknown
+            Attempt::Rejected
         }
     }
 
@@ -823,8 +851,9 @@ impl<'a> System<'a> {
 /// those whose terms no combination of the ones before them gives: the same counts agree
 /// with these as with all of them, since every equation holds for the true counts, and a
 /// program of these alone is smaller by about a third on the plan's data. Found in floating
-/// point: an equation taken for dependent that is not only widens what programs may find,
-/// and every solution is checked against every figure ([`System::agrees`]).
+/// point: an equation taken for dependent that is not only widens what programs may find;
+/// every solution is checked against every figure ([`System::agrees`]), and one rejected is
+/// looked for again with all of them ([`System::solve`]).
 fn independent(
     rows: &[usize],
     of_figure: &[(Vec<(usize, i64)>, i64)],
@@ -875,6 +904,13 @@ enum Found {
     Unknown,
 }
 
+/// What one program gave.
+enum Attempt {
+    Found(Found),
+    /// A solution that the exact check rejected.
+    Rejected,
+}
+
 /// Whether a figure can take another value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Moves {
@@ -918,14 +954,25 @@ fn solved(problem: &Problem, search: Search) -> Result<Option<microlp::Solution>
 /// independent of each other, and a request waits for its audits. Programs solved there count
 /// here.
 fn both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    // Taken by whichever thread runs it: the other one, or this one when the system has no
+    // thread to give.
+    let a = Mutex::new(Some(a));
+    let run_a = || a.lock().ok().and_then(|mut a| a.take()).map(|a| a());
     std::thread::scope(|scope| {
-        let other = scope.spawn(|| (a(), SOLVED.with(std::cell::Cell::get)));
+        let other = std::thread::Builder::new()
+            .spawn_scoped(scope, || (run_a(), SOLVED.with(std::cell::Cell::get)));
         let b = b();
-        let (a, solved) = other
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        SOLVED.with(|n| n.set(n.get() + solved));
-        (a, b)
+        let a = match other {
+            Ok(other) => {
+                let (a, solved) = other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                SOLVED.with(|n| n.set(n.get() + solved));
+                a
+            }
+            Err(_) => run_a(),
+        };
+        (a.expect("`a` runs once, on one thread"), b)
     })
 }
 
