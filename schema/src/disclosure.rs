@@ -2147,6 +2147,71 @@ mod tests {
         }
         assert!(checked >= 150, "only {checked} years were checked");
     }
+
+    /// Each municipality's (row's) figures by month, summed over the categories of `months`.
+    fn totals_by_month(months: &[Vec<Vec<u64>>]) -> Vec<Vec<u64>> {
+        (0..months[0].len())
+            .map(|r| months.iter().map(|m| m[r].iter().sum()).collect())
+            .collect()
+    }
+
+    /// The totals that panels of a year of two quarters of two months share, published as
+    /// the one-category panel publishes them.
+    struct SharedTotals {
+        year: Published,
+        quarters: Published,
+        /// Each quarter's months.
+        months: Vec<Published>,
+        /// The totals as each month's table of a panel, then each quarter's, shows them.
+        of_period: Vec<Published>,
+    }
+
+    fn shared_totals(months: &[Vec<Vec<u64>>], v: &Viewer) -> SharedTotals {
+        let (year, whole, parts) = quarters_of_months(&totals_by_month(months), 2, v);
+        let (quarters, months) = publish_quarters(&whole, &parts, v);
+        let of_period = months
+            .iter()
+            .flat_map(|q| q.columns_as_periods(2))
+            .chain(quarters.columns_as_periods(2))
+            .collect();
+        SharedTotals {
+            year,
+            quarters,
+            months,
+            of_period,
+        }
+    }
+
+    /// A table of `cells` with its totals as `totals` shows them.
+    fn with_totals(cells: Vec<Vec<u64>>, totals: &Published) -> Table {
+        Table {
+            totals_as_published: Some(totals.totals_shown()),
+            ..table_of(cells)
+        }
+    }
+
+    /// Two panels' row totals of each of four months are one figure: the first panel's months
+    /// are tables `first.0` on, of `first.1` columns, the second's `second.0` on, of
+    /// `second.1`; a row total is figure columns × rows + r.
+    fn same_monthly_totals(
+        rows: usize,
+        first: (usize, usize),
+        second: (usize, usize),
+    ) -> Vec<(FigureAt, Relates, FigureAt)> {
+        let row_total =
+            |(table, columns): (usize, usize), t: usize, r: usize| (table + t, columns * rows + r);
+        (0..4)
+            .flat_map(|t| (0..rows).map(move |r| (t, r)))
+            .map(|(t, r)| {
+                (
+                    row_total(first, t, r),
+                    Relates::Equal,
+                    row_total(second, t, r),
+                )
+            })
+            .collect()
+    }
+
     /// Two panels of two categories that share their totals (a municipality's incidents by
     /// outcome and by place), over a year of two quarters of two months, each published as
     /// the dashboards publish it (the totals as the one-category panel publishes them, by
@@ -2175,32 +2240,18 @@ mod tests {
                         .collect()
                 })
                 .collect();
-            // The totals by month, a row per municipality.
-            let totals: Vec<Vec<u64>> = (0..rows)
-                .map(|r| (0..4).map(|t| first[t][r].iter().sum()).collect())
-                .collect();
-            let (year_totals, whole, parts) = quarters_of_months(&totals, 2, &v);
-            let (quarter_totals, month_totals) = publish_quarters(&whole, &parts, &v);
-            let totals_of_period: Vec<Published> = month_totals
-                .iter()
-                .flat_map(|q| q.columns_as_periods(2))
-                .chain(quarter_totals.columns_as_periods(2))
-                .collect();
-            let with_totals = |cells: Vec<Vec<u64>>, totals: &Published| Table {
-                totals_as_published: Some(totals.totals_shown()),
-                ..table_of(cells)
-            };
+            let shared = shared_totals(&first, &v);
             let periods_of = |months: &[Vec<Vec<u64>>]| -> Vec<Table> {
                 months
                     .iter()
                     .cloned()
                     .chain(months_of.iter().map(|ms| summed(months, ms)))
-                    .zip(&totals_of_period)
+                    .zip(&shared.of_period)
                     .map(|(cells, totals)| with_totals(cells, totals))
                     .collect()
             };
             let year_of = |months: &[Vec<Vec<u64>>]| {
-                publish(&with_totals(summed(months, &all), &year_totals), &v)
+                publish(&with_totals(summed(months, &all), &shared.year), &v)
             };
             let (first_year, second_year) = (year_of(&first), year_of(&second));
             let mut panels = [PanelYear {
@@ -2228,9 +2279,9 @@ mod tests {
             }];
             let second_shown =
                 publish_year_by_period(&mut panels, None, &beside, &months_of, &v).remove(0);
-            let tables: Vec<Vec<Option<u64>>> = [&year_totals, &quarter_totals]
+            let tables: Vec<Vec<Option<u64>>> = [&shared.year, &shared.quarters]
                 .into_iter()
-                .chain(&month_totals)
+                .chain(&shared.months)
                 .chain([&first_year])
                 .chain(&first_shown)
                 .chain([&second_year])
@@ -2270,10 +2321,7 @@ mod tests {
                         .collect()
                 };
                 let (first, second) = (panel(0), panel(8));
-                let totals: Vec<Vec<u64>> = (0..rows)
-                    .map(|r| (0..4).map(|t| first[t][r].iter().sum()).collect())
-                    .collect();
-                let (year, quarters, parts) = by_quarter(&totals, 2);
+                let (year, quarters, parts) = by_quarter(&totals_by_month(&first), 2);
                 let of = |months: &[Vec<Vec<u64>>]| -> Vec<Vec<u64>> {
                     [figures(&summed(months, &all))]
                         .into_iter()
@@ -2289,18 +2337,8 @@ mod tests {
                     .collect()
             };
             // The second panel's monthly totals are the first's: table 4 + 1 + t of the
-            // first panel, 4 + 7 + 1 + t of the second; a row total is figure 2 × rows + r.
-            let equal: Vec<(FigureAt, Relates, FigureAt)> = (0..4)
-                .flat_map(|t| {
-                    (0..rows).map(move |r| {
-                        (
-                            (5 + t, 2 * rows + r),
-                            Relates::Equal,
-                            (12 + t, 2 * rows + r),
-                        )
-                    })
-                })
-                .collect();
+            // first panel, 4 + 7 + 1 + t of the second, each of two columns.
+            let equal = same_monthly_totals(rows, (5, 2), (12, 2));
             let determined = determined_hidden_given(&flat, &free, &tables, figures_of, &equal);
             assert!(
                 determined.is_empty(),
@@ -2346,39 +2384,26 @@ mod tests {
                 .iter()
                 .map(|m| split_in_two(m, &|r| r.iter().sum()))
                 .collect();
-            let totals: Vec<Vec<u64>> = (0..rows)
-                .map(|r| (0..4).map(|t| outcomes[t][r].iter().sum()).collect())
-                .collect();
-            let (year_totals, whole, parts) = quarters_of_months(&totals, 2, &v);
-            let (quarter_totals, month_totals) = publish_quarters(&whole, &parts, &v);
-            let totals_of_period: Vec<Published> = month_totals
-                .iter()
-                .flat_map(|q| q.columns_as_periods(2))
-                .chain(quarter_totals.columns_as_periods(2))
-                .collect();
-            let with_totals = |cells: Vec<Vec<u64>>, totals: &Published| Table {
-                totals_as_published: Some(totals.totals_shown()),
-                ..table_of(cells)
-            };
-            let periods_of = |months: &[Vec<Vec<u64>>], shared: bool| -> Vec<Table> {
+            let shared = shared_totals(&outcomes, &v);
+            let periods_of = |months: &[Vec<Vec<u64>>], with_shared: bool| -> Vec<Table> {
                 months
                     .iter()
                     .cloned()
                     .chain(months_of.iter().map(|ms| summed(months, ms)))
-                    .zip(&totals_of_period)
-                    .map(|(cells, totals)| match shared {
+                    .zip(&shared.of_period)
+                    .map(|(cells, totals)| match with_shared {
                         true => with_totals(cells, totals),
                         false => table_of(cells),
                     })
                     .collect()
             };
             let (outcome_year, follow_up_year) = publish_split(
-                &with_totals(summed(&outcomes, &all), &year_totals),
+                &with_totals(summed(&outcomes, &all), &shared.year),
                 split,
                 &table_of(summed(&follow_up, &all)),
                 &v,
             );
-            let place_year = publish(&with_totals(summed(&places, &all), &year_totals), &v);
+            let place_year = publish(&with_totals(summed(&places, &all), &shared.year), &v);
             let outcome_panel = || PanelYear {
                 periods: periods_of(&outcomes, true),
                 year: &outcome_year,
@@ -2409,9 +2434,9 @@ mod tests {
             }];
             let place_shown =
                 publish_year_by_period(&mut place_panel, None, &beside, &months_of, &v).remove(0);
-            let tables: Vec<Vec<Option<u64>>> = [&year_totals, &quarter_totals]
+            let tables: Vec<Vec<Option<u64>>> = [&shared.year, &shared.quarters]
                 .into_iter()
-                .chain(&month_totals)
+                .chain(&shared.months)
                 .chain([&outcome_year, &follow_up_year])
                 .chain(shown_before.iter().flatten())
                 .chain([&place_year])
@@ -2458,10 +2483,7 @@ mod tests {
                     by_month(&|t, r| vec![at(t, r, 0), at(t, r, 2) + at(t, r, 3), at(t, r, 1)]);
                 let follow_up = by_month(&|t, r| vec![at(t, r, 2), at(t, r, 3)]);
                 let places = by_month(&|t, r| vec![at(t, r, 4), at(t, r, 5)]);
-                let totals: Vec<Vec<u64>> = (0..rows)
-                    .map(|r| (0..4).map(|t| outcomes[t][r].iter().sum()).collect())
-                    .collect();
-                let (year, quarters, parts) = by_quarter(&totals, 2);
+                let (year, quarters, parts) = by_quarter(&totals_by_month(&outcomes), 2);
                 let periods = |months: &[Vec<Vec<u64>>]| -> Vec<Vec<u64>> {
                     months
                         .iter()
@@ -2482,19 +2504,9 @@ mod tests {
                     .chain(periods(&places))
                     .collect()
             };
-            // The places' monthly totals (tables 19 + t, figure 2 × rows + r) are the
-            // outcomes' (tables 6 + t, figure 3 × rows + r).
-            let equal: Vec<(FigureAt, Relates, FigureAt)> = (0..4)
-                .flat_map(|t| {
-                    (0..rows).map(move |r| {
-                        (
-                            (19 + t, 2 * rows + r),
-                            Relates::Equal,
-                            (6 + t, 3 * rows + r),
-                        )
-                    })
-                })
-                .collect();
+            // The places' monthly totals (tables 19 + t, two columns) are the outcomes'
+            // (tables 6 + t, three columns).
+            let equal = same_monthly_totals(rows, (19, 2), (6, 3));
             let determined = determined_hidden_given(&flat, &free, &tables, figures_of, &equal);
             assert!(
                 determined.is_empty(),

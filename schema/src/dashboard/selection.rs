@@ -417,25 +417,12 @@ impl Selection {
         year: Range,
     ) -> Result<YearPublications> {
         let of_year = self.year(store, reference, all, spec, year).await?;
+        let by = |bucket| {
+            Box::pin(self.calendar_year_of_categories(store, reference, all, spec, year, bucket))
+        };
         // Publishing a panel by month publishes it by quarter too: the second is kept.
-        let by_month = Box::pin(self.calendar_year_of_categories(
-            store,
-            reference,
-            all,
-            spec,
-            year,
-            Bucket::Month,
-        ))
-        .await?;
-        let by_quarter = Box::pin(self.calendar_year_of_categories(
-            store,
-            reference,
-            all,
-            spec,
-            year,
-            Bucket::Quarter,
-        ))
-        .await?;
+        let by_month = by(Bucket::Month).await?;
+        let by_quarter = by(Bucket::Quarter).await?;
         Ok(YearPublications {
             spec,
             year: of_year,
@@ -519,7 +506,6 @@ impl Selection {
     }
 }
 
-/// The counts of `specs`' metrics for `rows` over `range`, summed into its periods in one read.
 /// A panel's calendar year as published by year, month and quarter.
 struct YearPublications {
     spec: &'static PanelSpec,
@@ -539,6 +525,7 @@ impl YearPublications {
     }
 }
 
+/// The counts of `specs`' metrics for `rows` over `range`, summed into its periods in one read.
 async fn read_sums(
     reader: &AggregateReader<'_>,
     specs: &[&PanelSpec],

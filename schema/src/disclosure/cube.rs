@@ -649,17 +649,12 @@ impl<'a> System<'a> {
 
     /// Whether figure `f` can take another value.
     fn moves(&self, f: usize) -> Moves {
-        let (terms, known) = &self.of_figure[f];
-        if terms.is_empty() {
+        let Some(sides) = self.other_values(f) else {
             return Moves::No;
-        }
-        let value = (self.figures[f].value - known) as f64;
+        };
         let mut moves = Moves::No;
-        for (side, moved) in [
-            (ComparisonOp::Le, value - 1.0),
-            (ComparisonOp::Ge, value + 1.0),
-        ] {
-            match self.solve(&[], &[(terms, side, moved)]) {
+        for side in sides {
+            match self.solve(&[], &[side]) {
                 Found::Counts(_) => return Moves::Yes,
                 Found::Unknown => moves = Moves::Unknown,
                 Found::None => {}
@@ -671,22 +666,26 @@ impl<'a> System<'a> {
     /// Counts that agree with every shown figure and give figure `f` another value, if any
     /// are found.
     fn another_value(&self, f: usize) -> Option<Vec<i64>> {
+        self.other_values(f)?
+            .into_iter()
+            .find_map(|side| match self.solve(&[], &[side]) {
+                Found::Counts(counts) => Some(counts),
+                _ => None,
+            })
+    }
+
+    /// Figure `f` below its value and above it, as bounds on its unknown terms; `None` when
+    /// it has none (the shown cells give it).
+    fn other_values(&self, f: usize) -> Option<[Bound<'_>; 2]> {
         let (terms, known) = &self.of_figure[f];
         if terms.is_empty() {
             return None;
         }
         let value = (self.figures[f].value - known) as f64;
-        [
-            (ComparisonOp::Le, value - 1.0),
-            (ComparisonOp::Ge, value + 1.0),
-        ]
-        .into_iter()
-        .find_map(
-            |(side, moved)| match self.solve(&[], &[(terms, side, moved)]) {
-                Found::Counts(counts) => Some(counts),
-                _ => None,
-            },
-        )
+        Some([
+            (terms, ComparisonOp::Le, value - 1.0),
+            (terms, ComparisonOp::Ge, value + 1.0),
+        ])
     }
 
     fn value_at(&self, f: usize, solution: &[i64]) -> i64 {
@@ -779,9 +778,8 @@ impl<'a> System<'a> {
         candidates: &[usize],
         hidden: &BTreeSet<usize>,
     ) -> Option<Vec<usize>> {
-        let (terms_of_f, known_of_f) = &self.of_figure[f];
-        let value = (self.figures[f].value - known_of_f) as f64;
-        let released = |(side, moved): (ComparisonOp, f64)| -> Option<(f64, Vec<usize>)> {
+        let [below, above] = self.other_values(f)?;
+        let released = |(terms_of_f, side, moved): Bound| -> Option<(f64, Vec<usize>)> {
             let mut problem = Problem::new(OptimizationDirection::Minimize);
             let vars: Vec<_> = (0..self.unknowns)
                 .map(|_| problem.add_integer_var(0.0, (0, self.bound)))
@@ -813,10 +811,7 @@ impl<'a> System<'a> {
                 .collect();
             Some((solution.objective(), broken))
         };
-        let (below, above) = both(
-            || released((ComparisonOp::Le, value - 1.0)),
-            || released((ComparisonOp::Ge, value + 1.0)),
-        );
+        let (below, above) = both(|| released(below), || released(above));
         [below, above]
             .into_iter()
             .flatten()
