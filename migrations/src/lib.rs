@@ -26,6 +26,7 @@ mod m20261126_000015_create_report_submissions;
 mod m20261127_000016_create_reference_version;
 mod m20261202_000017_settle_ledger;
 mod m20261205_000018_create_count_year_versions;
+mod m20261206_000019_count_every_naloxone_giver;
 
 pub use m20261124_000008_row_level_security::SERVICE_GROUP;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000016_create_reference_version::Migration),
             Box::new(m20261202_000017_settle_ledger::Migration),
             Box::new(m20261205_000018_create_count_year_versions::Migration),
+            Box::new(m20261206_000019_count_every_naloxone_giver::Migration),
         ]
     }
 }

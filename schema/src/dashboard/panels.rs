@@ -88,14 +88,25 @@ pub const NALOXONE_REFILLS_BY_REASON: PanelSpec =
     panel(metric::REFILLS_BY_REASON, Category::all::<RefillReason>);
 pub const NALOXONE_PEOPLE_TRAINED: PanelSpec = panel(metric::PEOPLE_TRAINED, total);
 
-/// Panels that split a column of another. Non-fatal incidents are a column of the outcomes
-/// and the total of the follow-up panel: published apart, that total, a municipality's
-/// incidents and its unknown outcomes would give its deaths.
-const SPLITS: [Split; 1] = [Split {
-    whole: &INCIDENTS_BY_OUTCOME,
-    column: "NON_FATAL",
-    parts: &NON_FATAL_BY_FOLLOW_UP_OFFERED,
-}];
+/// Panels that split a column of another.
+/// - Non-fatal incidents are a column of the outcomes and the total of the follow-up panel:
+///   published apart, that total, a municipality's incidents and its unknown outcomes would
+///   give its deaths.
+/// - Incidents with naloxone given are a column of `incidentsByNaloxoneGiven` and the total of
+///   the givers' panel (a giver not named counts as `UNKNOWN`): published apart, the givers'
+///   total was a lower bound of the column that could pin a hidden month down.
+const SPLITS: [Split; 2] = [
+    Split {
+        whole: &INCIDENTS_BY_OUTCOME,
+        column: "NON_FATAL",
+        parts: &NON_FATAL_BY_FOLLOW_UP_OFFERED,
+    },
+    Split {
+        whole: &INCIDENTS_BY_NALOXONE_GIVEN,
+        column: "YES",
+        parts: &INCIDENTS_BY_NALOXONE_GIVEN_BY,
+    },
+];
 
 /// The split a panel is part of, if any.
 pub fn split_of(spec: &PanelSpec) -> Option<&'static Split> {

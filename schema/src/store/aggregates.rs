@@ -16,7 +16,7 @@ use super::lifecycle::RecordEntity;
 use super::tenant::TenantDb;
 use super::tenant::{kommune_eq, kommune_in};
 use super::together::{rows_per_statement, send_together};
-use crate::domain::{Coded, Outcome, Substance};
+use crate::domain::{Coded, NaloxoneGivenBy, Outcome, Substance, YesNoUnknown};
 use crate::entity::{
     action, count_version, count_year_version, incident, incident_substance, monthly_count,
     naloxone_distribution,
@@ -81,7 +81,11 @@ pub(crate) fn incident_deltas(row: &incident::Model, substances: &[Substance]) -
             .iter()
             .map(|s| one(metric::INCIDENTS_BY_SUBSTANCE, s.code())),
     );
-    if let Some(by) = row.naloxone_given_by {
+    // Every incident with naloxone given counts once by who gave it, `UNKNOWN` where nobody
+    // is named, so the givers add up to the incidents with naloxone given: that panel splits
+    // the column, and its figures can give none of the column's away.
+    if row.naloxone_given == YesNoUnknown::Yes {
+        let by = row.naloxone_given_by.unwrap_or(NaloxoneGivenBy::Unknown);
         deltas.push(one(metric::INCIDENTS_BY_NALOXONE_GIVEN_BY, by.code()));
     }
     if row.outcome == Outcome::NonFatal {

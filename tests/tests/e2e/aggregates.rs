@@ -42,9 +42,15 @@ fn incident(dice: &mut Dice) -> Value {
     if second != substances[0] {
         substances.push(second);
     }
+    // Naloxone given or not; where given, the giver named or not (then counted as UNKNOWN).
+    let given = dice.pick(&["YES", "YES", "NO", "UNKNOWN"]);
+    let by = match (given, dice.pick(&["AMBULANCE", "UNKNOWN", "", ""])) {
+        ("YES", named) if !named.is_empty() => json!(named),
+        _ => Value::Null,
+    };
     json!({
         "occurredOn": day(dice), "placeType": "PRIVATE_HOME", "outcome": outcome,
-        "suspectedSubstances": substances, "naloxoneGiven": "NO",
+        "suspectedSubstances": substances, "naloxoneGiven": given, "naloxoneGivenBy": by,
         "disposition": if outcome == "FATAL" { "DIED" } else { "TREATED_ON_SCENE" },
         "ageBand": "UNKNOWN", "sex": "UNKNOWN", "followUpOffered": "NO", "source": "OTHER",
     })
@@ -70,7 +76,7 @@ fn month(date: &Value) -> String {
 async fn recount(app: &TestApp) -> Counts {
     let data = app
         .query(
-            "{ overdoseIncidents(first: 100) { totalCount nodes { occurredOn outcome suspectedSubstances } }
+            "{ overdoseIncidents(first: 100) { totalCount nodes { occurredOn outcome suspectedSubstances naloxoneGiven naloxoneGivenBy } }
                naloxoneDistributions(first: 100) { totalCount nodes { distributedOn kits recipientCategory refillReason } } }",
             json!({}),
         )
@@ -87,6 +93,7 @@ async fn recount(app: &TestApp) -> Counts {
             .entry((metric.to_owned(), month, category.to_owned()))
             .or_default() += value;
     };
+    let mut unnamed = 0;
     for i in data["overdoseIncidents"]["nodes"].as_array().unwrap() {
         let m = month(&i["occurredOn"]);
         add("incidents", m.clone(), "ALL", 1);
@@ -99,7 +106,15 @@ async fn recount(app: &TestApp) -> Counts {
         for s in i["suspectedSubstances"].as_array().unwrap() {
             add("incidents_by_substance", m.clone(), s.as_str().unwrap(), 1);
         }
+        let given = i["naloxoneGiven"].as_str().unwrap();
+        add("incidents_by_naloxone_given", m.clone(), given, 1);
+        if given == "YES" {
+            unnamed += usize::from(i["naloxoneGivenBy"].is_null());
+            let by = i["naloxoneGivenBy"].as_str().unwrap_or("UNKNOWN");
+            add("incidents_by_naloxone_given_by", m.clone(), by, 1);
+        }
     }
+    assert!(unnamed > 0, "an incident with naloxone given names nobody");
     for d in data["naloxoneDistributions"]["nodes"].as_array().unwrap() {
         let m = month(&d["distributedOn"]);
         let kits = d["kits"].as_i64().unwrap();
@@ -129,7 +144,8 @@ struct Row {
 async fn kept(app: &TestApp) -> Counts {
     let sql = "SELECT metric, month, category, value FROM monthly_counts
                WHERE kommunenummer = '1506' AND value <> 0 AND metric IN ('incidents',
-               'incidents_by_outcome', 'incidents_by_substance', 'naloxone_kits',
+               'incidents_by_outcome', 'incidents_by_substance', 'incidents_by_naloxone_given',
+               'incidents_by_naloxone_given_by', 'naloxone_kits',
                'naloxone_kits_by_recipient', 'naloxone_refills_by_reason')";
     Row::find_by_statement(Statement::from_string(
         app.db.db.get_database_backend(),

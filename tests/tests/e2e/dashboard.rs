@@ -13,6 +13,7 @@ on_both_databases!(
     answers_by_month_quarter_and_year_cannot_be_differenced,
     a_quarter_can_be_shown_where_its_months_are_hidden,
     a_categorys_year_less_its_shown_months_gives_no_hidden_month,
+    the_givers_add_up_to_the_incidents_with_naloxone_given,
     bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
     kept_panels_follow_every_write,
     panels_kept_on_after_writes_elsewhere_equal_panels_published_afresh,
@@ -890,6 +891,95 @@ async fn a_categorys_year_less_its_shown_months_gives_no_hidden_month(backend: B
                 for (q, quarter) in quarters.iter().enumerate() {
                     assert_sum_gives_nothing(*quarter, &months[3 * q..3 * q + 3], &context);
                 }
+            }
+        }
+    }
+}
+
+/// Who gave naloxone splits the incidents with naloxone given (one not named counts as
+/// `UNKNOWN`): by year, quarter and month, every caller finds a municipality's givers' total
+/// equal to its cell of naloxone given, hidden where that is hidden, and nothing hidden in
+/// the givers' tables can be worked out from them.
+async fn the_givers_add_up_to_the_incidents_with_naloxone_given(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    fixed_dataset(&app).await;
+    let mut unnamed = incident("2024-03-20", "NON_FATAL", "NO");
+    unnamed["naloxoneGivenBy"] = Value::Null;
+    create_incidents(&app, "1506:coordinator", 2, unnamed).await;
+    let givers = [
+        "PEER_OR_BYSTANDER",
+        "NEXT_OF_KIN",
+        "MUNICIPAL_STAFF",
+        "AMBULANCE",
+    ];
+    let columns = givers.len() + 3;
+    for (who, own) in [
+        ("1506:coordinator", &["1506"][..]),
+        ("1505:coordinator", &["1505"][..]),
+        (":analyst", &[][..]),
+    ] {
+        let caller = app.clone().with_caller(who);
+        for bucket in ["YEAR", "QUARTER", "MONTH"] {
+            let query = dashboard_query(
+                &format!("from: \"2024-01-01\", to: \"2024-12-31\", bucket: {bucket}"),
+                &[
+                    panel("incidentsByNaloxoneGiven"),
+                    panel("incidentsByNaloxoneGivenBy"),
+                ]
+                .join(" "),
+            );
+            let d = &caller.query(&query, json!({})).await["dashboard"];
+            let by = &d["incidentsByNaloxoneGivenBy"];
+            let codes: Vec<&str> = by["categories"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["code"].as_str().unwrap())
+                .collect();
+            assert_eq!(codes[..givers.len()], givers);
+            assert_eq!(codes.len(), columns);
+            let unknown = codes.iter().position(|c| *c == "UNKNOWN").unwrap();
+            for (p, given) in d["incidentsByNaloxoneGiven"]["periods"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .enumerate()
+            {
+                let period = &by["periods"][p];
+                let context = format!("{who}, {}", period["period"]["label"]);
+                for r in 0..ROWS.len() {
+                    assert_eq!(
+                        figure(&period["municipalityTotals"][r]),
+                        figure(&given["cells"][r * 3]),
+                        "{context}: {}'s givers and incidents with naloxone given",
+                        ROWS[r]
+                    );
+                }
+                assert_eq!(
+                    figure(&period["total"]),
+                    figure(&given["categoryTotals"][0]),
+                    "{context}: the joint figures"
+                );
+                assert_nothing_derivable(period, columns, own, &context);
+            }
+            // Molde's March: three named the ambulance, two named nobody.
+            let march = match bucket {
+                "MONTH" => 2,
+                "QUARTER" => 0,
+                _ => continue,
+            };
+            let molde = &by["periods"][march]["cells"];
+            let (ambulance, unknown) = (&molde[columns + 3], &molde[columns + unknown]);
+            if own.contains(&"1506") {
+                let (ambulance, unknown) = (figure(ambulance), figure(unknown));
+                let expected = if bucket == "MONTH" { 3 } else { 8 };
+                assert_eq!(
+                    (ambulance, unknown),
+                    (Some(expected), Some(2)),
+                    "{who}, {bucket}"
+                );
+            } else {
+                assert_eq!(unknown["value"], Value::Null, "{who}: Molde's 2");
             }
         }
     }

@@ -22,4 +22,5 @@ mod report_export;
 mod row_security;
 mod sign_in;
 mod traces;
+mod upgrades;
 mod version_watch;

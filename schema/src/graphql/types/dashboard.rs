@@ -135,7 +135,8 @@ impl Dashboard {
         self.panel(ctx, &panels::INCIDENTS_BY_NALOXONE_GIVEN).await
     }
 
-    /// Incidents where naloxone was given, by who gave it.
+    /// Incidents where naloxone was given, by who gave it (`UNKNOWN` where nobody is named):
+    /// its totals are the `YES` column of `incidentsByNaloxoneGiven`.
     async fn incidents_by_naloxone_given_by(
         &self,
         ctx: &Context<'_>,
