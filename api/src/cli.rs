@@ -51,6 +51,10 @@ pub enum Command {
     /// Write a year's annual report (a municipality's, or the joint one without
     /// `--municipality`) as JSON, CSV or a printable HTML page.
     Report(ReportArgs),
+    /// Count every municipality's monthly counts (what dashboards read) again from its
+    /// records in force. Needed once after an upgrade that changes what is counted, when older
+    /// instances kept writing during the rollout (deploy/README.md says which).
+    Recount,
     /// Check the change audit trail.
     Audit {
         #[command(subcommand)]
@@ -176,6 +180,7 @@ impl Cli {
                 Ok(())
             }
             Some(Command::Report(args)) => report(&self.database, args).await,
+            Some(Command::Recount) => recount(&self.database).await,
             Some(Command::Audit {
                 action: AuditAction::Verify,
             }) => verify_audit(&self.database).await,
@@ -390,6 +395,17 @@ async fn report(database_args: &DatabaseArgs, args: ReportArgs) -> anyhow::Resul
         Some(path) => std::fs::write(path, body)?,
         None => print!("{body}"),
     }
+    Ok(())
+}
+
+async fn recount(database_args: &DatabaseArgs) -> anyhow::Result<()> {
+    let opened = database::open(database_args).await?;
+    let started = std::time::Instant::now();
+    let municipalities = Store::new(opened.db).recount().await?;
+    println!(
+        "recounted {municipalities} municipalities in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

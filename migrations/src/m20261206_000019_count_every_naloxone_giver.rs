@@ -5,6 +5,10 @@
 //!
 //! On PostgreSQL the migration's transaction is scoped to every municipality first: the
 //! tables' row-level security applies to their owner too.
+//!
+//! A service from before this migration still counts only the named givers, and one from
+//! after takes back `UNKNOWN` for an unnamed one it corrects or retracts: stop the older
+//! instances before migrating (deploy/README.md), or run `motgift recount` once they are gone.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -41,8 +45,11 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         let sql = match manager.get_database_backend() {
+            // No incident is written while the metric is counted again: a write between the
+            // DELETE and the INSERT would be counted twice.
             DbBackend::Postgres => format!(
-                "SELECT set_config('app.municipalities',
+                "LOCK TABLE overdose_incidents IN SHARE MODE;
+                 SELECT set_config('app.municipalities',
                      (SELECT string_agg(CAST(kommunenummer AS text), ',') FROM municipalities), true);
                  {}",
                 recount("CAST(date_trunc('month', occurred_on) AS date)")
@@ -50,6 +57,11 @@ impl MigrationTrait for Migration {
             _ => recount("substr(occurred_on, 1, 8) || '01'"),
         };
         db.execute_unprepared(&sql).await.map(|_| ())
+    }
+
+    /// On SQLite too: the counts are never left deleted and not yet counted again.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
     }
 
     async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {

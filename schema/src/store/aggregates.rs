@@ -13,13 +13,13 @@ use sea_orm::{
 };
 
 use super::lifecycle::RecordEntity;
-use super::tenant::TenantDb;
+use super::tenant::{TenantDb, TenantScope};
 use super::tenant::{kommune_eq, kommune_in};
 use super::together::{rows_per_statement, send_together};
-use crate::domain::{Coded, NaloxoneGivenBy, Outcome, Substance, YesNoUnknown};
+use crate::domain::{Coded, Kommunenummer, NaloxoneGivenBy, Outcome, Substance, YesNoUnknown};
 use crate::entity::{
     action, count_version, count_year_version, incident, incident_substance, monthly_count,
-    naloxone_distribution,
+    municipality, naloxone_distribution,
 };
 use crate::error::Result;
 
@@ -358,6 +358,25 @@ impl TenantDb<'_> {
         // Years whose counts were deleted and not added again changed too.
         data_changed(&txn, [kommunenummer]).await?;
         self.commit_write(txn).await
+    }
+}
+
+impl super::Store {
+    /// Counts every municipality's monthly counts again from its records in force, and raises
+    /// its versions (`motgift recount`): after an upgrade that changes what is counted, once
+    /// no instance counts the old way.
+    pub async fn recount(&self) -> Result<usize> {
+        let municipalities = municipality::Entity::find()
+            .order_by_asc(municipality::Column::Kommunenummer)
+            .all(&self.db)
+            .await?;
+        for m in &municipalities {
+            let scope = TenantScope::new([Kommunenummer::from_trusted(&m.kommunenummer)]);
+            self.system_tenant(scope)
+                .rebuild_aggregates(&m.kommunenummer)
+                .await?;
+        }
+        Ok(municipalities.len())
     }
 }
 

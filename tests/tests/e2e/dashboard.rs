@@ -897,15 +897,21 @@ async fn a_categorys_year_less_its_shown_months_gives_no_hidden_month(backend: B
 }
 
 /// Who gave naloxone splits the incidents with naloxone given (one not named counts as
-/// `UNKNOWN`): by year, quarter and month, every caller finds a municipality's givers' total
-/// equal to its cell of naloxone given, hidden where that is hidden, and nothing hidden in
-/// the givers' tables can be worked out from them.
+/// `UNKNOWN`, one without naloxone not at all): by year, quarter and month, every caller finds
+/// a municipality's givers' total equal to its cell of naloxone given, hidden where that is
+/// hidden, and nothing hidden can be worked out from either table, nor from the givers' year
+/// less the months or quarters of naloxone given (the leak while they were published apart).
 async fn the_givers_add_up_to_the_incidents_with_naloxone_given(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     fixed_dataset(&app).await;
     let mut unnamed = incident("2024-03-20", "NON_FATAL", "NO");
     unnamed["naloxoneGivenBy"] = Value::Null;
     create_incidents(&app, "1506:coordinator", 2, unnamed).await;
+    let mut without = incident("2024-03-21", "NON_FATAL", "NO");
+    without["naloxoneGiven"] = json!("NO");
+    without["naloxoneDoses"] = Value::Null;
+    without["naloxoneGivenBy"] = Value::Null;
+    create_incidents(&app, "1506:coordinator", 2, without).await;
     let givers = [
         "PEER_OR_BYSTANDER",
         "NEXT_OF_KIN",
@@ -919,6 +925,8 @@ async fn the_givers_add_up_to_the_incidents_with_naloxone_given(backend: Backend
         (":analyst", &[][..]),
     ] {
         let caller = app.clone().with_caller(who);
+        // By year, quarter and month: (naloxone given, givers).
+        let mut answers = Vec::new();
         for bucket in ["YEAR", "QUARTER", "MONTH"] {
             let query = dashboard_query(
                 &format!("from: \"2024-01-01\", to: \"2024-12-31\", bucket: {bucket}"),
@@ -961,25 +969,51 @@ async fn the_givers_add_up_to_the_incidents_with_naloxone_given(backend: Backend
                     "{context}: the joint figures"
                 );
                 assert_nothing_derivable(period, columns, own, &context);
+                assert_nothing_derivable(given, 3, own, &context);
             }
-            // Molde's March: three named the ambulance, two named nobody.
-            let march = match bucket {
-                "MONTH" => 2,
-                "QUARTER" => 0,
-                _ => continue,
+            // Molde's March: three named the ambulance, two named nobody, two had none.
+            if let Some(march) = match bucket {
+                "MONTH" => Some(2),
+                "QUARTER" => Some(0),
+                _ => None,
+            } {
+                let molde = &by["periods"][march]["cells"];
+                let (ambulance, unknown) = (&molde[columns + 3], &molde[columns + unknown]);
+                if own.contains(&"1506") {
+                    let (ambulance, unknown) = (figure(ambulance), figure(unknown));
+                    let expected = if bucket == "MONTH" { 3 } else { 8 };
+                    let total = figure(&by["periods"][march]["municipalityTotals"][1]);
+                    assert_eq!(
+                        (ambulance, unknown, total),
+                        (Some(expected), Some(2), Some(expected + 2)),
+                        "{who}, {bucket}"
+                    );
+                } else {
+                    assert_eq!(unknown["value"], Value::Null, "{who}: Molde's 2");
+                }
+            }
+            answers.push((
+                d["incidentsByNaloxoneGiven"]["periods"].clone(),
+                by["periods"].clone(),
+            ));
+        }
+        // The givers' year (and quarters) less the months (and quarters) of naloxone given.
+        let [(_, year), (given_quarters, quarters), (given_months, _)] = &answers[..] else {
+            panic!("three answers");
+        };
+        for (r, k) in ROWS.iter().enumerate() {
+            let yes = |periods: &Value| -> Vec<Option<u64>> {
+                let periods = periods.as_array().unwrap();
+                periods.iter().map(|p| figure(&p["cells"][r * 3])).collect()
             };
-            let molde = &by["periods"][march]["cells"];
-            let (ambulance, unknown) = (&molde[columns + 3], &molde[columns + unknown]);
-            if own.contains(&"1506") {
-                let (ambulance, unknown) = (figure(ambulance), figure(unknown));
-                let expected = if bucket == "MONTH" { 3 } else { 8 };
-                assert_eq!(
-                    (ambulance, unknown),
-                    (Some(expected), Some(2)),
-                    "{who}, {bucket}"
-                );
-            } else {
-                assert_eq!(unknown["value"], Value::Null, "{who}: Molde's 2");
+            let (by_quarter, by_month) = (yes(given_quarters), yes(given_months));
+            let context = format!("{who}: {k}'s givers against naloxone given");
+            let year_total = figure(&year[0]["municipalityTotals"][r]);
+            assert_sum_gives_nothing(year_total, &by_quarter, &context);
+            assert_sum_gives_nothing(year_total, &by_month, &context);
+            for (q, quarter) in quarters.as_array().unwrap().iter().enumerate() {
+                let quarter_total = figure(&quarter["municipalityTotals"][r]);
+                assert_sum_gives_nothing(quarter_total, &by_month[3 * q..3 * q + 3], &context);
             }
         }
     }

@@ -57,6 +57,18 @@ struct Versions {
     versions: i64,
 }
 
+/// The sum of every municipality's count version, and of `attributed` beside it.
+async fn versions(db: &DatabaseConnection) -> i64 {
+    let sql = "SELECT CAST(COALESCE(SUM(version + attributed), 0) AS BIGINT) AS versions
+               FROM count_versions";
+    Versions::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .versions
+}
+
 /// The sum of every municipality's version of every year.
 async fn year_versions(db: &DatabaseConnection) -> i64 {
     let sql = "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) AS versions
@@ -71,7 +83,8 @@ async fn year_versions(db: &DatabaseConnection) -> i64 {
 
 /// Incidents with naloxone given that name nobody were left out of the givers' counts; the
 /// migration that counts them as `UNKNOWN` must give exactly what the service's own recount
-/// gives, and raise the versions so that nothing published before is kept.
+/// (`motgift recount`) gives, leave retracted incidents out, and raise the versions so that
+/// nothing published before is kept.
 async fn counting_every_naloxone_giver_again_equals_the_services_recount(backend: Backend) {
     let empty = EmptyDb::new(backend).await;
     motgift(&empty.url, &["seed", "--demo"]).await;
@@ -84,28 +97,44 @@ async fn counting_every_naloxone_giver_again_equals_the_services_recount(backend
     )
     .await;
     assert!(unnamed > 10, "the demo set names peers: {unnamed}");
+    // Retracted incidents never count, named or not.
+    let retracted = execute(
+        &inspect,
+        "UPDATE overdose_incidents SET retracted_at = CURRENT_TIMESTAMP,
+             retraction_reason = 'Feilregistrering'
+         WHERE naloxone_given = 'YES' AND naloxone_given_by IN ('AMBULANCE', 'POLICE')
+           AND occurred_on < '2023-01-01'",
+    )
+    .await;
+    assert!(retracted > 10, "the demo set names ambulances: {retracted}");
     execute(
         &inspect,
         "DELETE FROM monthly_counts WHERE metric = 'incidents_by_naloxone_given_by'
          AND category IN ('PEER_OR_BYSTANDER', 'UNKNOWN')",
     )
     .await;
-    let versions_before = year_versions(&inspect).await;
+    let versions_before = (versions(&inspect).await, year_versions(&inspect).await);
 
     // The migration again, as the owner.
     let owner = connect(&DbConfig::new(&empty.url)).await.expect("connect");
     Migrator::down(&owner, Some(1)).await.expect("down one");
     Migrator::up(&owner, None).await.expect("up");
     let migrated = givers(&inspect).await;
+    let (raised, year_raised) = (versions(&inspect).await, year_versions(&inspect).await);
     assert!(
-        year_versions(&inspect).await > versions_before,
-        "the versions were raised"
+        raised > versions_before.0 && year_raised > versions_before.1,
+        "the versions were raised: {versions_before:?} to {:?}",
+        (raised, year_raised)
     );
 
-    // What the service counts from the same rows: a bulk load recounts every municipality.
-    motgift(&empty.url, &["seed", "--demo"]).await;
+    // What the service counts from the same rows.
+    motgift(&empty.url, &["recount"]).await;
     let recounted = givers(&inspect).await;
     assert_eq!(migrated, recounted);
+    assert!(
+        versions(&inspect).await > raised,
+        "a recount raises the versions too"
+    );
     let unknown: i64 = recounted
         .iter()
         .filter(|((_, _, category), _)| category == "UNKNOWN")
