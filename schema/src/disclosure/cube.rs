@@ -149,23 +149,18 @@ pub fn audit<'a>(
         );
         return nothing();
     }
-    // The panels beside (each with the panel splitting it), as many as the limit leaves room
-    // for, those published last (the nearest) first.
-    let parts_of = |b: &'a Beside| b.parts.as_ref().map(|p| (&p.panel, &p.published));
-    let mut hidden_counts = own_hidden;
-    let beside: Vec<&Beside> = beside
-        .iter()
-        .rev()
-        .take_while(|b| {
-            let more = hidden_in(&b.panel, &b.published)
-                + parts_of(b).map_or(0, |(panel, shown)| hidden_in(panel, shown));
-            let fits = hidden_counts + more <= AUDIT_LIMIT;
-            if fits {
-                hidden_counts += more;
-            }
-            fits
-        })
-        .collect();
+    // The panels beside, those published last (the nearest) first, as far as the limit
+    // leaves room: each with the panel splitting it, or the last one taken without it.
+    let nearest_first: Vec<&Beside> = beside.iter().rev().collect();
+    let (taken, hidden_counts) = taken_in(
+        own_hidden,
+        nearest_first.iter().map(|b| {
+            let parts = b.parts.as_ref();
+            let parts = parts.map(|p| hidden_in(&p.panel, &p.published));
+            (hidden_in(&b.panel, &b.published), parts)
+        }),
+    );
+    let beside: Vec<(&Beside, bool)> = nearest_first.into_iter().zip(taken).collect();
     // Every panel of the system, those published before last, each followed by its parts.
     let mut all: Vec<&PanelYear> = panels.iter().collect();
     let mut all_published: Vec<&Vec<Published>> = published.iter().collect();
@@ -175,14 +170,14 @@ pub fn audit<'a>(
     if let (Some(column), [_, _]) = (split, panels) {
         splits.push((0, column, 1));
     }
-    for b in &beside {
+    for (b, with_parts) in &beside {
         let s = all.len();
         all.push(&b.panel);
         all_published.push(&b.published);
         match b.relation {
             Relation::SameTotals => same_totals.push(s),
         }
-        if let Some(parts) = &b.parts {
+        if let Some(parts) = b.parts.as_ref().filter(|_| *with_parts) {
             splits.push((s, parts.column, all.len()));
             all.push(&parts.panel);
             all_published.push(&parts.published);
@@ -319,6 +314,34 @@ pub fn audit<'a>(
         "a year audited"
     );
     to_hide
+}
+
+/// How far the audit takes in the panels beside, given the hidden monthly counts of its own
+/// panels and of each panel beside, nearest first (its own, and those of the panel splitting
+/// it): whether each one taken comes with the panel splitting it, and the hidden counts of
+/// all. Each is taken whole while it fits under [`AUDIT_LIMIT`]; the first that does not is
+/// taken without the panel splitting it where that fits, and none after it. A panel beside
+/// without its parts still tells more than none: its figures hold whatever the parts' do.
+fn taken_in(
+    own_hidden: usize,
+    beside: impl IntoIterator<Item = (usize, Option<usize>)>,
+) -> (Vec<bool>, usize) {
+    let mut taken = Vec::new();
+    let mut hidden_counts = own_hidden;
+    for (panel, parts) in beside {
+        let whole = panel + parts.unwrap_or(0);
+        if hidden_counts + whole <= AUDIT_LIMIT {
+            hidden_counts += whole;
+            taken.push(true);
+            continue;
+        }
+        if parts.is_some() && hidden_counts + panel <= AUDIT_LIMIT {
+            hidden_counts += panel;
+            taken.push(false);
+        }
+        break;
+    }
+    (taken, hidden_counts)
 }
 
 /// A panel's rows and columns.
@@ -986,7 +1009,32 @@ fn scattered(n: usize, round: u64) -> Vec<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::independent;
+    use super::{AUDIT_LIMIT, independent, taken_in};
+
+    #[test]
+    fn panels_beside_are_taken_nearest_first_as_far_as_the_limit_leaves_room() {
+        let limit = AUDIT_LIMIT;
+        // Every one fits, with its parts.
+        assert_eq!(
+            taken_in(100, [(100, Some(50)), (100, None)]),
+            (vec![true, true], 350)
+        );
+        // The nearest does not fit with its parts: it is taken alone, and none after it.
+        assert_eq!(
+            taken_in(limit - 150, [(100, Some(100)), (10, None)]),
+            (vec![false], limit - 50)
+        );
+        // Nor alone: none is taken, even one further that would fit.
+        assert_eq!(
+            taken_in(limit - 50, [(100, Some(10)), (10, None)]),
+            (vec![], limit - 50)
+        );
+        // One without parts that does not fit ends it.
+        assert_eq!(
+            taken_in(limit - 150, [(100, None), (100, None), (10, None)]),
+            (vec![true], limit - 50)
+        );
+    }
 
     #[test]
     fn equations_that_those_before_them_add_up_to_are_left_out() {
