@@ -27,7 +27,7 @@ on_both_databases!(
 );
 
 /// Runs a `motgift` command in-process against `url`.
-async fn motgift(url: &str, args: &[&str]) -> anyhow::Result<()> {
+pub(crate) async fn motgift(url: &str, args: &[&str]) -> anyhow::Result<()> {
     let mut argv = vec!["motgift", "--database-url", url];
     argv.extend_from_slice(args);
     Cli::try_parse_from(&argv)

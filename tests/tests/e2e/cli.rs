@@ -1,8 +1,6 @@
 //! The `motgift` commands, run in-process against fresh databases: migrations down and up,
 //! idempotent seeding, a deterministic demo set.
 
-use clap::Parser;
-use motgift_api::cli::Cli;
 use motgift_tests::{Backend, TestDb, on_both_databases};
 use sea_orm::{FromQueryResult, JsonValue, Statement};
 
@@ -45,11 +43,7 @@ const OPERATIONAL_TABLES: [&str; 7] = [
 ];
 
 async fn motgift(db: &TestDb, args: &[&str]) {
-    let mut argv = vec!["motgift", "--database-url", db.url.as_str()];
-    argv.extend_from_slice(args);
-    Cli::try_parse_from(&argv)
-        .expect("valid command line")
-        .run()
+    crate::backup::motgift(&db.url, args)
         .await
         .unwrap_or_else(|err| panic!("motgift {args:?} failed: {err:#}"));
 }

@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use clap::Parser;
-use motgift_api::cli::Cli;
 use motgift_migrations::{Migrator, MigratorTrait};
 use motgift_schema::store::{DbConfig, connect};
 use motgift_tests::empty_db::EmptyDb;
@@ -14,11 +12,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Statement};
 on_both_databases!(counting_every_naloxone_giver_again_equals_the_services_recount);
 
 async fn motgift(url: &str, args: &[&str]) {
-    let mut argv = vec!["motgift", "--database-url", url];
-    argv.extend_from_slice(args);
-    Cli::try_parse_from(&argv)
-        .expect("valid command line")
-        .run()
+    crate::backup::motgift(url, args)
         .await
         .unwrap_or_else(|err| panic!("motgift {args:?} failed: {err:#}"));
 }
@@ -53,32 +47,28 @@ async fn givers(db: &DatabaseConnection) -> Givers {
 }
 
 #[derive(FromQueryResult)]
-struct Versions {
-    versions: i64,
+struct Sum {
+    sum: i64,
 }
 
 /// The sum of every municipality's count version, and of `attributed` beside it.
 async fn versions(db: &DatabaseConnection) -> i64 {
-    let sql = "SELECT CAST(COALESCE(SUM(version + attributed), 0) AS BIGINT) AS versions
-               FROM count_versions";
-    Versions::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap()
-        .versions
+    sum_of(db, "version + attributed", "count_versions").await
 }
 
 /// The sum of every municipality's version of every year.
 async fn year_versions(db: &DatabaseConnection) -> i64 {
-    let sql = "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) AS versions
-               FROM count_year_versions";
-    Versions::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
+    sum_of(db, "version", "count_year_versions").await
+}
+
+async fn sum_of(db: &DatabaseConnection, expression: &str, table: &str) -> i64 {
+    let sql = format!("SELECT CAST(COALESCE(SUM({expression}), 0) AS BIGINT) AS sum FROM {table}");
+    Sum::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
         .one(db)
         .await
         .unwrap()
         .unwrap()
-        .versions
+        .sum
 }
 
 /// Incidents with naloxone given that name nobody were left out of the givers' counts; the
