@@ -49,6 +49,18 @@ pub struct Split {
     pub parts: &'static PanelSpec,
 }
 
+/// A panel whose columns are named by the items another panel counts, one or more to an item
+/// and each once, with column `alone` only by itself (each incident names at least one
+/// suspected substance, `UNKNOWN` when none is known). Its figures bound the other's rather
+/// than add up to them: published apart, a shown column that meets a hidden total from both
+/// sides pins it down, so the panel is audited beside the other.
+#[derive(Debug, Clone, Copy)]
+pub struct Naming {
+    pub columns_of: &'static PanelSpec,
+    pub items: &'static PanelSpec,
+    pub alone: &'static str,
+}
+
 /// A column of a panel.
 #[derive(Debug, Clone, PartialEq, Eq, async_graphql::SimpleObject)]
 pub struct Category {
@@ -125,6 +137,9 @@ pub struct Panel {
 pub struct PublishedBefore<'a> {
     pub panel: PublishedYear<'a>,
     pub parts: Option<(&'a Split, PublishedYear<'a>)>,
+    /// Whether it counts the items that name the columns of the panel audited beside it,
+    /// rather than sharing its totals.
+    pub naming: Option<&'a Naming>,
 }
 
 /// A panel's calendar year as published: by year, by month and by quarter.
@@ -538,6 +553,46 @@ impl Publisher<'_> {
         self.assemble(tables.categories, figures)
     }
 
+    /// Publishes a year (the sums' one period) of a panel whose columns the items of another
+    /// name, audited beside that panel's year as published (`items`), so that no shown column
+    /// pins a hidden count of items down ([`disclosure::publish_year_beside`]).
+    pub fn named_year(&self, spec: &PanelSpec, naming: &Naming, items: &Panel) -> Result<Panel> {
+        let refused = |why: &str| {
+            Error::Internal(format!(
+                "{} cannot be published beside {}: {why}",
+                spec.metric, naming.items.metric
+            ))
+        };
+        let tables = self.tables(spec, None);
+        let (Some(alone), [table], [items_year], [items_cells]) = (
+            tables
+                .categories
+                .iter()
+                .position(|c| c.code == naming.alone),
+            &tables.tables[..],
+            &items.periods[..],
+            &self.sums_of(naming.items).1[..],
+        ) else {
+            return Err(refused("one year of each, and a column alone, are needed"));
+        };
+        if items.rows != self.sums.rows {
+            return Err(refused("the items are of other municipalities"));
+        }
+        let items_table = self.table(naming.items, items_cells.clone(), None);
+        let beside = [disclosure::Beside {
+            panel: disclosure::PanelYear {
+                periods: vec![items_table.clone(), items_table],
+                year: &items_year.figures,
+                own_totals: true,
+            },
+            published: vec![items_year.figures.clone(); 2],
+            relation: disclosure::Relation::NamingColumns { alone },
+            parts: None,
+        }];
+        let shown = disclosure::publish_year_beside(table, &beside, self.viewer);
+        Ok(self.assemble(tables.categories, vec![shown]))
+    }
+
     /// Publishes the two panels of a split together, period by period. `totals` is the panel
     /// published from the whole's `totals_of`.
     pub fn split(&self, split: &Split, totals: Option<&Panel>) -> (Panel, Panel) {
@@ -707,7 +762,7 @@ impl Publisher<'_> {
             .collect();
         let beside = before
             .iter()
-            .map(|b| self.beside(b, &months_of, quarters.len()))
+            .map(|b| self.beside(b, specs[0], &months_of, quarters.len()))
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| refused("a panel published before is of other periods"))?;
         let published = disclosure::publish_year_by_period(
@@ -730,11 +785,13 @@ impl Publisher<'_> {
             .collect())
     }
 
-    /// A panel sharing the totals, published before (with the panel splitting it), as the
-    /// audit takes it. `None` when its periods are not these.
+    /// A panel sharing the totals, or counting the items that name `first`'s columns,
+    /// published before (with the panel splitting it), as the audit takes it. `None` when its
+    /// periods are not these.
     fn beside<'b>(
         &self,
         before: &'b PublishedBefore,
+        first: &PanelSpec,
         months_of: &[Vec<usize>],
         quarters: usize,
     ) -> Option<disclosure::Beside<'b>> {
@@ -751,10 +808,18 @@ impl Publisher<'_> {
             }
             None => None,
         };
+        let relation = match before.naming {
+            None => disclosure::Relation::SameTotals,
+            Some(naming) => disclosure::Relation::NamingColumns {
+                alone: (first.categories)()
+                    .iter()
+                    .position(|c| c.code == naming.alone)?,
+            },
+        };
         Some(disclosure::Beside {
             panel,
             published,
-            relation: disclosure::Relation::SameTotals,
+            relation,
             parts,
         })
     }

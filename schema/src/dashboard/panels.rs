@@ -1,7 +1,7 @@
 //! The panels dashboards offer: each a kept metric with its categories, and the figures
 //! panels share.
 
-use super::panel::{Category, PanelSpec, Split};
+use super::panel::{Category, Naming, PanelSpec, Split};
 use crate::domain::{
     Disposition, NaloxoneGivenBy, Outcome, PlaceType, RecipientCategory, RefillReason, Substance,
     YesNoUnknown,
@@ -113,6 +113,21 @@ pub fn split_of(spec: &PanelSpec) -> Option<&'static Split> {
     SPLITS
         .iter()
         .find(|s| s.whole.metric == spec.metric || s.parts.metric == spec.metric)
+}
+
+/// Panels whose columns the items of another name: each audited beside it, published before.
+/// An incident names one or more suspected substances, `UNKNOWN` only alone: published apart,
+/// a municipality's month whose incidents each name one substance showed its hidden incidents
+/// as its substances' total.
+const NAMINGS: [Naming; 1] = [Naming {
+    columns_of: &INCIDENTS_BY_SUBSTANCE,
+    items: &INCIDENTS,
+    alone: "UNKNOWN",
+}];
+
+/// What names the columns of a panel, if anything does.
+pub fn naming_of(spec: &PanelSpec) -> Option<&'static Naming> {
+    NAMINGS.iter().find(|n| n.columns_of.metric == spec.metric)
 }
 
 /// Panels that share their totals (the same incidents, or kits, split by another field), in

@@ -138,27 +138,49 @@ impl Selection {
             .into_iter()
             .flatten()
             .collect();
-        let sums = read_sums(&reader, &specs, all, &year).await?;
-        let inputs = Inputs::of(&sums, &[]);
+        // The year of the items that name this panel's columns, audited beside it.
+        let naming = panels::naming_of(spec);
+        let items = match naming {
+            Some(naming) => {
+                let items = self.year(store, reference, all, naming.items, year);
+                Some((naming, Box::pin(items).await?))
+            }
+            None => None,
+        };
+        let mut summed = specs.clone();
+        summed.extend(items.iter().map(|(naming, _)| naming.items));
+        let sums = read_sums(&reader, &summed, all, &year).await?;
+        let beside: Vec<&Inputs> = items.iter().map(|(_, items)| &items.inputs).collect();
+        let inputs = Inputs::of(&sums, &beside);
         let keys = keys_asked_first(spec, &specs, key);
         if let Some(kept) = kept_again(cache, &keys, stamp, inputs) {
             return Ok(kept);
         }
         let publisher = self.publisher(&sums, reference);
+        // Published from another read: where a write came between, it differs from this one.
+        if !items
+            .iter()
+            .all(|(naming, items)| publisher.shows_as_summed(naming.items, &items.panel))
+        {
+            return Err(changed_while_read());
+        }
         let published: Vec<(&PanelSpec, Panel)> = off_the_runtime(|| {
             // A panel whose totals others take takes none itself.
             let totals = first.totals_of.map(|of| (of, publisher.panel(of, None)));
             let taken = totals.as_ref().map(|(_, panel)| panel);
-            let mut published = match split {
-                None => vec![(spec, publisher.panel(spec, taken))],
-                Some(split) => {
+            let mut published = match (split, &items) {
+                (Some(split), _) => {
                     let (whole, parts) = publisher.split(split, taken);
                     vec![(split.whole, whole), (split.parts, parts)]
                 }
+                (None, Some((naming, items))) => {
+                    vec![(spec, publisher.named_year(spec, naming, &items.panel)?)]
+                }
+                (None, None) => vec![(spec, publisher.panel(spec, taken))],
             };
             published.extend(totals);
-            published
-        });
+            Ok::<_, Error>(published)
+        })?;
         let mut asked = None;
         for (published_spec, panel) in published {
             let publication = Publication {
@@ -319,12 +341,19 @@ impl Selection {
                 }
                 None => None,
             };
-            before.push((of_other, parts));
+            before.push((of_other, parts, None));
+        }
+        // The panel whose items name this one's columns: bounds, audited beside it too.
+        if let Some(naming) = panels::naming_of(first) {
+            let of_items = self
+                .year_publications(store, reference, all, naming.items, year)
+                .await?;
+            before.push((of_items, None, Some(naming)));
         }
         let before_each = || {
             before
                 .iter()
-                .flat_map(|(panel, parts)| [Some(panel), parts.as_ref().map(|(_, p)| p)])
+                .flat_map(|(panel, parts, _)| [Some(panel), parts.as_ref().map(|(_, p)| p)])
                 .flatten()
         };
         let months = Range {
@@ -378,9 +407,10 @@ impl Selection {
         let year_panels: Vec<Arc<Panel>> = years.iter().map(|y| y.panel.clone()).collect();
         let before: Vec<PublishedBefore> = before
             .iter()
-            .map(|(panel, parts)| PublishedBefore {
+            .map(|(panel, parts, naming)| PublishedBefore {
                 panel: panel.as_published(),
                 parts: parts.as_ref().map(|(split, p)| (*split, p.as_published())),
+                naming: *naming,
             })
             .collect();
         let published = off_the_runtime(|| {
@@ -406,8 +436,9 @@ impl Selection {
         asked.ok_or_else(|| Error::Internal(format!("{} was not published", spec.metric)))
     }
 
-    /// A calendar year of a panel of several categories as published by year, month and
-    /// quarter, for a panel audited beside it.
+    /// A calendar year of a panel (of several categories, or of one published a calendar
+    /// year at a time) as published by year, month and quarter, for a panel audited beside
+    /// it.
     async fn year_publications(
         &self,
         store: &Store,
@@ -417,12 +448,18 @@ impl Selection {
         year: Range,
     ) -> Result<YearPublications> {
         let of_year = self.year(store, reference, all, spec, year).await?;
-        let by = |bucket| {
-            Box::pin(self.calendar_year_of_categories(store, reference, all, spec, year, bucket))
-        };
         // Publishing a panel by month publishes it by quarter too: the second is kept.
-        let by_month = by(Bucket::Month).await?;
-        let by_quarter = by(Bucket::Quarter).await?;
+        let (by_month, by_quarter) = if spec.by_calendar_year() {
+            let by = |bucket| self.calendar_year(store, reference, all, spec, year, bucket);
+            (by(Bucket::Month).await?, by(Bucket::Quarter).await?)
+        } else {
+            let by = |bucket| {
+                Box::pin(
+                    self.calendar_year_of_categories(store, reference, all, spec, year, bucket),
+                )
+            };
+            (by(Bucket::Month).await?, by(Bucket::Quarter).await?)
+        };
         Ok(YearPublications {
             spec,
             year: of_year,

@@ -19,7 +19,9 @@
 //! Panels published before (`Beside`) whose counts relate to these (the same incidents in
 //! another panel, so the same totals) are audited with them: their figures and hidden counts
 //! count, but nothing is hidden there, so each panel's figures depend only on the panels
-//! before it.
+//! before it. A panel beside may bound these panels' counts rather than share sums with them
+//! (the incidents whose suspected substances the first panel counts,
+//! [`Relation::NamingColumns`]): its bounds hold in every program and in the exact check.
 //!
 //! Programs grow with the hidden counts, so a panel whose year has more than [`AUDIT_LIMIT`]
 //! hidden monthly counts is not audited, and panels beside are taken in as far as the limit
@@ -58,6 +60,12 @@ pub enum Relation {
     /// Each municipality's monthly total is the same in both (the same incidents, split by
     /// another field).
     SameTotals,
+    /// Each municipality's monthly total counts items (incidents) that each name one or more
+    /// of the first panel's columns (suspected substances), each once, and column `alone`
+    /// (none known) only by itself. So month by month, `alone` with any other column is at
+    /// most that total, and all the columns together at least it: bounds, not sums, which
+    /// pin a hidden total down where shown columns meet it from both sides.
+    NamingColumns { alone: usize },
 }
 
 /// The most hidden monthly counts of a year that are audited together: the panel's own first,
@@ -104,12 +112,36 @@ enum At {
 
 /// A figure as an equation in monthly counts: `terms` (with their signs) add up to `value`.
 /// A published figure has a place; a relation between panels (the parts of a split column
-/// add up to it) has none and always holds.
+/// add up to it) has none and always holds, and may be a bound (`AtMost`).
 struct Figure {
     place: Option<Place>,
     terms: Vec<(Count, i64)>,
     value: i64,
     shown: bool,
+    sense: Sense,
+}
+
+/// Whether a figure's terms add up to its value, or to at most it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sense {
+    Equal,
+    AtMost,
+}
+
+impl Sense {
+    fn holds(self, sum: i64, value: i64) -> bool {
+        match self {
+            Sense::Equal => sum == value,
+            Sense::AtMost => sum <= value,
+        }
+    }
+
+    fn op(self) -> ComparisonOp {
+        match self {
+            Sense::Equal => ComparisonOp::Eq,
+            Sense::AtMost => ComparisonOp::Le,
+        }
+    }
 }
 
 /// Audits a calendar year of `panels` as published (`published`), the second splitting
@@ -167,6 +199,7 @@ pub fn audit<'a>(
     // Relations between the system's panels: (whole, column, parts) and (panel, panel beside).
     let mut splits: Vec<(usize, usize, usize)> = Vec::new();
     let mut same_totals: Vec<usize> = Vec::new();
+    let mut naming: Vec<(usize, usize)> = Vec::new();
     if let (Some(column), [_, _]) = (split, panels) {
         splits.push((0, column, 1));
     }
@@ -176,6 +209,7 @@ pub fn audit<'a>(
         all_published.push(&b.published);
         match b.relation {
             Relation::SameTotals => same_totals.push(s),
+            Relation::NamingColumns { alone } => naming.push((s, alone)),
         }
         if let Some(parts) = b.parts.as_ref().filter(|_| *with_parts) {
             splits.push((s, parts.column, all.len()));
@@ -201,6 +235,9 @@ pub fn audit<'a>(
     }
     for s in same_totals {
         figures.extend(same_totals_relations(&all, s, months));
+    }
+    for (s, alone) in naming {
+        figures.extend(naming_bounds(&all, s, alone, months));
     }
     let count = |(s, t, r, c): Count| all[s].periods[t].cells[r][c];
     let may_hide = |place: &Place| {
@@ -421,15 +458,18 @@ fn figures_of(
 ) -> Vec<Figure> {
     let months: usize = months_of.iter().map(Vec::len).sum();
     let (rows, columns) = shape_of(panel);
+    // A quarter or a year of one month is that month's table again (a year audited as a
+    // month of its own, [`super::publish_year_beside`]): its figures are the month's.
     let tables = (0..months)
         .map(|t| (t, vec![t], &shown[t]))
         .chain(
             months_of
                 .iter()
                 .enumerate()
+                .filter(|(_, ms)| ms.len() > 1)
                 .map(|(q, ms)| (months + q, ms.clone(), &shown[months + q])),
         )
-        .chain([(panel.periods.len(), (0..months).collect(), panel.year)]);
+        .chain((months > 1).then(|| (panel.periods.len(), (0..months).collect(), panel.year)));
     let mut figures = Vec::new();
     for (period, its_months, table) in tables {
         let mut figure = |at: At, rs: &[usize], cs: &[usize], shown: Option<u64>| {
@@ -453,6 +493,7 @@ fn figures_of(
                 terms,
                 value,
                 shown: shown.is_some(),
+                sense: Sense::Equal,
             });
         };
         let every_row: Vec<usize> = (0..rows).collect();
@@ -486,6 +527,7 @@ fn same_totals_relations(all: &[&PanelYear], s: usize, months: usize) -> Vec<Fig
                 terms: ours.chain(theirs).collect(),
                 value: 0,
                 shown: true,
+                sense: Sense::Equal,
             }
         })
         .collect()
@@ -511,8 +553,36 @@ fn split_relations(
                     terms,
                     value: 0,
                     shown: true,
+                    sense: Sense::Equal,
                 }
             })
+        })
+        .collect()
+}
+
+/// The bounds [`Relation::NamingColumns`] sets, month by month, between the columns of the
+/// first panel (0) and each municipality's total of panel `s`: column `alone` with any other
+/// column at most the total, the total at most all the columns together.
+fn naming_bounds(all: &[&PanelYear], s: usize, alone: usize, months: usize) -> Vec<Figure> {
+    let (rows, columns) = shape_of(all[0]);
+    let (_, totals_columns) = shape_of(all[s]);
+    let bound = |terms: Vec<(Count, i64)>| Figure {
+        place: None,
+        terms,
+        value: 0,
+        shown: true,
+        sense: Sense::AtMost,
+    };
+    (0..months)
+        .flat_map(|t| (0..rows).map(move |r| (t, r)))
+        .flat_map(|(t, r)| {
+            let total = move |sign: i64| (0..totals_columns).map(move |c| ((s, t, r, c), sign));
+            let with_alone = (0..columns).filter(|c| *c != alone).map(move |c| {
+                let named = [((0, t, r, alone), 1), ((0, t, r, c), 1)];
+                bound(named.into_iter().chain(total(-1)).collect())
+            });
+            let all_named = (0..columns).map(|c| ((0, t, r, c), -1));
+            with_alone.chain([bound(total(1).chain(all_named).collect())])
         })
         .collect()
 }
@@ -528,6 +598,8 @@ struct System<'a> {
     of_figure: Vec<(Vec<(usize, i64)>, i64)>,
     /// The shown figures with unknown terms: the equations counts must agree with.
     equations: Vec<usize>,
+    /// The bounds between panels with unknown terms: counts must keep them too.
+    bounds: Vec<usize>,
     /// Those of them that no combination of those before gives: all a program needs (see
     /// [`independent`]), found when one is first solved.
     independent: OnceLock<Vec<usize>>,
@@ -574,16 +646,19 @@ impl<'a> System<'a> {
             })
             .collect();
         let largest = figures.iter().map(|f| f.value).max().unwrap_or(0);
-        let equations: Vec<usize> = (0..figures.len())
-            .filter(|g| figures[*g].shown && !hiding.contains(g))
-            .filter(|g| !of_figure[*g].0.is_empty())
-            .collect();
+        let with_unknowns = |sense: Sense| {
+            (0..figures.len())
+                .filter(|g| figures[*g].shown && !hiding.contains(g))
+                .filter(|g| !of_figure[*g].0.is_empty() && figures[*g].sense == sense)
+                .collect()
+        };
         System {
             figures,
             hiding,
             unknowns: numbered.len(),
+            equations: with_unknowns(Sense::Equal),
+            bounds: with_unknowns(Sense::AtMost),
             of_figure,
-            equations,
             independent: OnceLock::new(),
             bound: i32::try_from(largest).unwrap_or(i32::MAX),
         }
@@ -726,7 +801,10 @@ impl<'a> System<'a> {
         solution.iter().all(|v| *v >= 0)
             && (0..self.figures.len())
                 .filter(|g| self.is_shown(*g))
-                .all(|g| self.value_at(g, solution) == self.figures[g].value)
+                .all(|g| {
+                    let figure = &self.figures[g];
+                    figure.sense.holds(self.value_at(g, solution), figure.value)
+                })
     }
 
     /// Counts that agree with every shown figure and with `more`, making the unknowns
@@ -759,10 +837,11 @@ impl<'a> System<'a> {
             })
             .collect();
         let expression = |terms: &[(usize, i64)]| linear(&vars, terms);
-        for g in equations {
+        for g in equations.iter().chain(&self.bounds) {
             let (terms, known) = &self.of_figure[*g];
-            let rest = (self.figures[*g].value - known) as f64;
-            problem.add_constraint(expression(terms).as_slice(), ComparisonOp::Eq, rest);
+            let figure = &self.figures[*g];
+            let rest = (figure.value - known) as f64;
+            problem.add_constraint(expression(terms).as_slice(), figure.sense.op(), rest);
         }
         for (terms, side, rhs) in more {
             problem.add_constraint(expression(terms).as_slice(), *side, *rhs);
@@ -823,7 +902,7 @@ impl<'a> System<'a> {
                     breaks.push((g, above, below));
                 }
                 let rest = (figure.value - known) as f64;
-                problem.add_constraint(sum.as_slice(), ComparisonOp::Eq, rest);
+                problem.add_constraint(sum.as_slice(), figure.sense.op(), rest);
             }
             problem.add_constraint(expression(terms_of_f).as_slice(), side, moved);
             let solution = solved(&problem, Search::Best).ok()??;

@@ -126,6 +126,33 @@ pub fn publish_year_by_period(
     }
 }
 
+/// Publishes a year's table of a panel whose counts the panels `beside` bound (suspected
+/// substances beside the incidents naming them, [`cube::Relation::NamingColumns`]), audited
+/// with them as a month of a quarter of its own: its bounds summed over the year, which every
+/// year's counts keep. What the audit hides is hidden and the table published again until it
+/// hides nothing more. Each panel beside is its year as published, as its month and quarter.
+pub fn publish_year_beside(table: &Table, beside: &[cube::Beside], viewer: &Viewer) -> Published {
+    let one_month = [vec![0]];
+    let mut table = table.clone();
+    loop {
+        let shown = publish(&table, viewer);
+        let year = [PanelYear {
+            periods: vec![table.clone(), table.clone()],
+            year: &shown,
+            own_totals: true,
+        }];
+        let published = [vec![shown.clone(), shown.clone()]];
+        let to_hide = cube::audit(&year, &published, None, beside, &one_month, viewer);
+        let mut changed = false;
+        for positions in to_hide.into_iter().flatten() {
+            changed |= merge(&mut table.hidden_elsewhere, positions);
+        }
+        if !changed {
+            return shown;
+        }
+    }
+}
+
 /// A panel's lines: each category's column, and its row totals where they are its own.
 fn lines_of(panel: &PanelYear) -> Vec<Line> {
     let Some(columns) = panel

@@ -14,6 +14,7 @@ on_both_databases!(
     a_quarter_can_be_shown_where_its_months_are_hidden,
     a_categorys_year_less_its_shown_months_gives_no_hidden_month,
     the_givers_add_up_to_the_incidents_with_naloxone_given,
+    no_substances_shown_pin_hidden_incidents_down,
     bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
     kept_panels_follow_every_write,
     panels_kept_on_after_writes_elsewhere_equal_panels_published_afresh,
@@ -1014,6 +1015,98 @@ async fn the_givers_add_up_to_the_incidents_with_naloxone_given(backend: Backend
             for (q, quarter) in quarters.as_array().unwrap().iter().enumerate() {
                 let quarter_total = figure(&quarter["municipalityTotals"][r]);
                 assert_sum_gives_nothing(quarter_total, &by_month[3 * q..3 * q + 3], &context);
+            }
+        }
+    }
+}
+
+/// An incident names one or more suspected substances, `UNKNOWN` only alone, so a
+/// municipality's substances bound its incidents: `UNKNOWN` with any one substance at most
+/// them, all its substances together at least them. In March 2025 Kristiansund had 7 incidents
+/// of heroin alone, Molde 2 of fentanyl and benzodiazepines, Ålesund 6 of fentanyl and 6 of
+/// benzodiazepines and heroin. Molde's 2 incidents hide Kristiansund's 7 beside them, but
+/// Molde's substances are hidden beside Ålesund's: published apart, Kristiansund's heroin and
+/// its substances' total (7 and 7) would show its hidden incidents. By year, quarter and
+/// month, no caller finds a hidden incidents figure that the substances shown beside it meet
+/// from both sides.
+async fn no_substances_shown_pin_hidden_incidents_down(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut march = incident("2025-03-10", "NON_FATAL", "NO");
+    create_incidents(&app, "1505:coordinator", 7, march.clone()).await;
+    march["suspectedSubstances"] = json!(["FENTANYL_OR_ANALOGUE", "BENZODIAZEPINE", "COCAINE"]);
+    create_incidents(&app, "1506:coordinator", 2, march.clone()).await;
+    for (substance, count) in [
+        ("FENTANYL_OR_ANALOGUE", 6),
+        ("BENZODIAZEPINE", 6),
+        ("COCAINE", 5),
+    ] {
+        march["suspectedSubstances"] = json!([substance]);
+        create_incidents(&app, "1508:coordinator", count, march.clone()).await;
+    }
+    for (who, own) in [
+        (":analyst", None),
+        ("1506:coordinator", Some(1)),
+        ("1505:coordinator", Some(0)),
+    ] {
+        let caller = app.clone().with_caller(who);
+        for bucket in ["YEAR", "QUARTER", "MONTH"] {
+            let query = dashboard_query(
+                &format!("from: \"2025-01-01\", to: \"2025-12-31\", bucket: {bucket}"),
+                &[panel("incidents"), panel("incidentsBySubstance")].join(" "),
+            );
+            let d = &caller.query(&query, json!({})).await["dashboard"];
+            let codes: Vec<&str> = d["incidentsBySubstance"]["categories"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["code"].as_str().unwrap())
+                .collect();
+            let columns = codes.len();
+            let unknown = codes.iter().position(|c| *c == "UNKNOWN").unwrap();
+            let periods = d["incidents"]["periods"].as_array().unwrap();
+            for (p, incidents) in periods.iter().enumerate() {
+                let substances = &d["incidentsBySubstance"]["periods"][p];
+                let context = format!("{who}, {}", incidents["period"]["label"]);
+                for r in 0..ROWS.len() {
+                    let named = |c: usize| figure(&substances["cells"][r * columns + c]);
+                    let count = figure(&incidents["municipalityTotals"][r]);
+                    if own == Some(r) {
+                        let march = match bucket {
+                            "MONTH" => p == 2,
+                            _ => p == 0,
+                        };
+                        let (incidents, named) = if march {
+                            ([7, 2][r], [7, 6][r])
+                        } else {
+                            (0, 0)
+                        };
+                        let named_total = figure(&substances["municipalityTotals"][r]);
+                        assert_eq!(count, Some(incidents), "{context}: its own incidents");
+                        assert_eq!(named_total, Some(named), "{context}: its own substances");
+                        continue;
+                    }
+                    if count.is_some() {
+                        continue;
+                    }
+                    // At least: `UNKNOWN` with any substance shown; at most: all of them, as
+                    // their total or their sum.
+                    let alone = named(unknown).unwrap_or(0);
+                    let at_least = (0..columns)
+                        .filter(|c| *c != unknown)
+                        .filter_map(named)
+                        .map(|n| alone + n)
+                        .max()
+                        .unwrap_or(alone);
+                    let at_most = figure(&substances["municipalityTotals"][r])
+                        .or_else(|| (0..columns).map(named).sum());
+                    assert_ne!(
+                        at_most,
+                        Some(at_least),
+                        "{context}: {}'s hidden incidents follow from its substances: {:?}",
+                        ROWS[r],
+                        (0..columns).map(named).collect::<Vec<_>>()
+                    );
+                }
             }
         }
     }
