@@ -124,7 +124,9 @@ pub fn incident(rng: &mut impl Rng, kommunenummer: &Kommunenummer, on: NaiveDate
                 (S::Cannabis, 15),
             ],
         );
-        if !substances.contains(&second) {
+        // `UNKNOWN` stands alone, as the service requires (the draws are made all the same,
+        // so the rest of the set is unchanged).
+        if !substances.contains(&second) && substances != [S::Unknown] {
             substances.push(second);
         }
     }

@@ -61,6 +61,15 @@ pub struct Naming {
     pub alone: &'static str,
 }
 
+impl Naming {
+    /// The column named only by itself, by its position among the panel's columns.
+    pub fn alone_column(&self) -> Option<usize> {
+        (self.columns_of.categories)()
+            .iter()
+            .position(|c| c.code == self.alone)
+    }
+}
+
 /// A column of a panel.
 #[derive(Debug, Clone, PartialEq, Eq, async_graphql::SimpleObject)]
 pub struct Category {
@@ -564,32 +573,26 @@ impl Publisher<'_> {
             ))
         };
         let tables = self.tables(spec, None);
-        let (Some(alone), [table], [items_year], [items_cells]) = (
-            tables
-                .categories
-                .iter()
-                .position(|c| c.code == naming.alone),
+        let alone = naming
+            .alone_column()
+            .ok_or_else(|| refused("the column named alone is none of the panel's"))?;
+        let ([table], [items_year], [items_cells]) = (
             &tables.tables[..],
             &items.periods[..],
             &self.sums_of(naming.items).1[..],
         ) else {
-            return Err(refused("one year of each, and a column alone, are needed"));
+            return Err(refused("one period of each is needed, a year"));
         };
         if items.rows != self.sums.rows {
             return Err(refused("the items are of other municipalities"));
         }
         let items_table = self.table(naming.items, items_cells.clone(), None);
-        let beside = [disclosure::Beside {
-            panel: disclosure::PanelYear {
-                periods: vec![items_table.clone(), items_table],
-                year: &items_year.figures,
-                own_totals: true,
-            },
-            published: vec![items_year.figures.clone(); 2],
-            relation: disclosure::Relation::NamingColumns { alone },
-            parts: None,
-        }];
-        let shown = disclosure::publish_year_beside(table, &beside, self.viewer);
+        let shown = disclosure::publish_year_beside(
+            table,
+            (&items_table, &items_year.figures),
+            disclosure::Relation::NamingColumns { alone },
+            self.viewer,
+        );
         Ok(self.assemble(tables.categories, vec![shown]))
     }
 
@@ -810,11 +813,12 @@ impl Publisher<'_> {
         };
         let relation = match before.naming {
             None => disclosure::Relation::SameTotals,
-            Some(naming) => disclosure::Relation::NamingColumns {
-                alone: (first.categories)()
-                    .iter()
-                    .position(|c| c.code == naming.alone)?,
-            },
+            Some(naming) if naming.columns_of.metric == first.metric => {
+                disclosure::Relation::NamingColumns {
+                    alone: naming.alone_column()?,
+                }
+            }
+            Some(_) => return None,
         };
         Some(disclosure::Beside {
             panel,

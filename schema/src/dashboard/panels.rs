@@ -144,6 +144,20 @@ const SHARING_TOTALS: [&[&PanelSpec]; 2] = [
     &[&NALOXONE_KITS_BY_RECIPIENT, &NALOXONE_KITS_BY_FIRST_TIME],
 ];
 
+/// The panels whose totals are `totals`' figures (the incidents split by another field), in
+/// the order they are published.
+pub fn taking_totals_of(totals: &PanelSpec) -> &'static [&'static PanelSpec] {
+    SHARING_TOTALS
+        .iter()
+        .find(|order| {
+            order[0]
+                .totals_of
+                .is_some_and(|t| t.metric == totals.metric)
+        })
+        .copied()
+        .unwrap_or(&[])
+}
+
 /// The panels sharing `spec`'s totals that are published before it.
 pub fn published_before(spec: &PanelSpec) -> &'static [&'static PanelSpec] {
     SHARING_TOTALS
@@ -158,6 +172,28 @@ pub fn published_before(spec: &PanelSpec) -> &'static [&'static PanelSpec] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the audit beside the items takes for granted: the panel's own totals and no split
+    /// (its year is published alone), a column named alone among its columns, and items
+    /// published a calendar year at a time (one category).
+    #[test]
+    fn every_naming_panel_is_published_alone_beside_items_of_one_category() {
+        for naming in NAMINGS {
+            let panel = naming.columns_of;
+            assert!(panel.totals_of.is_none(), "{}", panel.metric);
+            assert!(split_of(panel).is_none(), "{}", panel.metric);
+            assert!(published_before(panel).is_empty(), "{}", panel.metric);
+            assert!(naming.alone_column().is_some(), "{}", panel.metric);
+            assert!(naming.items.by_calendar_year(), "{}", naming.items.metric);
+            assert!(naming_of(naming.items).is_none(), "{}", naming.items.metric);
+        }
+        assert!(naming_of(&INCIDENTS_BY_SUBSTANCE).is_some());
+        assert_eq!(
+            taking_totals_of(&INCIDENTS)[0].metric,
+            INCIDENTS_BY_OUTCOME.metric
+        );
+        assert!(taking_totals_of(&NALOXONE_PEOPLE_TRAINED).is_empty());
+    }
 
     #[test]
     fn every_panel_sharing_totals_is_published_after_the_others_before_it() {

@@ -326,10 +326,17 @@ impl Selection {
             }
             None => None,
         };
-        // The panels sharing the totals that are published before this one, audited beside
+        // The panels sharing the totals that are published before this one, and those counting
+        // the items that name its columns (the incidents last, the nearest), audited beside
         // it: their year, months and quarters.
+        let sharing = panels::published_before(first).iter().map(|p| (*p, None));
+        let naming = panels::naming_of(first);
+        let bounding = naming.into_iter().flat_map(|naming| {
+            let items = panels::taking_totals_of(naming.items).iter().copied();
+            items.chain([naming.items]).map(move |p| (p, Some(naming)))
+        });
         let mut before = Vec::new();
-        for other in panels::published_before(first) {
+        for (other, naming) in sharing.chain(bounding).collect::<Vec<_>>() {
             let of_other = self
                 .year_publications(store, reference, all, other, year)
                 .await?;
@@ -341,14 +348,7 @@ impl Selection {
                 }
                 None => None,
             };
-            before.push((of_other, parts, None));
-        }
-        // The panel whose items name this one's columns: bounds, audited beside it too.
-        if let Some(naming) = panels::naming_of(first) {
-            let of_items = self
-                .year_publications(store, reference, all, naming.items, year)
-                .await?;
-            before.push((of_items, None, Some(naming)));
+            before.push((of_other, parts, naming));
         }
         let before_each = || {
             before

@@ -64,7 +64,9 @@ pub enum Relation {
     /// of the first panel's columns (suspected substances), each once, and column `alone`
     /// (none known) only by itself. So month by month, `alone` with any other column is at
     /// most that total, and all the columns together at least it: bounds, not sums, which
-    /// pin a hidden total down where shown columns meet it from both sides.
+    /// pin a hidden total down where shown columns meet it from both sides. The first such
+    /// panel taken in carries the bounds; the others' totals (the same items by another
+    /// field) are its.
     NamingColumns { alone: usize },
 }
 
@@ -110,9 +112,10 @@ enum At {
     Total,
 }
 
-/// A figure as an equation in monthly counts: `terms` (with their signs) add up to `value`.
-/// A published figure has a place; a relation between panels (the parts of a split column
-/// add up to it) has none and always holds, and may be a bound (`AtMost`).
+/// A figure as an equation in monthly counts: `terms` (with their signs) add up to `value`,
+/// or for a bound (`AtMost`) to at most it. A published figure has a place and is an
+/// equation; a relation between panels (the parts of a split column add up to it, a
+/// substance is named by at most the incidents) has none and always holds.
 struct Figure {
     place: Option<Place>,
     terms: Vec<(Count, i64)>,
@@ -198,8 +201,10 @@ pub fn audit<'a>(
     let mut all_published: Vec<&Vec<Published>> = published.iter().collect();
     // Relations between the system's panels: (whole, column, parts) and (panel, panel beside).
     let mut splits: Vec<(usize, usize, usize)> = Vec::new();
-    let mut same_totals: Vec<usize> = Vec::new();
-    let mut naming: Vec<(usize, usize)> = Vec::new();
+    // Pairs of panels whose monthly totals are the same: (0, a panel sharing its totals), or
+    // (the first panel counting the items that name its columns, another counting them).
+    let mut same_totals: Vec<(usize, usize)> = Vec::new();
+    let mut naming: Option<(usize, usize)> = None;
     if let (Some(column), [_, _]) = (split, panels) {
         splits.push((0, column, 1));
     }
@@ -208,8 +213,11 @@ pub fn audit<'a>(
         all.push(&b.panel);
         all_published.push(&b.published);
         match b.relation {
-            Relation::SameTotals => same_totals.push(s),
-            Relation::NamingColumns { alone } => naming.push((s, alone)),
+            Relation::SameTotals => same_totals.push((0, s)),
+            Relation::NamingColumns { alone } => match naming {
+                None => naming = Some((s, alone)),
+                Some((items, _)) => same_totals.push((items, s)),
+            },
         }
         if let Some(parts) = b.parts.as_ref().filter(|_| *with_parts) {
             splits.push((s, parts.column, all.len()));
@@ -233,13 +241,30 @@ pub fn audit<'a>(
     for (whole, column, parts) in splits {
         figures.extend(split_relations(&all, whole, column, parts, months));
     }
-    for s in same_totals {
-        figures.extend(same_totals_relations(&all, s, months));
+    for (a, b) in same_totals {
+        figures.extend(same_totals_relations(&all, a, b, months));
     }
-    for (s, alone) in naming {
-        figures.extend(naming_bounds(&all, s, alone, months));
+    if let Some((items, alone)) = naming {
+        figures.extend(naming_bounds(&all, items, alone, months));
     }
     let count = |(s, t, r, c): Count| all[s].periods[t].cells[r][c];
+    // A bound the counts break (records kept from before the rule it rests on) tells nothing
+    // true: left out, or every solution would be rejected.
+    let broken = |f: &Figure| {
+        let sum = f
+            .terms
+            .iter()
+            .map(|(term, sign)| sign * count(*term) as i64);
+        !f.sense.holds(sum.sum(), f.value)
+    };
+    let before = figures.len();
+    figures.retain(|f| !broken(f));
+    if figures.len() < before {
+        tracing::warn!(
+            broken = before - figures.len(),
+            "bounds between panels that the counts break, left out of an audit"
+        );
+    }
     let may_hide = |place: &Place| {
         let Some(panel) = panels.get(place.panel) else {
             return false;
@@ -513,15 +538,15 @@ fn figures_of(
     figures
 }
 
-/// Each municipality's monthly total of the first panel (0) equals its total of panel `s`.
-fn same_totals_relations(all: &[&PanelYear], s: usize, months: usize) -> Vec<Figure> {
-    let (rows, columns) = shape_of(all[0]);
-    let (_, other_columns) = shape_of(all[s]);
+/// Each municipality's monthly total of panel `a` equals its total of panel `b`.
+fn same_totals_relations(all: &[&PanelYear], a: usize, b: usize, months: usize) -> Vec<Figure> {
+    let (rows, columns) = shape_of(all[a]);
+    let (_, other_columns) = shape_of(all[b]);
     (0..months)
         .flat_map(|t| (0..rows).map(move |r| (t, r)))
         .map(|(t, r)| {
-            let ours = (0..columns).map(|c| ((0, t, r, c), 1));
-            let theirs = (0..other_columns).map(|c| ((s, t, r, c), -1));
+            let ours = (0..columns).map(|c| ((a, t, r, c), 1));
+            let theirs = (0..other_columns).map(|c| ((b, t, r, c), -1));
             Figure {
                 place: None,
                 terms: ours.chain(theirs).collect(),
@@ -587,8 +612,8 @@ fn naming_bounds(all: &[&PanelYear], s: usize, alone: usize, months: usize) -> V
         .collect()
 }
 
-/// The figures as equations in the monthly counts that no shown month's cell gives, with
-/// the figures `hiding` hidden too.
+/// The figures as equations (and bounds) in the monthly counts that no shown month's cell
+/// gives, with the figures `hiding` hidden too.
 struct System<'a> {
     figures: &'a [Figure],
     hiding: &'a BTreeSet<usize>,

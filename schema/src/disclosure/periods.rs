@@ -126,13 +126,29 @@ pub fn publish_year_by_period(
     }
 }
 
-/// Publishes a year's table of a panel whose counts the panels `beside` bound (suspected
-/// substances beside the incidents naming them, [`cube::Relation::NamingColumns`]), audited
-/// with them as a month of a quarter of its own: its bounds summed over the year, which every
-/// year's counts keep. What the audit hides is hidden and the table published again until it
-/// hides nothing more. Each panel beside is its year as published, as its month and quarter.
-pub fn publish_year_beside(table: &Table, beside: &[cube::Beside], viewer: &Viewer) -> Published {
+/// Publishes a year's table of a panel whose counts another panel bounds (suspected
+/// substances beside the incidents naming them, `relation`), audited with that panel's year
+/// (`bounding`, published as `bounding_shown`), each as a month of a quarter of its own: the
+/// bounds summed over the year, which every year's counts keep. What the audit hides is
+/// hidden and the table published again until it hides nothing more.
+pub fn publish_year_beside(
+    table: &Table,
+    bounding: (&Table, &Published),
+    relation: cube::Relation,
+    viewer: &Viewer,
+) -> Published {
     let one_month = [vec![0]];
+    let (bounding, bounding_shown) = bounding;
+    let beside = [cube::Beside {
+        panel: PanelYear {
+            periods: vec![bounding.clone(), bounding.clone()],
+            year: bounding_shown,
+            own_totals: true,
+        },
+        published: vec![bounding_shown.clone(); 2],
+        relation,
+        parts: None,
+    }];
     let mut table = table.clone();
     loop {
         let shown = publish(&table, viewer);
@@ -142,12 +158,18 @@ pub fn publish_year_beside(table: &Table, beside: &[cube::Beside], viewer: &View
             own_totals: true,
         }];
         let published = [vec![shown.clone(), shown.clone()]];
-        let to_hide = cube::audit(&year, &published, None, beside, &one_month, viewer);
+        let to_hide = cube::audit(&year, &published, None, &beside, &one_month, viewer);
+        let asked = to_hide.iter().flatten().any(|p| *p != Positions::default());
         let mut changed = false;
         for positions in to_hide.into_iter().flatten() {
             changed |= merge(&mut table.hidden_elsewhere, positions);
         }
         if !changed {
+            if asked {
+                tracing::warn!(
+                    "a year's audit beside the panel bounding it asked to hide figures its table shows"
+                );
+            }
             return shown;
         }
     }
