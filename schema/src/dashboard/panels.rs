@@ -144,20 +144,6 @@ const SHARING_TOTALS: [&[&PanelSpec]; 2] = [
     &[&NALOXONE_KITS_BY_RECIPIENT, &NALOXONE_KITS_BY_FIRST_TIME],
 ];
 
-/// The panels whose totals are `totals`' figures (the incidents split by another field), in
-/// the order they are published.
-pub fn taking_totals_of(totals: &PanelSpec) -> &'static [&'static PanelSpec] {
-    SHARING_TOTALS
-        .iter()
-        .find(|order| {
-            order[0]
-                .totals_of
-                .is_some_and(|t| t.metric == totals.metric)
-        })
-        .copied()
-        .unwrap_or(&[])
-}
-
 /// The panels sharing `spec`'s totals that are published before it.
 pub fn published_before(spec: &PanelSpec) -> &'static [&'static PanelSpec] {
     SHARING_TOTALS
@@ -188,11 +174,6 @@ mod tests {
             assert!(naming_of(naming.items).is_none(), "{}", naming.items.metric);
         }
         assert!(naming_of(&INCIDENTS_BY_SUBSTANCE).is_some());
-        assert_eq!(
-            taking_totals_of(&INCIDENTS)[0].metric,
-            INCIDENTS_BY_OUTCOME.metric
-        );
-        assert!(taking_totals_of(&NALOXONE_PEOPLE_TRAINED).is_empty());
     }
 
     #[test]

@@ -326,15 +326,12 @@ impl Selection {
             }
             None => None,
         };
-        // The panels sharing the totals that are published before this one, and those counting
-        // the items that name its columns (the incidents last, the nearest), audited beside
-        // it: their year, months and quarters.
+        // The panels sharing the totals that are published before this one, and the one
+        // counting the items that name its columns, audited beside it: their year, months
+        // and quarters.
         let sharing = panels::published_before(first).iter().map(|p| (*p, None));
         let naming = panels::naming_of(first);
-        let bounding = naming.into_iter().flat_map(|naming| {
-            let items = panels::taking_totals_of(naming.items).iter().copied();
-            items.chain([naming.items]).map(move |p| (p, Some(naming)))
-        });
+        let bounding = naming.map(|naming| (naming.items, Some(naming)));
         let mut before = Vec::new();
         for (other, naming) in sharing.chain(bounding).collect::<Vec<_>>() {
             let of_other = self
