@@ -14,7 +14,7 @@ mod cube;
 mod cycles;
 mod periods;
 
-pub use cube::{Beside, Parts, Relation};
+pub use cube::{Beside, Parts, Relation, RowBound, Term};
 use cycles::{Cycles, Graph, Move};
 pub use periods::{PanelYear, publish_year_beside, publish_year_by_period};
 
@@ -1829,7 +1829,7 @@ mod tests {
                 own_totals: true,
             }];
             let published =
-                publish_year_by_period(&mut panels, None, &[], &months_of, &v).remove(0);
+                publish_year_by_period(&mut panels, None, &[], &[], &months_of, &v).remove(0);
             for line in [Some(0), Some(1), None] {
                 // The line's figures in a table of the year, a quarter or a month: each
                 // municipality's, then the joint one.
@@ -1973,7 +1973,7 @@ mod tests {
             year: &year,
             own_totals: true,
         }];
-        let published = publish_year_by_period(&mut panels, None, &[], months_of, v).remove(0);
+        let published = publish_year_by_period(&mut panels, None, &[], &[], months_of, v).remove(0);
         (year, published)
     }
 
@@ -2078,7 +2078,8 @@ mod tests {
                     own_totals: false,
                 },
             ];
-            let published = publish_year_by_period(&mut panels, Some(split), &[], &months_of, &v);
+            let published =
+                publish_year_by_period(&mut panels, Some(split), &[], &[], &months_of, &v);
             let tables: Vec<Vec<Option<u64>>> = [shown(&year_whole), shown(&year_parts)]
                 .into_iter()
                 .chain(published.iter().flatten().map(shown))
@@ -2266,7 +2267,7 @@ mod tests {
                 own_totals: false,
             }];
             let first_shown =
-                publish_year_by_period(&mut panels, None, &[], &months_of, &v).remove(0);
+                publish_year_by_period(&mut panels, None, &[], &[], &months_of, &v).remove(0);
             // The second is audited beside the first, published before it.
             let beside = [Beside {
                 panel: PanelYear {
@@ -2284,7 +2285,7 @@ mod tests {
                 own_totals: false,
             }];
             let second_shown =
-                publish_year_by_period(&mut panels, None, &beside, &months_of, &v).remove(0);
+                publish_year_by_period(&mut panels, None, &beside, &[], &months_of, &v).remove(0);
             let tables: Vec<Vec<Option<u64>>> = [&shared.year, &shared.quarters]
                 .into_iter()
                 .chain(&shared.months)
@@ -2422,7 +2423,7 @@ mod tests {
             };
             let mut together = [outcome_panel(), follow_up_panel()];
             let shown_before =
-                publish_year_by_period(&mut together, Some(split), &[], &months_of, &v);
+                publish_year_by_period(&mut together, Some(split), &[], &[], &months_of, &v);
             let beside = [Beside {
                 panel: outcome_panel(),
                 published: shown_before[0].clone(),
@@ -2439,7 +2440,8 @@ mod tests {
                 own_totals: false,
             }];
             let place_shown =
-                publish_year_by_period(&mut place_panel, None, &beside, &months_of, &v).remove(0);
+                publish_year_by_period(&mut place_panel, None, &beside, &[], &months_of, &v)
+                    .remove(0);
             let tables: Vec<Vec<Option<u64>>> = [&shared.year, &shared.quarters]
                 .into_iter()
                 .chain(&shared.months)
@@ -2524,6 +2526,66 @@ mod tests {
         assert!(checked >= 150, "only {checked} years were checked");
     }
 
+    /// Every hand-out one kit: Kristiansund's 3 kits first time and 7 refilled, Molde's 2 and
+    /// 8, Ålesund's 10 and 6, the small figures hiding Kristiansund's and Molde's kits. A
+    /// refill names its reason, so the refills are at most the refilled kits and the hand-outs
+    /// less the refills at most the kits first time: published apart, Kristiansund's refills
+    /// (7) and hand-outs (10) beside its kits (10) showed its 3 and 7, as Molde's did. Audited
+    /// beside the kits and the hand-outs with those bounds, they show no such pair.
+    #[test]
+    fn refills_by_reason_pin_no_hidden_kits_down() {
+        let v = viewer(&[]);
+        let kits = table(&[&[3, 7], &[2, 8], &[10, 6]]);
+        let hand_outs = table(&[&[10], &[10], &[16]]);
+        // Refilled after use on an overdose, lost, expired.
+        let refills = table(&[&[0, 7, 0], &[0, 0, 8], &[6, 0, 0]]);
+        let (kits_shown, hand_outs_shown) = (publish(&kits, &v), publish(&hand_outs, &v));
+        assert_eq!(kits_shown.cells[..2], [[None, None], [None, None]]);
+        assert_eq!(hand_outs_shown.row_totals, [Some(10), Some(10), Some(16)]);
+        let term = |panel, column, sign| Term {
+            panel,
+            column,
+            sign,
+        };
+        let bounds = [
+            RowBound(vec![term(0, None, 1), term(1, Some(1), -1)]),
+            RowBound(vec![
+                term(2, None, 1),
+                term(0, None, -1),
+                term(1, Some(0), -1),
+            ]),
+        ];
+        // The rows whose hidden kits meet their bounds from the refills and hand-outs shown.
+        let pinned = |refills_shown: &Published| -> Vec<usize> {
+            (0..3)
+                .filter(|r| {
+                    let kits = kits_shown.row_totals[*r];
+                    let hand_outs = hand_outs_shown.row_totals[*r];
+                    let (Some(kits), [None, None], Some(hand_outs)) =
+                        (kits, &kits_shown.cells[*r][..], hand_outs)
+                    else {
+                        return false;
+                    };
+                    let refills = refills_shown.row_totals[*r];
+                    let refills_shown_in_row = refills_shown.cells[*r].iter().flatten().sum();
+                    let refilled_at_least = refills.unwrap_or(refills_shown_in_row);
+                    let first_at_least = refills.map_or(0, |n| hand_outs.saturating_sub(n));
+                    kits.saturating_sub(first_at_least) == refilled_at_least
+                })
+                .collect()
+        };
+        assert_eq!(pinned(&publish(&refills, &v)), [0, 1], "published apart");
+        let bounding = [(&kits, &kits_shown), (&hand_outs, &hand_outs_shown)];
+        let beside = publish_year_beside(&refills, &bounding, &bounds, &v);
+        assert_eq!(pinned(&beside), Vec::<usize>::new(), "{beside:?}");
+        // What is shown is still exact.
+        for (r, row) in beside.cells.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                assert!(cell.is_none_or(|n| n == refills.cells[r][c]));
+            }
+        }
+    }
+
     /// Random incidents of a year of two quarters of two months, each naming heroin,
     /// methadone, both, or `UNKNOWN` alone: incidents by suspected substance (three columns)
     /// published by year, month and quarter beside the incidents, as the dashboards publish
@@ -2589,9 +2651,27 @@ mod tests {
                     own_totals: true,
                 },
                 published: shared.of_period.clone(),
-                relation: Relation::NamingColumns { alone: unknown },
+                relation: Relation::Bounding,
                 parts: None,
             }];
+            // Unknown with either substance at most the incidents, the incidents at most all
+            // three.
+            let term = |panel, column, sign| Term {
+                panel,
+                column,
+                sign,
+            };
+            let bounds: Vec<RowBound> = [0, 1]
+                .map(|c| {
+                    RowBound(vec![
+                        term(0, Some(unknown), 1),
+                        term(0, Some(c), 1),
+                        term(1, None, -1),
+                    ])
+                })
+                .into_iter()
+                .chain([RowBound(vec![term(1, None, 1), term(0, None, -1)])])
+                .collect();
             let year_table = table_of(summed(&substances, &all));
             let incidents_year = table_of(summed(&incidents, &all));
             // The substances' year, months and quarters as the dashboards publish them (the
@@ -2601,8 +2681,8 @@ mod tests {
                 let year = match beside_incidents {
                     true => publish_year_beside(
                         &year_table,
-                        (&incidents_year, &shared.year),
-                        Relation::NamingColumns { alone: unknown },
+                        &[(&incidents_year, &shared.year)],
+                        &bounds,
                         &v,
                     ),
                     false => publish(&year_table, &v),
@@ -2612,8 +2692,12 @@ mod tests {
                     year: &year,
                     own_totals: true,
                 }];
-                let beside: &[Beside] = if beside_incidents { &beside } else { &[] };
-                let months = publish_year_by_period(&mut panels, None, beside, &months_of, &v);
+                let (beside, bounds): (&[Beside], &[RowBound]) = match beside_incidents {
+                    true => (&beside, &bounds),
+                    false => (&[], &[]),
+                };
+                let months =
+                    publish_year_by_period(&mut panels, None, beside, bounds, &months_of, &v);
                 [year.clone()]
                     .into_iter()
                     .chain(months[0].clone())

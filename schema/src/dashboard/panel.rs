@@ -49,24 +49,58 @@ pub struct Split {
     pub parts: &'static PanelSpec,
 }
 
-/// A panel whose columns are named by the items another panel counts, one or more to an item
-/// and each once, with column `alone` only by itself (each incident names at least one
-/// suspected substance, `UNKNOWN` when none is known). Its figures bound the other's rather
-/// than add up to them: published apart, a shown column that meets a hidden total from both
-/// sides pins it down, so the panel is audited beside the other.
+/// A panel whose counts panels published before it bound month by month rather than add up
+/// to: an incident names one or more suspected substances, a hand-out gives one kit or more.
+/// Published apart, shown figures that meet a hidden one from both sides pin it down, so the
+/// panel is audited beside them ([`disclosure::RowBound`]).
 #[derive(Debug, Clone, Copy)]
-pub struct Naming {
-    pub columns_of: &'static PanelSpec,
-    pub items: &'static PanelSpec,
-    pub alone: &'static str,
+pub struct Bounded {
+    pub panel: &'static PanelSpec,
+    /// The panels bounding it: panel `k` of a bound is the `k`-th of them, panel 0 this one.
+    pub beside: &'static [&'static PanelSpec],
+    /// Each bound's terms, which add up to at most zero in every municipality's every month.
+    pub bounds: fn() -> Vec<Vec<BoundTerm>>,
 }
 
-impl Naming {
-    /// The column named only by itself, by its position among the panel's columns.
-    pub fn alone_column(&self) -> Option<usize> {
-        (self.columns_of.categories)()
-            .iter()
-            .position(|c| c.code == self.alone)
+/// `sign` times a panel's count in a category, or in all of them (`None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BoundTerm {
+    pub panel: usize,
+    pub category: Option<&'static str>,
+    pub sign: i64,
+}
+
+impl Bounded {
+    /// The bounds, each category by its column, the panels beside numbered from
+    /// `first_beside` on (where others are published before them); `None` where a term names a
+    /// panel or a category there is not.
+    pub fn row_bounds(&self, first_beside: usize) -> Option<Vec<disclosure::RowBound>> {
+        let panels: Vec<&PanelSpec> = std::iter::once(self.panel)
+            .chain(self.beside.iter().copied())
+            .collect();
+        let term = |t: BoundTerm| {
+            let categories = (panels.get(t.panel)?.categories)();
+            let column = match t.category {
+                Some(code) => Some(categories.iter().position(|c| c.code == code)?),
+                None => None,
+            };
+            Some(disclosure::Term {
+                panel: if t.panel == 0 {
+                    0
+                } else {
+                    t.panel - 1 + first_beside
+                },
+                column,
+                sign: t.sign,
+            })
+        };
+        (self.bounds)()
+            .into_iter()
+            .map(|terms| {
+                let terms = terms.into_iter().map(term);
+                terms.collect::<Option<Vec<_>>>().map(disclosure::RowBound)
+            })
+            .collect()
     }
 }
 
@@ -142,13 +176,14 @@ pub struct Panel {
 }
 
 /// A panel published by month and quarter before another that shares its totals
-/// ([`super::panels::published_before`]), with the panel that splits one of its columns.
+/// ([`super::panels::published_before`]) or bounds its counts ([`Bounded`]), with the panel
+/// that splits one of its columns.
 pub struct PublishedBefore<'a> {
     pub panel: PublishedYear<'a>,
     pub parts: Option<(&'a Split, PublishedYear<'a>)>,
-    /// Whether it counts the items that name the columns of the panel audited beside it,
-    /// rather than sharing its totals.
-    pub naming: Option<&'a Naming>,
+    /// Whether it bounds the counts of the panel audited beside it, rather than sharing its
+    /// totals.
+    pub bounding: bool,
 }
 
 /// A panel's calendar year as published: by year, by month and by quarter.
@@ -562,37 +597,43 @@ impl Publisher<'_> {
         self.assemble(tables.categories, figures)
     }
 
-    /// Publishes a year (the sums' one period) of a panel whose columns the items of another
-    /// name, audited beside that panel's year as published (`items`), so that no shown column
-    /// pins a hidden count of items down ([`disclosure::publish_year_beside`]).
-    pub fn named_year(&self, spec: &PanelSpec, naming: &Naming, items: &Panel) -> Result<Panel> {
+    /// Publishes a year (the sums' one period) of a panel whose counts others bound, audited
+    /// beside their years as published (`beside`, in `bounded.beside`'s order), so that no
+    /// shown figure pins a hidden count of theirs down ([`disclosure::publish_year_beside`]).
+    pub fn bounded_year(
+        &self,
+        spec: &PanelSpec,
+        bounded: &Bounded,
+        beside: &[&Panel],
+    ) -> Result<Panel> {
         let refused = |why: &str| {
             Error::Internal(format!(
-                "{} cannot be published beside {}: {why}",
-                spec.metric, naming.items.metric
+                "{} cannot be published beside the panels bounding it: {why}",
+                spec.metric
             ))
         };
+        let bounds = bounded
+            .row_bounds(1)
+            .ok_or_else(|| refused("a bound names a panel or a category there is not"))?;
         let tables = self.tables(spec, None);
-        let alone = naming
-            .alone_column()
-            .ok_or_else(|| refused("the column named alone is none of the panel's"))?;
-        let ([table], [items_year], [items_cells]) = (
-            &tables.tables[..],
-            &items.periods[..],
-            &self.sums_of(naming.items).1[..],
-        ) else {
-            return Err(refused("one period of each is needed, a year"));
+        let [table] = &tables.tables[..] else {
+            return Err(refused("one period is needed, a year"));
         };
-        if items.rows != self.sums.rows {
-            return Err(refused("the items are of other municipalities"));
+        if beside.len() != bounded.beside.len() {
+            return Err(refused("each panel beside needs its year"));
         }
-        let items_table = self.table(naming.items, items_cells.clone(), None);
-        let shown = disclosure::publish_year_beside(
-            table,
-            (&items_table, &items_year.figures),
-            disclosure::Relation::NamingColumns { alone },
-            self.viewer,
-        );
+        let mut bounding = Vec::new();
+        for (of, year) in bounded.beside.iter().zip(beside) {
+            let ([shown], [cells]) = (&year.periods[..], &self.sums_of(of).1[..]) else {
+                return Err(refused("one period of each is needed, a year"));
+            };
+            if year.rows != self.sums.rows {
+                return Err(refused("a panel beside is of other municipalities"));
+            }
+            bounding.push((self.table(of, cells.clone(), None), &shown.figures));
+        }
+        let bounding: Vec<(&Table, &Published)> = bounding.iter().map(|(t, s)| (t, *s)).collect();
+        let shown = disclosure::publish_year_beside(table, &bounding, &bounds, self.viewer);
         Ok(self.assemble(tables.categories, vec![shown]))
     }
 
@@ -765,13 +806,26 @@ impl Publisher<'_> {
             .collect();
         let beside = before
             .iter()
-            .map(|b| self.beside(b, specs[0], &months_of, quarters.len()))
+            .map(|b| self.beside(b, &months_of, quarters.len()))
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| refused("a panel published before is of other periods"))?;
+        // The panels bounding this one are published last of those before it.
+        let bounds = match super::panels::bounded_of(specs[0]) {
+            Some(bounded) => {
+                let bounding = before.iter().filter(|b| b.bounding).count();
+                let first = (before.len() + 1).checked_sub(bounded.beside.len());
+                first
+                    .filter(|_| bounding == bounded.beside.len())
+                    .and_then(|first| bounded.row_bounds(first))
+                    .ok_or_else(|| refused("the panels bounding it are not those published last"))?
+            }
+            None => Vec::new(),
+        };
         let published = disclosure::publish_year_by_period(
             &mut panels,
             column,
             &beside,
+            &bounds,
             &months_of,
             self.viewer,
         );
@@ -788,13 +842,12 @@ impl Publisher<'_> {
             .collect())
     }
 
-    /// A panel sharing the totals, or counting the items that name `first`'s columns,
-    /// published before (with the panel splitting it), as the audit takes it. `None` when its
-    /// periods are not these.
+    /// A panel sharing the totals, or bounding the counts, of the panel published after it
+    /// (with the panel splitting it), as the audit takes it. `None` when its periods are not
+    /// these.
     fn beside<'b>(
         &self,
         before: &'b PublishedBefore,
-        first: &PanelSpec,
         months_of: &[Vec<usize>],
         quarters: usize,
     ) -> Option<disclosure::Beside<'b>> {
@@ -811,14 +864,9 @@ impl Publisher<'_> {
             }
             None => None,
         };
-        let relation = match before.naming {
-            None => disclosure::Relation::SameTotals,
-            Some(naming) if naming.columns_of.metric == first.metric => {
-                disclosure::Relation::NamingColumns {
-                    alone: naming.alone_column()?,
-                }
-            }
-            Some(_) => return None,
+        let relation = match before.bounding {
+            false => disclosure::Relation::SameTotals,
+            true => disclosure::Relation::Bounding,
         };
         Some(disclosure::Beside {
             panel,

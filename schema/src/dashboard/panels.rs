@@ -1,10 +1,10 @@
 //! The panels dashboards offer: each a kept metric with its categories, and the figures
 //! panels share.
 
-use super::panel::{Category, Naming, PanelSpec, Split};
+use super::panel::{BoundTerm, Bounded, Category, PanelSpec, Split};
 use crate::domain::{
-    Disposition, NaloxoneGivenBy, Outcome, PlaceType, RecipientCategory, RefillReason, Substance,
-    YesNoUnknown,
+    Coded, Disposition, NaloxoneGivenBy, Outcome, PlaceType, RecipientCategory, RefillReason,
+    Substance, YesNoUnknown,
 };
 use crate::store::{ALL_CATEGORIES, metric};
 
@@ -115,19 +115,72 @@ pub fn split_of(spec: &PanelSpec) -> Option<&'static Split> {
         .find(|s| s.whole.metric == spec.metric || s.parts.metric == spec.metric)
 }
 
-/// Panels whose columns the items of another name: each audited beside it, published before.
-/// An incident names one or more suspected substances, `UNKNOWN` only alone: published apart,
-/// a municipality's month whose incidents each name one substance showed its hidden incidents
-/// as its substances' total.
-const NAMINGS: [Naming; 1] = [Naming {
-    columns_of: &INCIDENTS_BY_SUBSTANCE,
-    items: &INCIDENTS,
-    alone: "UNKNOWN",
-}];
+/// Panels whose counts panels published before them bound, each audited beside them:
+/// - An incident names one or more suspected substances, `UNKNOWN` only alone: in a
+///   municipality's month, `UNKNOWN` with any one substance is at most its incidents and all
+///   its substances at least them. Published apart, a month whose incidents each named one
+///   substance showed its hidden incidents as its substances' total.
+/// - A refill names its reason and a hand-out gives one kit or more: the refills by reason are
+///   at most the refilled kits, and the hand-outs less the refills (those first time) at most
+///   the kits first time. Published apart, where each hand-out gave one kit, the refills and
+///   the hand-outs showed kits that a complement hid.
+const BOUNDED: [Bounded; 2] = [
+    Bounded {
+        panel: &INCIDENTS_BY_SUBSTANCE,
+        beside: &[&INCIDENTS],
+        bounds: named_substances,
+    },
+    Bounded {
+        panel: &NALOXONE_REFILLS_BY_REASON,
+        beside: &[&NALOXONE_KITS_BY_FIRST_TIME, &NALOXONE_DISTRIBUTIONS],
+        bounds: refills_handed_out,
+    },
+];
 
-/// What names the columns of a panel, if anything does.
-pub fn naming_of(spec: &PanelSpec) -> Option<&'static Naming> {
-    NAMINGS.iter().find(|n| n.columns_of.metric == spec.metric)
+const fn term(panel: usize, category: Option<&'static str>, sign: i64) -> BoundTerm {
+    BoundTerm {
+        panel,
+        category,
+        sign,
+    }
+}
+
+/// The substances (panel 0) beside the incidents (1).
+fn named_substances() -> Vec<Vec<BoundTerm>> {
+    let alone = Substance::Unknown.code();
+    let incidents = |sign| term(1, None, sign);
+    let with_alone = Substance::ALL
+        .iter()
+        .map(|s| s.code())
+        .filter(|code| *code != alone)
+        .map(|code| {
+            vec![
+                term(0, Some(alone), 1),
+                term(0, Some(code), 1),
+                incidents(-1),
+            ]
+        });
+    with_alone
+        .chain([vec![incidents(1), term(0, None, -1)]])
+        .collect()
+}
+
+/// The refills by reason (panel 0) beside the kits first time or refilled (1) and the
+/// hand-outs (2).
+fn refills_handed_out() -> Vec<Vec<BoundTerm>> {
+    vec![
+        vec![term(0, None, 1), term(1, Some("REFILL"), -1)],
+        vec![
+            term(2, None, 1),
+            term(0, None, -1),
+            term(1, Some("FIRST_TIME"), -1),
+        ],
+    ]
+}
+
+/// What bounds the counts of a panel, if anything does.
+pub fn bounded_of(spec: &PanelSpec) -> Option<&'static Bounded> {
+    BOUNDED.iter().find(|b| b.panel.metric == spec.metric)
 }
 
 /// Panels that share their totals (the same incidents, or kits, split by another field), in
@@ -159,21 +212,79 @@ pub fn published_before(spec: &PanelSpec) -> &'static [&'static PanelSpec] {
 mod tests {
     use super::*;
 
-    /// What the audit beside the items takes for granted: the panel's own totals and no split
-    /// (its year is published alone), a column named alone among its columns, and items
-    /// published a calendar year at a time (one category).
+    /// What the audit beside the panels bounding a panel takes for granted: the panel's own
+    /// totals and no split (its year is published alone), panels beside that nothing bounds
+    /// or splits, and bounds whose every panel and category is there.
     #[test]
-    fn every_naming_panel_is_published_alone_beside_items_of_one_category() {
-        for naming in NAMINGS {
-            let panel = naming.columns_of;
+    fn every_bounded_panel_is_published_alone_beside_panels_it_names() {
+        for bounded in BOUNDED {
+            let panel = bounded.panel;
             assert!(panel.totals_of.is_none(), "{}", panel.metric);
             assert!(split_of(panel).is_none(), "{}", panel.metric);
             assert!(published_before(panel).is_empty(), "{}", panel.metric);
-            assert!(naming.alone_column().is_some(), "{}", panel.metric);
-            assert!(naming.items.by_calendar_year(), "{}", naming.items.metric);
-            assert!(naming_of(naming.items).is_none(), "{}", naming.items.metric);
+            let bounds = bounded
+                .row_bounds(1)
+                .expect("every term is of a panel and category");
+            assert!(!bounds.is_empty(), "{}", panel.metric);
+            for beside in bounded.beside {
+                assert!(bounded_of(beside).is_none(), "{}", beside.metric);
+                assert!(split_of(beside).is_none(), "{}", beside.metric);
+            }
+            let panels = bounds.iter().flat_map(|b| b.0.iter().map(|t| t.panel));
+            let named: std::collections::BTreeSet<usize> = panels.collect();
+            assert!(
+                named
+                    .iter()
+                    .eq(&(0..=bounded.beside.len()).collect::<Vec<_>>())
+            );
         }
-        assert!(naming_of(&INCIDENTS_BY_SUBSTANCE).is_some());
+        assert!(bounded_of(&INCIDENTS_BY_SUBSTANCE).is_some());
+        assert!(bounded_of(&NALOXONE_REFILLS_BY_REASON).is_some());
+    }
+
+    /// Counts that keep each bound: one month of a municipality whose 3 incidents name heroin,
+    /// heroin and methadone, and nothing known; whose 2 hand-outs are 3 kits first time and a
+    /// refill of 1 kit.
+    #[test]
+    fn counts_items_could_give_keep_every_bound() {
+        let sum = |bounded: &Bounded, counts: &[&[i64]]| -> Vec<i64> {
+            let bounds = bounded.row_bounds(1).unwrap();
+            bounds
+                .iter()
+                .map(|b| {
+                    b.0.iter()
+                        .map(|t| {
+                            let of = counts[t.panel];
+                            t.sign * t.column.map_or(of.iter().sum(), |c| of[c])
+                        })
+                        .sum()
+                })
+                .collect()
+        };
+        let mut substances = vec![0; Substance::ALL.len()];
+        let at = |s: Substance| Substance::ALL.iter().position(|x| *x == s).unwrap();
+        substances[at(Substance::Heroin)] = 2;
+        substances[at(Substance::Methadone)] = 1;
+        substances[at(Substance::Unknown)] = 1;
+        let named = sum(
+            bounded_of(&INCIDENTS_BY_SUBSTANCE).unwrap(),
+            &[&substances, &[3]],
+        );
+        assert!(named.iter().all(|s| *s <= 0), "{named:?}");
+        // One more incident than the substances name at least once is no longer possible.
+        let named = sum(
+            bounded_of(&INCIDENTS_BY_SUBSTANCE).unwrap(),
+            &[&substances, &[5]],
+        );
+        assert!(named.iter().any(|s| *s > 0), "{named:?}");
+        let mut refills = vec![0; RefillReason::ALL.len()];
+        refills[0] = 1;
+        let handed_out = bounded_of(&NALOXONE_REFILLS_BY_REASON).unwrap();
+        let kept = sum(handed_out, &[&refills, &[3, 1], &[2]]);
+        assert!(kept.iter().all(|s| *s <= 0), "{kept:?}");
+        // Three hand-outs with one refill, one kit first time: two hand-outs cannot give it.
+        let kept = sum(handed_out, &[&refills, &[1, 3], &[3]]);
+        assert!(kept.iter().any(|s| *s > 0), "{kept:?}");
     }
 
     #[test]

@@ -138,19 +138,18 @@ impl Selection {
             .into_iter()
             .flatten()
             .collect();
-        // The year of the items that name this panel's columns, audited beside it.
-        let naming = panels::naming_of(spec);
-        let items = match naming {
-            Some(naming) => {
-                let items = self.year(store, reference, all, naming.items, year);
-                Some((naming, Box::pin(items).await?))
-            }
-            None => None,
-        };
+        // The years of the panels bounding this one's counts, audited beside it.
+        let bounded = panels::bounded_of(spec);
+        let bounding_specs = bounded.map_or(&[][..], |b| b.beside);
+        let mut bounding = Vec::new();
+        for of in bounding_specs {
+            let of_year = self.year(store, reference, all, of, year);
+            bounding.push(Box::pin(of_year).await?);
+        }
         let mut summed = specs.clone();
-        summed.extend(items.iter().map(|(naming, _)| naming.items));
+        summed.extend(bounding_specs);
         let sums = read_sums(&reader, &summed, all, &year).await?;
-        let beside: Vec<&Inputs> = items.iter().map(|(_, items)| &items.inputs).collect();
+        let beside: Vec<&Inputs> = bounding.iter().map(|of| &of.inputs).collect();
         let inputs = Inputs::of(&sums, &beside);
         let keys = keys_asked_first(spec, &specs, key);
         if let Some(kept) = kept_again(cache, &keys, stamp, inputs) {
@@ -158,9 +157,10 @@ impl Selection {
         }
         let publisher = self.publisher(&sums, reference);
         // Published from another read: where a write came between, it differs from this one.
-        if !items
+        if !bounding_specs
             .iter()
-            .all(|(naming, items)| publisher.shows_as_summed(naming.items, &items.panel))
+            .zip(&bounding)
+            .all(|(of, of_year)| publisher.shows_as_summed(of, &of_year.panel))
         {
             return Err(changed_while_read());
         }
@@ -168,13 +168,14 @@ impl Selection {
             // A panel whose totals others take takes none itself.
             let totals = first.totals_of.map(|of| (of, publisher.panel(of, None)));
             let taken = totals.as_ref().map(|(_, panel)| panel);
-            let mut published = match (split, &items) {
+            let mut published = match (split, bounded) {
                 (Some(split), _) => {
                     let (whole, parts) = publisher.split(split, taken);
                     vec![(split.whole, whole), (split.parts, parts)]
                 }
-                (None, Some((naming, items))) => {
-                    vec![(spec, publisher.named_year(spec, naming, &items.panel)?)]
+                (None, Some(bounded)) => {
+                    let beside: Vec<&Panel> = bounding.iter().map(|of| &*of.panel).collect();
+                    vec![(spec, publisher.bounded_year(spec, bounded, &beside)?)]
                 }
                 (None, None) => vec![(spec, publisher.panel(spec, taken))],
             };
@@ -326,14 +327,18 @@ impl Selection {
             }
             None => None,
         };
-        // The panels sharing the totals that are published before this one, and the one
-        // counting the items that name its columns, audited beside it: their year, months
-        // and quarters.
-        let sharing = panels::published_before(first).iter().map(|p| (*p, None));
-        let naming = panels::naming_of(first);
-        let bounding = naming.map(|naming| (naming.items, Some(naming)));
+        // The panels sharing the totals that are published before this one, and those
+        // bounding its counts (last), audited beside it: their year, months and quarters.
+        let sharing = panels::published_before(first).iter().map(|p| (*p, false));
+        let bounded = panels::bounded_of(first);
+        let bounding = bounded
+            .into_iter()
+            .flat_map(|b| b.beside.iter().map(|p| (*p, true)));
+        // Collected: an iterator of closures held across the awaits below trips the check
+        // that the future is `Send`.
+        let besides: Vec<(&PanelSpec, bool)> = sharing.chain(bounding).collect();
         let mut before = Vec::new();
-        for (other, naming) in sharing.chain(bounding).collect::<Vec<_>>() {
+        for (other, bounding) in besides {
             let of_other = self
                 .year_publications(store, reference, all, other, year)
                 .await?;
@@ -345,7 +350,7 @@ impl Selection {
                 }
                 None => None,
             };
-            before.push((of_other, parts, naming));
+            before.push((of_other, parts, bounding));
         }
         let before_each = || {
             before
@@ -404,10 +409,10 @@ impl Selection {
         let year_panels: Vec<Arc<Panel>> = years.iter().map(|y| y.panel.clone()).collect();
         let before: Vec<PublishedBefore> = before
             .iter()
-            .map(|(panel, parts, naming)| PublishedBefore {
+            .map(|(panel, parts, bounding)| PublishedBefore {
                 panel: panel.as_published(),
                 parts: parts.as_ref().map(|(split, p)| (*split, p.as_published())),
-                naming: *naming,
+                bounding: *bounding,
             })
             .collect();
         let published = off_the_runtime(|| {

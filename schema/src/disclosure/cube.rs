@@ -19,9 +19,10 @@
 //! Panels published before (`Beside`) whose counts relate to these (the same incidents in
 //! another panel, so the same totals) are audited with them: their figures and hidden counts
 //! count, but nothing is hidden there, so each panel's figures depend only on the panels
-//! before it. A panel beside may bound these panels' counts rather than share sums with them
-//! (the incidents whose suspected substances the first panel counts,
-//! [`Relation::NamingColumns`]): its bounds hold in every program and in the exact check.
+//! before it. Panels beside may bound these panels' counts rather than share sums with them
+//! (the incidents whose suspected substances the first panel counts, the kits and hand-outs
+//! whose refills it counts by reason, [`RowBound`]): the bounds hold in every program and in
+//! the exact check.
 //!
 //! Programs grow with the hidden counts, so a panel whose year has more than [`AUDIT_LIMIT`]
 //! hidden monthly counts is not audited, and panels beside are taken in as far as the limit
@@ -60,14 +61,25 @@ pub enum Relation {
     /// Each municipality's monthly total is the same in both (the same incidents, split by
     /// another field).
     SameTotals,
-    /// Each municipality's monthly total counts items (incidents) that each name one or more
-    /// of the first panel's columns (suspected substances), each once, and column `alone`
-    /// (none known) only by itself. So month by month, `alone` with any other column is at
-    /// most that total, and all the columns together at least it: bounds, not sums, which
-    /// pin a hidden total down where shown columns meet it from both sides. The first such
-    /// panel taken in carries the bounds; the others' totals (the same items by another
-    /// field) are its.
-    NamingColumns { alone: usize },
+    /// Other items, related to these only by the bounds the audit is given ([`RowBound`]).
+    Bounding,
+}
+
+/// A bound between panels that holds in every municipality's every month: its terms add up
+/// to at most zero. Bounds, not sums, where one item counts in several columns or as several
+/// of another panel's items (an incident names one or more suspected substances, a hand-out
+/// gives one kit or more); they pin a hidden figure down where shown figures meet it from
+/// both sides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowBound(pub Vec<Term>);
+
+/// `sign` times a panel's monthly count in column `column`, or in all its columns (`None`).
+/// Panel 0 is the first panel being published, panel `k` the `k`-th panel beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Term {
+    pub panel: usize,
+    pub column: Option<usize>,
+    pub sign: i64,
 }
 
 /// The most hidden monthly counts of a year that are audited together: the panel's own first,
@@ -148,8 +160,9 @@ impl Sense {
 }
 
 /// Audits a calendar year of `panels` as published (`published`), the second splitting
-/// column `split` of the first if there is one, with the panels `beside`: the figures of the
-/// panels' periods to hide, by panel and period (months, then quarters, as
+/// column `split` of the first if there is one, with the panels `beside` and the `bounds`
+/// between them and the first (those of a panel the limit leaves out left out too): the
+/// figures of the panels' periods to hide, by panel and period (months, then quarters, as
 /// [`super::publish_year_by_period`] numbers them), so that no hidden figure of the year, its
 /// quarters or its months is given away by all of them together. Nothing when none is given
 /// away, or when the year has more than [`AUDIT_LIMIT`] hidden monthly counts.
@@ -158,6 +171,7 @@ pub fn audit<'a>(
     published: &[Vec<Published>],
     split: Option<usize>,
     beside: &'a [Beside<'a>],
+    bounds: &[RowBound],
     months_of: &[Vec<usize>],
     viewer: &Viewer,
 ) -> Vec<Vec<Positions>> {
@@ -174,7 +188,10 @@ pub fn audit<'a>(
         .zip(published)
         .map(|(p, s)| hidden_in(p, s))
         .sum();
-    if own_hidden == 0 {
+    // A panel hiding nothing may still pin a hidden count of a panel beside down through the
+    // bounds (a substance and its total shown meeting hidden incidents); sums it shares with
+    // panels beside are their figures, hidden there as here.
+    if own_hidden == 0 && bounds.is_empty() {
         return nothing();
     }
     if own_hidden > AUDIT_LIMIT {
@@ -186,38 +203,37 @@ pub fn audit<'a>(
     }
     // The panels beside, those published last (the nearest) first, as far as the limit
     // leaves room: each with the panel splitting it, or the last one taken without it.
-    let nearest_first: Vec<&Beside> = beside.iter().rev().collect();
+    // Where each panel taken in is in the system: the first, then by place in `beside`.
+    let mut system_panel: Vec<Option<usize>> = vec![None; beside.len() + 1];
+    system_panel[0] = Some(0);
+    let nearest_first: Vec<(usize, &Beside)> = beside.iter().enumerate().rev().collect();
     let (taken, hidden_counts) = taken_in(
         own_hidden,
-        nearest_first.iter().map(|b| {
+        nearest_first.iter().map(|(_, b)| {
             let parts = b.parts.as_ref();
             let parts = parts.map(|p| hidden_in(&p.panel, &p.published));
             (hidden_in(&b.panel, &b.published), parts)
         }),
     );
-    let beside: Vec<(&Beside, bool)> = nearest_first.into_iter().zip(taken).collect();
+    let beside: Vec<((usize, &Beside), bool)> = nearest_first.into_iter().zip(taken).collect();
     // Every panel of the system, those published before last, each followed by its parts.
     let mut all: Vec<&PanelYear> = panels.iter().collect();
     let mut all_published: Vec<&Vec<Published>> = published.iter().collect();
     // Relations between the system's panels: (whole, column, parts) and (panel, panel beside).
     let mut splits: Vec<(usize, usize, usize)> = Vec::new();
-    // Pairs of panels whose monthly totals are the same: (0, a panel sharing its totals), or
-    // (the first panel counting the items that name its columns, another counting them).
-    let mut same_totals: Vec<(usize, usize)> = Vec::new();
-    let mut naming: Option<(usize, usize)> = None;
+    // The panels sharing the first's monthly totals.
+    let mut same_totals: Vec<usize> = Vec::new();
     if let (Some(column), [_, _]) = (split, panels) {
         splits.push((0, column, 1));
     }
-    for (b, with_parts) in &beside {
+    for ((k, b), with_parts) in &beside {
         let s = all.len();
         all.push(&b.panel);
         all_published.push(&b.published);
+        system_panel[k + 1] = Some(s);
         match b.relation {
-            Relation::SameTotals => same_totals.push((0, s)),
-            Relation::NamingColumns { alone } => match naming {
-                None => naming = Some((s, alone)),
-                Some((items, _)) => same_totals.push((items, s)),
-            },
+            Relation::SameTotals => same_totals.push(s),
+            Relation::Bounding => {}
         }
         if let Some(parts) = b.parts.as_ref().filter(|_| *with_parts) {
             splits.push((s, parts.column, all.len()));
@@ -241,11 +257,11 @@ pub fn audit<'a>(
     for (whole, column, parts) in splits {
         figures.extend(split_relations(&all, whole, column, parts, months));
     }
-    for (a, b) in same_totals {
-        figures.extend(same_totals_relations(&all, a, b, months));
+    for s in same_totals {
+        figures.extend(same_totals_relations(&all, 0, s, months));
     }
-    if let Some((items, alone)) = naming {
-        figures.extend(naming_bounds(&all, items, alone, months));
+    for bound in bounds {
+        figures.extend(row_bounds(&all, bound, &system_panel, months));
     }
     let count = |(s, t, r, c): Count| all[s].periods[t].cells[r][c];
     // A bound the counts break (records kept from before the rule it rests on) tells nothing
@@ -585,29 +601,47 @@ fn split_relations(
         .collect()
 }
 
-/// The bounds [`Relation::NamingColumns`] sets, month by month, between the columns of the
-/// first panel (0) and each municipality's total of panel `s`: column `alone` with any other
-/// column at most the total, the total at most all the columns together.
-fn naming_bounds(all: &[&PanelYear], s: usize, alone: usize, months: usize) -> Vec<Figure> {
-    let (rows, columns) = shape_of(all[0]);
-    let (_, totals_columns) = shape_of(all[s]);
-    let bound = |terms: Vec<(Count, i64)>| Figure {
-        place: None,
-        terms,
-        value: 0,
-        shown: true,
-        sense: Sense::AtMost,
+/// A bound month by month and municipality by municipality, its panels numbered as in the
+/// system (`system_panel`, by their place beside the first); nothing where one is not taken
+/// in or has no such column.
+fn row_bounds(
+    all: &[&PanelYear],
+    bound: &RowBound,
+    system_panel: &[Option<usize>],
+    months: usize,
+) -> Vec<Figure> {
+    let Some(terms) = bound
+        .0
+        .iter()
+        .map(|term| {
+            let s = system_panel.get(term.panel).copied()??;
+            let in_panel = term.column.is_none_or(|c| c < shape_of(all[s]).1);
+            in_panel.then_some((s, term))
+        })
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Vec::new();
     };
+    let (rows, _) = shape_of(all[0]);
     (0..months)
         .flat_map(|t| (0..rows).map(move |r| (t, r)))
-        .flat_map(|(t, r)| {
-            let total = move |sign: i64| (0..totals_columns).map(move |c| ((s, t, r, c), sign));
-            let with_alone = (0..columns).filter(|c| *c != alone).map(move |c| {
-                let named = [((0, t, r, alone), 1), ((0, t, r, c), 1)];
-                bound(named.into_iter().chain(total(-1)).collect())
-            });
-            let all_named = (0..columns).map(|c| ((0, t, r, c), -1));
-            with_alone.chain([bound(total(1).chain(all_named).collect())])
+        .map(|(t, r)| {
+            // A count named twice (a column and all columns) counts with both signs.
+            let mut summed: BTreeMap<Count, i64> = BTreeMap::new();
+            for (s, term) in &terms {
+                let (_, columns) = shape_of(all[*s]);
+                let columns = term.column.map_or(0..columns, |c| c..c + 1);
+                for c in columns {
+                    *summed.entry((*s, t, r, c)).or_default() += term.sign;
+                }
+            }
+            Figure {
+                place: None,
+                terms: summed.into_iter().filter(|(_, sign)| *sign != 0).collect(),
+                value: 0,
+                shown: true,
+                sense: Sense::AtMost,
+            }
         })
         .collect()
 }

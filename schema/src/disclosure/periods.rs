@@ -39,12 +39,13 @@ enum Line {
 /// Publishes the periods of `panels` (one panel, or two the second of which splits column
 /// `split` of the first, published together period by period), months then quarters, with
 /// `months_of` the months of each quarter, audited as one system with the panels published
-/// before that relate to them (`beside`, see [`cube`]). Returns each panel's periods as
-/// published.
+/// before that relate to them (`beside`, with the `bounds` between them and the first, see
+/// [`cube`]). Returns each panel's periods as published.
 pub fn publish_year_by_period(
     panels: &mut [PanelYear],
     split: Option<usize>,
     beside: &[cube::Beside],
+    bounds: &[cube::RowBound],
     months_of: &[Vec<usize>],
     viewer: &Viewer,
 ) -> Vec<Vec<Published>> {
@@ -89,7 +90,7 @@ pub fn publish_year_by_period(
             // Each table and line holds on its own: the year as one system may still give a
             // figure away, so what the audit asks to hide is hidden and the year goes round
             // again.
-            let to_hide = cube::audit(panels, &published, split, beside, months_of, viewer);
+            let to_hide = cube::audit(panels, &published, split, beside, bounds, months_of, viewer);
             let asked = to_hide.iter().flatten().any(|p| *p != Positions::default());
             for (s, to_hide) in to_hide.into_iter().enumerate() {
                 for (p, positions) in to_hide.into_iter().enumerate() {
@@ -126,29 +127,33 @@ pub fn publish_year_by_period(
     }
 }
 
-/// Publishes a year's table of a panel whose counts another panel bounds (suspected
-/// substances beside the incidents naming them, `relation`), audited with that panel's year
-/// (`bounding`, published as `bounding_shown`), each as a month of a quarter of its own: the
-/// bounds summed over the year, which every year's counts keep. What the audit hides is
-/// hidden and the table published again until it hides nothing more.
+/// Publishes a year's table of a panel whose counts other panels bound (suspected substances
+/// beside the incidents naming them, refills by reason beside the kits and the hand-outs),
+/// audited with those panels' years (`bounding`, each a table and the year as published) and
+/// the `bounds` between them and the table (panel `k` the `k`-th of `bounding`), each year as
+/// a month of a quarter of its own: the bounds summed over the year, which every year's
+/// counts keep. What the audit hides is hidden and the table published again until it hides
+/// nothing more.
 pub fn publish_year_beside(
     table: &Table,
-    bounding: (&Table, &Published),
-    relation: cube::Relation,
+    bounding: &[(&Table, &Published)],
+    bounds: &[cube::RowBound],
     viewer: &Viewer,
 ) -> Published {
     let one_month = [vec![0]];
-    let (bounding, bounding_shown) = bounding;
-    let beside = [cube::Beside {
-        panel: PanelYear {
-            periods: vec![bounding.clone(), bounding.clone()],
-            year: bounding_shown,
-            own_totals: true,
-        },
-        published: vec![bounding_shown.clone(); 2],
-        relation,
-        parts: None,
-    }];
+    let beside: Vec<cube::Beside> = bounding
+        .iter()
+        .map(|(bounding, bounding_shown)| cube::Beside {
+            panel: PanelYear {
+                periods: vec![(*bounding).clone(), (*bounding).clone()],
+                year: bounding_shown,
+                own_totals: true,
+            },
+            published: vec![(*bounding_shown).clone(); 2],
+            relation: cube::Relation::Bounding,
+            parts: None,
+        })
+        .collect();
     let mut table = table.clone();
     loop {
         let shown = publish(&table, viewer);
@@ -158,7 +163,7 @@ pub fn publish_year_beside(
             own_totals: true,
         }];
         let published = [vec![shown.clone(), shown.clone()]];
-        let to_hide = cube::audit(&year, &published, None, &beside, &one_month, viewer);
+        let to_hide = cube::audit(&year, &published, None, &beside, bounds, &one_month, viewer);
         let asked = to_hide.iter().flatten().any(|p| *p != Positions::default());
         let mut changed = false;
         for positions in to_hide.into_iter().flatten() {
@@ -167,7 +172,7 @@ pub fn publish_year_beside(
         if !changed {
             if asked {
                 tracing::warn!(
-                    "a year's audit beside the panel bounding it asked to hide figures its table shows"
+                    "a year's audit beside the panels bounding it asked to hide figures its table shows"
                 );
             }
             return shown;

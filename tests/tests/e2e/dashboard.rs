@@ -15,6 +15,7 @@ on_both_databases!(
     a_categorys_year_less_its_shown_months_gives_no_hidden_month,
     the_givers_add_up_to_the_incidents_with_naloxone_given,
     no_substances_shown_pin_hidden_incidents_down,
+    no_refill_reasons_shown_pin_hidden_kits_down,
     bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
     kept_panels_follow_every_write,
     panels_kept_on_after_writes_elsewhere_equal_panels_published_afresh,
@@ -1135,6 +1136,126 @@ async fn assert_substances_pin_no_incidents_down(
                         "{context}: {}'s hidden incidents follow from its substances: {:?}",
                         ROWS[r],
                         (0..columns).map(named).collect::<Vec<_>>()
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A refill names its reason and a hand-out gives one kit or more, so a municipality's refill
+/// reasons (refill hand-outs) are at most its refilled kits, and its hand-outs less its
+/// refills (first-time hand-outs) at most its first-time kits. In March 2025 Kristiansund
+/// handed out 3 kits first time and 7 refilled after being lost, Molde 2 and 8 (expired),
+/// Ålesund 10 and 6 (used on an overdose), each hand-out one kit. Kristiansund's and
+/// Molde's small first-time kits hide their refilled kits beside them; published apart, the
+/// refill reasons (7) and the hand-outs (10) beside the kits (10) showed both.
+async fn no_refill_reasons_shown_pin_hidden_kits_down(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for (k, first_time, refills) in [
+        ("1505", 3, vec![("LOST", 7)]),
+        ("1506", 2, vec![("EXPIRED", 8)]),
+        ("1508", 10, vec![("USED_ON_OVERDOSE", 6)]),
+    ] {
+        let site = app.add_site(k, "Lavterskeltilbud").await;
+        let coordinator = app.clone().with_caller(&format!("{k}:coordinator"));
+        let hand_out = |reason: Option<&str>| {
+            json!({ "distributedOn": "2025-03-12", "siteId": site, "kits": 1,
+                "recipientCategory": "PERSON_WHO_USES_DRUGS", "trainingGiven": false,
+                "firstTime": reason.is_none(), "refillReason": reason })
+        };
+        let reasons = refills
+            .iter()
+            .flat_map(|(r, n)| std::iter::repeat_n(Some(*r), *n));
+        for input in std::iter::repeat_n(None, first_time)
+            .chain(reasons)
+            .map(hand_out)
+        {
+            coordinator
+                .query(
+                    "mutation($i: CreateNaloxoneDistributionInput!) { createNaloxoneDistribution(input: $i) { id } }",
+                    json!({ "i": input }),
+                )
+                .await;
+        }
+    }
+    for (who, own) in [
+        (":analyst", None),
+        ("1506:coordinator", Some(1)),
+        ("1505:coordinator", Some(0)),
+    ] {
+        let caller = app.clone().with_caller(who);
+        for bucket in ["YEAR", "QUARTER", "MONTH"] {
+            let names = [
+                "naloxoneKits",
+                "naloxoneDistributions",
+                "naloxoneKitsByFirstTime",
+                "naloxoneRefillsByReason",
+            ];
+            let panels: Vec<String> = names.iter().map(|name| panel(name)).collect();
+            let query = dashboard_query(
+                &format!("from: \"2025-01-01\", to: \"2025-12-31\", bucket: {bucket}"),
+                &panels.join(" "),
+            );
+            let d = &caller.query(&query, json!({})).await["dashboard"];
+            let reasons = d["naloxoneRefillsByReason"]["categories"]
+                .as_array()
+                .unwrap()
+                .len();
+            let periods = d["naloxoneKits"]["periods"].as_array().unwrap();
+            for (p, kits) in periods.iter().enumerate() {
+                let context = format!("{who}, {}", kits["period"]["label"]);
+                let of = |name: &str| &d[name]["periods"][p];
+                for r in 0..ROWS.len() {
+                    let kits = figure(&kits["municipalityTotals"][r]);
+                    let hand_outs = figure(&of("naloxoneDistributions")["municipalityTotals"][r]);
+                    let by_first_time = &of("naloxoneKitsByFirstTime")["cells"];
+                    let (first, refilled) = (
+                        figure(&by_first_time[r * 2]),
+                        figure(&by_first_time[r * 2 + 1]),
+                    );
+                    let refills = of("naloxoneRefillsByReason");
+                    let refills_total = figure(&refills["municipalityTotals"][r]);
+                    let refills_shown: u64 = (0..reasons)
+                        .filter_map(|c| figure(&refills["cells"][r * reasons + c]))
+                        .sum();
+                    if own == Some(r) {
+                        let in_march = match bucket {
+                            "MONTH" => p == 2,
+                            "QUARTER" => p == 0,
+                            _ => true,
+                        };
+                        let expected = [(3, 7, 10), (2, 8, 10)][r];
+                        let expected = if in_march { expected } else { (0, 0, 0) };
+                        assert_eq!(
+                            (first, refilled, refills_total, hand_outs),
+                            (
+                                Some(expected.0),
+                                Some(expected.1),
+                                Some(expected.1),
+                                Some(expected.2)
+                            ),
+                            "{context}: its own figures"
+                        );
+                        continue;
+                    }
+                    // From below: the refills shown, and the hand-outs less the refills.
+                    // From above: the kits less the other column's lower bound.
+                    let (Some(kits), None, None) = (kits, first, refilled) else {
+                        continue;
+                    };
+                    let refilled_at_least = refills_total.unwrap_or(refills_shown);
+                    let first_at_least = match (hand_outs, refills_total) {
+                        (Some(hand_outs), Some(refills)) => hand_outs.saturating_sub(refills),
+                        _ => 0,
+                    };
+                    assert_ne!(
+                        kits.saturating_sub(first_at_least),
+                        refilled_at_least,
+                        "{context}: {}'s hidden refilled kits follow from its refill reasons \
+                         and hand-outs: refills {refills_total:?}, hand-outs {hand_outs:?}, \
+                         kits {kits}",
+                        ROWS[r]
                     );
                 }
             }
