@@ -190,8 +190,13 @@ pub fn audit<'a>(
         .sum();
     // A panel hiding nothing may still pin a hidden count of a panel beside down through the
     // bounds (a substance and its total shown meeting hidden incidents); sums it shares with
-    // panels beside are their figures, hidden there as here.
-    if own_hidden == 0 && bounds.is_empty() {
+    // panels beside are their figures, hidden there as here. With nothing hidden anywhere,
+    // there is nothing to give away.
+    let beside_hidden = || -> usize {
+        let hidden = beside.iter().map(|b| hidden_in(&b.panel, &b.published));
+        hidden.sum()
+    };
+    if own_hidden == 0 && (bounds.is_empty() || beside_hidden() == 0) {
         return nothing();
     }
     if own_hidden > AUDIT_LIMIT {

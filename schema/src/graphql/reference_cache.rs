@@ -30,16 +30,23 @@ impl ReferenceCache {
 
     /// The reference data this request reads.
     pub async fn data(&self) -> Result<&ReferenceData> {
-        let data = self
-            .data
+        Ok(self.loaded().await?)
+    }
+
+    /// The reference data this request reads, shared: for work in a task of its own.
+    pub async fn shared(&self) -> Result<Arc<ReferenceData>> {
+        Ok(self.loaded().await?.clone())
+    }
+
+    async fn loaded(&self) -> Result<&Arc<ReferenceData>> {
+        self.data
             .get_or_try_init(|| async {
                 match self.version {
                     Some(version) => self.store.reference_data_at(version).await,
                     None => self.store.reference_data().await,
                 }
             })
-            .await?;
-        Ok(data)
+            .await
     }
 
     pub async fn municipality(&self, kommunenummer: &str) -> Result<Option<Municipality>> {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, ResultExt, SimpleObject};
 use chrono::Datelike;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::ctx::RequestContext;
@@ -14,7 +15,7 @@ use crate::dashboard::{
 };
 use crate::disclosure::Viewer;
 use crate::domain::{ActionStatus, IndicatorKind, TargetDirection};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::scalars::Date;
 use crate::graphql::types::{FocusAreaNode, IndicatorNode, MeasureNode};
@@ -48,9 +49,16 @@ impl Dashboard {
         spec: &PanelSpec,
         range: Range,
     ) -> Result<Arc<Panel>> {
-        let store = ctx.data_unchecked::<Store>();
-        let reference = ctx.data_unchecked::<Loaders>().reference.data().await?;
-        self.selection.panel(store, reference, spec, range).await
+        let store = ctx.data_unchecked::<Store>().clone();
+        let reference = ctx.data_unchecked::<Loaders>().reference.shared().await?;
+        let (selection, spec) = (self.selection.clone(), *spec);
+        // A task of its own: publishing blocks its task for up to seconds (`block_in_place`),
+        // and the request's other panels, resolved in the same task, would stall with it, a
+        // read of theirs waiting for a pooled connection timed out when next polled.
+        let publishing = async move { selection.panel(&store, &reference, &spec, range).await };
+        tokio::spawn(publishing.in_current_span())
+            .await
+            .map_err(|e| Error::Internal(format!("publishing {} stopped: {e}", spec.metric)))?
     }
 
     /// The months of the range (a calendar year's, in a report) of a panel published a
