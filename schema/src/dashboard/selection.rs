@@ -42,6 +42,8 @@ pub struct Selection {
     all: std::sync::OnceLock<Arc<[String]>>,
     /// The sums of every municipality's versions of each calendar year, read once per request.
     year_versions: OnceCell<YearVersions>,
+    /// Held while one of the request's panels is published (see [`Self::panel`]).
+    publishing: tokio::sync::Mutex<()>,
 }
 
 impl Selection {
@@ -51,6 +53,7 @@ impl Selection {
             viewer,
             all: std::sync::OnceLock::new(),
             year_versions: OnceCell::new(),
+            publishing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -71,6 +74,9 @@ impl Selection {
         spec: &PanelSpec,
         range: Range,
     ) -> Result<Arc<Panel>> {
+        // One panel of the request at a time: panels share publications (the kits' calendar
+        // year is the refills' too), which published side by side would be worked out twice.
+        let _one_at_a_time = self.publishing.lock().await;
         let all = self.all(reference);
         let whole = self.published(store, reference, all, spec, range).await?;
         Ok(self.cut(all, whole))
