@@ -124,7 +124,10 @@ pub fn split_of(spec: &PanelSpec) -> Option<&'static Split> {
 ///   at most the refilled kits, and the hand-outs less the refills (those first time) at most
 ///   the kits first time. Published apart, where each hand-out gave one kit, the refills and
 ///   the hand-outs showed kits that a complement hid.
-const BOUNDED: [Bounded; 2] = [
+/// - A hand-out trains its recipient or not: the people trained are at most the hand-outs.
+///   Published apart, where nearly everyone was trained, the two panels hide different
+///   municipalities' months, and a hand-out shown caps a trained count hidden.
+const BOUNDED: [Bounded; 3] = [
     Bounded {
         panel: &INCIDENTS_BY_SUBSTANCE,
         beside: &[&INCIDENTS],
@@ -134,6 +137,11 @@ const BOUNDED: [Bounded; 2] = [
         panel: &NALOXONE_REFILLS_BY_REASON,
         beside: &[&NALOXONE_KITS_BY_FIRST_TIME, &NALOXONE_DISTRIBUTIONS],
         bounds: refills_handed_out,
+    },
+    Bounded {
+        panel: &NALOXONE_PEOPLE_TRAINED,
+        beside: &[&NALOXONE_DISTRIBUTIONS],
+        bounds: trained_when_handed_out,
     },
 ];
 
@@ -176,6 +184,11 @@ fn refills_handed_out() -> Vec<Vec<BoundTerm>> {
             term(1, Some("FIRST_TIME"), -1),
         ],
     ]
+}
+
+/// The people trained (panel 0) beside the hand-outs (1).
+fn trained_when_handed_out() -> Vec<Vec<BoundTerm>> {
+    vec![vec![term(0, None, 1), term(1, None, -1)]]
 }
 
 /// What bounds the counts of a panel, if anything does.
@@ -240,11 +253,15 @@ mod tests {
         }
         assert!(bounded_of(&INCIDENTS_BY_SUBSTANCE).is_some());
         assert!(bounded_of(&NALOXONE_REFILLS_BY_REASON).is_some());
+        assert!(bounded_of(&NALOXONE_PEOPLE_TRAINED).is_some());
+        // Published as the panels of several categories, beside the hand-outs.
+        assert!(!NALOXONE_PEOPLE_TRAINED.by_calendar_year());
+        assert!(NALOXONE_DISTRIBUTIONS.by_calendar_year());
     }
 
     /// Counts that keep each bound: one month of a municipality whose 3 incidents name heroin,
     /// heroin and methadone, and nothing known; whose 2 hand-outs are 3 kits first time and a
-    /// refill of 1 kit.
+    /// refill of 1 kit, each with training.
     #[test]
     fn counts_items_could_give_keep_every_bound() {
         let sum = |bounded: &Bounded, counts: &[&[i64]]| -> Vec<i64> {
@@ -284,6 +301,12 @@ mod tests {
         assert!(kept.iter().all(|s| *s <= 0), "{kept:?}");
         // Three hand-outs with one refill, one kit first time: two hand-outs cannot give it.
         let kept = sum(handed_out, &[&refills, &[1, 3], &[3]]);
+        assert!(kept.iter().any(|s| *s > 0), "{kept:?}");
+        let trained = bounded_of(&NALOXONE_PEOPLE_TRAINED).unwrap();
+        let kept = sum(trained, &[&[2], &[2]]);
+        assert!(kept.iter().all(|s| *s <= 0), "{kept:?}");
+        // Three people trained at two hand-outs.
+        let kept = sum(trained, &[&[3], &[2]]);
         assert!(kept.iter().any(|s| *s > 0), "{kept:?}");
     }
 

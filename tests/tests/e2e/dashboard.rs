@@ -16,6 +16,7 @@ on_both_databases!(
     the_givers_add_up_to_the_incidents_with_naloxone_given,
     no_substances_shown_pin_hidden_incidents_down,
     no_refill_reasons_shown_pin_hidden_kits_down,
+    no_people_trained_shown_pin_hidden_hand_outs_down,
     bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
     kept_panels_follow_every_write,
     panels_kept_on_after_writes_elsewhere_equal_panels_published_afresh,
@@ -24,6 +25,14 @@ on_both_databases!(
 );
 
 const ROWS: [&str; 3] = ["1505", "1506", "1508"];
+
+/// Who asks in the tests of bounds between panels, with the row of `ROWS` each owns: an
+/// analyst (none), and Molde's and Kristiansund's coordinators.
+const BOUND_CALLERS: [(&str, Option<usize>); 3] = [
+    (":analyst", None),
+    ("1506:coordinator", Some(1)),
+    ("1505:coordinator", Some(0)),
+];
 
 fn incident(on: &str, outcome: &str, follow_up: &str) -> Value {
     json!({
@@ -1062,11 +1071,7 @@ async fn assert_substances_pin_no_incidents_down(
         "incidentsByNaloxoneGiven",
         "incidentsByDisposition",
     ];
-    for (who, own) in [
-        (":analyst", None),
-        ("1506:coordinator", Some(1)),
-        ("1505:coordinator", Some(0)),
-    ] {
+    for (who, own) in BOUND_CALLERS {
         let caller = app.clone().with_caller(who);
         for bucket in ["YEAR", "QUARTER", "MONTH"] {
             let panels: Vec<String> = ["incidents", "incidentsBySubstance"]
@@ -1143,6 +1148,160 @@ async fn assert_substances_pin_no_incidents_down(
     }
 }
 
+/// Hands naloxone out in municipality `k` as its coordinator, at a site of its own, one
+/// distribution per input (given its `siteId` here).
+async fn hand_out_at_a_site(app: &TestApp, k: &str, inputs: impl IntoIterator<Item = Value>) {
+    let site = app.add_site(k, "Lavterskeltilbud").await;
+    let coordinator = app.clone().with_caller(&format!("{k}:coordinator"));
+    for mut input in inputs {
+        input["siteId"] = json!(site);
+        coordinator
+            .query(
+                "mutation($i: CreateNaloxoneDistributionInput!) { createNaloxoneDistribution(input: $i) { id } }",
+                json!({ "i": input }),
+            )
+            .await;
+    }
+}
+
+/// A hand-out trains its recipient or not, so a municipality's people trained are at most
+/// its hand-outs. In 2025 Kristiansund handed out 7 kits in March, 3 in September and 7 in
+/// November, Molde 5 in March and 2 in November, Ålesund 2 in September, one kit each, every
+/// recipient trained but 3 of Kristiansund's in November. Molde's 2 hand-outs in November
+/// hide its and Kristiansund's first quarter beside them, while the people trained there (7
+/// and 5) are shown: published apart, they met the hidden hand-outs (12 together) from below.
+async fn no_people_trained_shown_pin_hidden_hand_outs_down(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // Each municipality's hand-outs and people trained by month (1 for January).
+    let by_month: [&[(u32, u64, u64)]; 3] = [
+        &[(3, 7, 7), (9, 3, 3), (11, 7, 4)],
+        &[(3, 5, 5), (11, 2, 2)],
+        &[(9, 2, 2)],
+    ];
+    for (k, months) in ROWS.iter().zip(by_month) {
+        let inputs = months.iter().flat_map(|(month, hand_outs, trained)| {
+            (0..*hand_outs).map(move |i| {
+                json!({ "distributedOn": format!("2025-{month:02}-12"), "kits": 1,
+                    "recipientCategory": "PERSON_WHO_USES_DRUGS", "firstTime": true,
+                    "trainingGiven": i < *trained })
+            })
+        });
+        hand_out_at_a_site(&app, k, inputs).await;
+    }
+    let names = ["naloxoneDistributions", "naloxonePeopleTrained"];
+    for (who, own) in BOUND_CALLERS {
+        let caller = app.clone().with_caller(who);
+        for bucket in ["YEAR", "QUARTER", "MONTH"] {
+            let panels: Vec<String> = names.iter().map(|name| panel(name)).collect();
+            let query = dashboard_query(
+                &format!("from: \"2025-01-01\", to: \"2025-12-31\", bucket: {bucket}"),
+                &panels.join(" "),
+            );
+            let d = &caller.query(&query, json!({})).await["dashboard"];
+            let periods = d[names[0]]["periods"].as_array().unwrap().len();
+            for p in 0..periods {
+                let of = |name: &str| &d[name]["periods"][p];
+                let context = format!("{who}, {}", of(names[0])["period"]["label"]);
+                let shown = names.map(|name| values(&of(name)["municipalityTotals"]));
+                if let Some(r) = own {
+                    let months = match bucket {
+                        "MONTH" => p + 1..p + 2,
+                        "QUARTER" => 3 * p + 1..3 * p + 4,
+                        _ => 1..13,
+                    };
+                    let in_period = by_month[r]
+                        .iter()
+                        .filter(|(month, _, _)| months.contains(&(*month as usize)));
+                    let (hand_outs, trained) = in_period
+                        .fold((0, 0), |(h, t), (_, hand_outs, trained)| {
+                            (h + hand_outs, t + trained)
+                        });
+                    assert_eq!(
+                        (shown[0][r], shown[1][r]),
+                        (Some(hand_outs), Some(trained)),
+                        "{context}: its own figures"
+                    );
+                }
+                let joint = names.map(|name| figure(&of(name)["total"]));
+                let [Some(hand_outs), Some(trained)] = joint else {
+                    continue;
+                };
+                let determined = determined_given_training(&shown, [hand_outs, trained]);
+                assert!(
+                    determined.is_empty(),
+                    "{context}: hidden figures (municipality, panel) {determined:?} follow from \
+                     the hand-outs {:?} and people trained {:?} shown",
+                    shown[0],
+                    shown[1]
+                );
+            }
+        }
+    }
+}
+
+/// The hidden figures of one period's hand-outs (panel 0) and people trained (1), each as
+/// (row, panel), that have one value only given the figures `shown` of both, their joint
+/// totals and that no municipality trained more people than it handed naloxone to.
+fn determined_given_training(
+    shown: &[Vec<Option<u64>>; 2],
+    joint: [u64; 2],
+) -> Vec<(usize, usize)> {
+    // Every way the figures could be: what the joint total leaves shared among the hidden.
+    let ways = |panel: usize| -> Vec<Vec<u64>> {
+        let figures = &shown[panel];
+        let left = joint[panel].checked_sub(figures.iter().flatten().sum());
+        let hidden = figures.iter().filter(|f| f.is_none()).count();
+        let shares = left.map_or_else(Vec::new, |left| shares_of(left, hidden));
+        shares
+            .into_iter()
+            .map(|share| {
+                let mut share = share.into_iter();
+                figures
+                    .iter()
+                    .map(|f| f.or_else(|| share.next()).unwrap_or(0))
+                    .collect()
+            })
+            .collect()
+    };
+    let rows = shown[0].len();
+    let mut values = vec![[std::collections::BTreeSet::new(), Default::default()]; rows];
+    let (hand_outs, trained) = (ways(0), ways(1));
+    for h in &hand_outs {
+        for t in trained
+            .iter()
+            .filter(|t| t.iter().zip(h).all(|(t, h)| t <= h))
+        {
+            for r in 0..rows {
+                values[r][0].insert(h[r]);
+                values[r][1].insert(t[r]);
+            }
+        }
+    }
+    (0..rows)
+        .flat_map(|r| [(r, 0), (r, 1)])
+        .filter(|(r, panel)| shown[*panel][*r].is_none() && values[*r][*panel].len() == 1)
+        .collect()
+}
+
+/// Every way to share `total` among `parts` figures, in order.
+fn shares_of(total: u64, parts: usize) -> Vec<Vec<u64>> {
+    match parts {
+        0 if total == 0 => vec![Vec::new()],
+        0 => Vec::new(),
+        1 => vec![vec![total]],
+        _ => (0..=total)
+            .flat_map(|first| {
+                shares_of(total - first, parts - 1)
+                    .into_iter()
+                    .map(move |mut rest| {
+                        rest.insert(0, first);
+                        rest
+                    })
+            })
+            .collect(),
+    }
+}
+
 /// A refill names its reason and a hand-out gives one kit or more, so a municipality's refill
 /// reasons (refill hand-outs) are at most its refilled kits, and its hand-outs less its
 /// refills (first-time hand-outs) at most its first-time kits. In March 2025 Kristiansund
@@ -1157,33 +1316,18 @@ async fn no_refill_reasons_shown_pin_hidden_kits_down(backend: Backend) {
         ("1506", 2, vec![("EXPIRED", 8)]),
         ("1508", 10, vec![("USED_ON_OVERDOSE", 6)]),
     ] {
-        let site = app.add_site(k, "Lavterskeltilbud").await;
-        let coordinator = app.clone().with_caller(&format!("{k}:coordinator"));
         let hand_out = |reason: Option<&str>| {
-            json!({ "distributedOn": "2025-03-12", "siteId": site, "kits": 1,
+            json!({ "distributedOn": "2025-03-12", "kits": 1,
                 "recipientCategory": "PERSON_WHO_USES_DRUGS", "trainingGiven": false,
                 "firstTime": reason.is_none(), "refillReason": reason })
         };
         let reasons = refills
             .iter()
             .flat_map(|(r, n)| std::iter::repeat_n(Some(*r), *n));
-        for input in std::iter::repeat_n(None, first_time)
-            .chain(reasons)
-            .map(hand_out)
-        {
-            coordinator
-                .query(
-                    "mutation($i: CreateNaloxoneDistributionInput!) { createNaloxoneDistribution(input: $i) { id } }",
-                    json!({ "i": input }),
-                )
-                .await;
-        }
+        let inputs = std::iter::repeat_n(None, first_time).chain(reasons);
+        hand_out_at_a_site(&app, k, inputs.map(hand_out)).await;
     }
-    for (who, own) in [
-        (":analyst", None),
-        ("1506:coordinator", Some(1)),
-        ("1505:coordinator", Some(0)),
-    ] {
+    for (who, own) in BOUND_CALLERS {
         let caller = app.clone().with_caller(who);
         for bucket in ["YEAR", "QUARTER", "MONTH"] {
             let names = [
