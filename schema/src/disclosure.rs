@@ -2162,8 +2162,8 @@ mod tests {
             .collect()
     }
 
-    /// The totals that panels of a year of two quarters of two months share, published as
-    /// the one-category panel publishes them.
+    /// The totals that panels of a year of quarters of `per_quarter` months share (two of two
+    /// unless said), published as the one-category panel publishes them.
     struct SharedTotals {
         year: Published,
         quarters: Published,
@@ -2174,12 +2174,17 @@ mod tests {
     }
 
     fn shared_totals(months: &[Vec<Vec<u64>>], v: &Viewer) -> SharedTotals {
-        let (year, whole, parts) = quarters_of_months(&totals_by_month(months), 2, v);
+        shared_totals_by(months, 2, v)
+    }
+
+    fn shared_totals_by(months: &[Vec<Vec<u64>>], per_quarter: usize, v: &Viewer) -> SharedTotals {
+        let quarter_count = months.len() / per_quarter;
+        let (year, whole, parts) = quarters_of_months(&totals_by_month(months), per_quarter, v);
         let (quarters, months) = publish_quarters(&whole, &parts, v);
         let of_period = months
             .iter()
-            .flat_map(|q| q.columns_as_periods(2))
-            .chain(quarters.columns_as_periods(2))
+            .flat_map(|q| q.columns_as_periods(per_quarter))
+            .chain(quarters.columns_as_periods(quarter_count))
             .collect();
         SharedTotals {
             year,
@@ -2582,6 +2587,120 @@ mod tests {
         for (r, row) in beside.cells.iter().enumerate() {
             for (c, cell) in row.iter().enumerate() {
                 assert!(cell.is_none_or(|n| n == refills.cells[r][c]));
+            }
+        }
+    }
+
+    /// A hand-out trains its recipient or not: people trained are at most the hand-outs. The
+    /// year 2025 of three municipalities by month: Kristiansund handed out 7 kits in March, 3
+    /// in September and 7 in November, Molde 5 in March and 2 in November, Ålesund 2 in
+    /// September, every recipient trained but 3 of Kristiansund's in November. Published as
+    /// the one-category panel is, the hand-outs hide Kristiansund's and Molde's first quarter
+    /// and March (a complement of Molde's 2 in November); the people trained, published apart
+    /// the same way, show them (7 and 5), which meet the hidden hand-outs (12) from below.
+    /// Beside the hand-outs, the people trained pin none down.
+    #[test]
+    fn people_trained_pin_no_hidden_hand_outs_down() {
+        let v = viewer(&[]);
+        let year = |months: &[(usize, u64)]| -> Vec<u64> {
+            let mut year = vec![0; 12];
+            for (month, n) in months {
+                year[month - 1] = *n;
+            }
+            year
+        };
+        let hand_outs = [
+            year(&[(3, 7), (9, 3), (11, 7)]),
+            year(&[(3, 5), (11, 2)]),
+            year(&[(9, 2)]),
+        ];
+        let trained = [
+            year(&[(3, 7), (9, 3), (11, 4)]),
+            year(&[(3, 5), (11, 2)]),
+            year(&[(9, 2)]),
+        ];
+        // By month, each a table of one column.
+        let by_month = |rows: &[Vec<u64>]| -> Vec<Vec<Vec<u64>>> {
+            (0..12)
+                .map(|m| rows.iter().map(|r| vec![r[m]]).collect())
+                .collect()
+        };
+        let (hand_outs, trained) = (by_month(&hand_outs), by_month(&trained));
+        let months_of: Vec<Vec<usize>> = (0..4).map(|q| (3 * q..3 * q + 3).collect()).collect();
+        let periods_of = |months: &[Vec<Vec<u64>>]| -> Vec<Table> {
+            months
+                .iter()
+                .cloned()
+                .chain(months_of.iter().map(|ms| summed(months, ms)))
+                .map(table_of)
+                .collect()
+        };
+        let shared = shared_totals_by(&hand_outs, 3, &v);
+        // The periods (12 months, then 4 quarters) whose hidden hand-outs add up to what the
+        // people trained shown there give them at least.
+        let pinned = |trained: &[Published]| -> Vec<usize> {
+            (0..16)
+                .filter(|p| {
+                    let (hand_outs, trained) = (&shared.of_period[*p], &trained[*p]);
+                    let hidden: Vec<usize> = (0..3)
+                        .filter(|r| hand_outs.cells[*r][0].is_none())
+                        .collect();
+                    let left = hand_outs.total.map(|total| {
+                        total - hand_outs.cells.iter().flatten().flatten().sum::<u64>()
+                    });
+                    let at_least: Option<u64> = hidden.iter().map(|r| trained.cells[*r][0]).sum();
+                    !hidden.is_empty() && left.is_some() && at_least == left
+                })
+                .collect()
+        };
+        let apart = shared_totals_by(&trained, 3, &v);
+        assert_eq!(
+            pinned(&apart.of_period),
+            [2, 12],
+            "March and the first quarter"
+        );
+        let bounds = [RowBound(vec![
+            Term {
+                panel: 0,
+                column: None,
+                sign: 1,
+            },
+            Term {
+                panel: 1,
+                column: None,
+                sign: -1,
+            },
+        ])];
+        let year_of =
+            |months: &[Vec<Vec<u64>>]| table_of(summed(months, &(0..12).collect::<Vec<_>>()));
+        let (trained_year, hand_outs_year) = (year_of(&trained), year_of(&hand_outs));
+        let year = publish_year_beside(
+            &trained_year,
+            &[(&hand_outs_year, &shared.year)],
+            &bounds,
+            &v,
+        );
+        let beside = [Beside {
+            panel: PanelYear {
+                periods: periods_of(&hand_outs),
+                year: &shared.year,
+                own_totals: true,
+            },
+            published: shared.of_period.clone(),
+            relation: Relation::Bounding,
+            parts: None,
+        }];
+        let mut panels = [PanelYear {
+            periods: periods_of(&trained),
+            year: &year,
+            own_totals: true,
+        }];
+        let together = publish_year_by_period(&mut panels, None, &beside, &bounds, &months_of, &v);
+        assert_eq!(pinned(&together[0]), Vec::<usize>::new(), "{together:?}");
+        // What is shown is still exact.
+        for (p, shown) in together[0].iter().enumerate() {
+            for (r, cell) in shown.cells.iter().enumerate() {
+                assert!(cell[0].is_none_or(|n| n == panels[0].periods[p].cells[r][0]));
             }
         }
     }

@@ -54,7 +54,8 @@ pub struct Split {
 }
 
 /// A panel whose counts panels published before it bound month by month rather than add up
-/// to: an incident names one or more suspected substances, a hand-out gives one kit or more.
+/// to: an incident names one or more suspected substances, a hand-out gives one kit or more
+/// and trains its recipient or not.
 /// Published apart, shown figures that meet a hidden one from both sides pin it down, so the
 /// panel is audited beside them ([`disclosure::RowBound`]).
 #[derive(Debug, Clone, Copy)]

@@ -21,7 +21,8 @@
 //! count, but nothing is hidden there, so each panel's figures depend only on the panels
 //! before it. Panels beside may bound these panels' counts rather than share sums with them
 //! (the incidents whose suspected substances the first panel counts, the kits and hand-outs
-//! whose refills it counts by reason, [`RowBound`]): the bounds hold in every program and in
+//! whose refills it counts by reason, the hand-outs whose recipients it counts as trained,
+//! [`RowBound`]): the bounds hold in every program and in
 //! the exact check.
 //!
 //! Programs grow with the hidden counts, so a panel whose year has more than [`AUDIT_LIMIT`]
@@ -67,9 +68,9 @@ pub enum Relation {
 
 /// A bound between panels that holds in every municipality's every month: its terms add up
 /// to at most zero. Bounds, not sums, where one item counts in several columns or as several
-/// of another panel's items (an incident names one or more suspected substances, a hand-out
-/// gives one kit or more); they pin a hidden figure down where shown figures meet it from
-/// both sides.
+/// of another panel's items, or one item in one panel only (an incident names one or more
+/// suspected substances, a hand-out gives one kit or more and trains its recipient or not);
+/// they pin a hidden figure down where shown figures meet it from both sides.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowBound(pub Vec<Term>);
 
