@@ -124,10 +124,17 @@ pub fn split_of(spec: &PanelSpec) -> Option<&'static Split> {
 ///   at most the refilled kits, and the hand-outs less the refills (those first time) at most
 ///   the kits first time. Published apart, where each hand-out gave one kit, the refills and
 ///   the hand-outs showed kits that a complement hid.
-/// - A hand-out trains its recipient or not: the people trained are at most the hand-outs.
-///   Published apart, where nearly everyone was trained, the two panels hide different
-///   municipalities' months, and a hand-out shown caps a trained count hidden.
-const BOUNDED: [Bounded; 3] = [
+/// - A hand-out gives one kit or more: the hand-outs are at most the kits. Published apart,
+///   where nearly every hand-out gave one kit, the two panels hide different municipalities'
+///   months, and hand-outs shown meet hidden kits from below.
+/// - A hand-out trains its recipient or not: the people trained are at most the hand-outs,
+///   and so at most the kits (both beside, as the hand-outs' own bound holds there too).
+///   Published apart, where nearly everyone was trained, people trained shown met hidden
+///   hand-outs from below.
+///
+/// A panel beside that is bounded itself has the panels bounding it beside too, with its
+/// bounds, so each audit holds the whole chain.
+const BOUNDED: [Bounded; 4] = [
     Bounded {
         panel: &INCIDENTS_BY_SUBSTANCE,
         beside: &[&INCIDENTS],
@@ -135,12 +142,21 @@ const BOUNDED: [Bounded; 3] = [
     },
     Bounded {
         panel: &NALOXONE_REFILLS_BY_REASON,
-        beside: &[&NALOXONE_KITS_BY_FIRST_TIME, &NALOXONE_DISTRIBUTIONS],
+        beside: &[
+            &NALOXONE_KITS_BY_FIRST_TIME,
+            &NALOXONE_DISTRIBUTIONS,
+            &NALOXONE_KITS,
+        ],
         bounds: refills_handed_out,
     },
     Bounded {
+        panel: &NALOXONE_DISTRIBUTIONS,
+        beside: &[&NALOXONE_KITS],
+        bounds: kits_handed_out,
+    },
+    Bounded {
         panel: &NALOXONE_PEOPLE_TRAINED,
-        beside: &[&NALOXONE_DISTRIBUTIONS],
+        beside: &[&NALOXONE_DISTRIBUTIONS, &NALOXONE_KITS],
         bounds: trained_when_handed_out,
     },
 ];
@@ -173,8 +189,8 @@ fn named_substances() -> Vec<Vec<BoundTerm>> {
         .collect()
 }
 
-/// The refills by reason (panel 0) beside the kits first time or refilled (1) and the
-/// hand-outs (2).
+/// The refills by reason (panel 0) beside the kits first time or refilled (1), the hand-outs
+/// (2) and the kits (3).
 fn refills_handed_out() -> Vec<Vec<BoundTerm>> {
     vec![
         vec![term(0, None, 1), term(1, Some("REFILL"), -1)],
@@ -183,12 +199,29 @@ fn refills_handed_out() -> Vec<Vec<BoundTerm>> {
             term(0, None, -1),
             term(1, Some("FIRST_TIME"), -1),
         ],
+        hand_outs_at_most_kits(2, 3),
+        // The kits first time or refilled are the kits.
+        vec![term(1, None, 1), term(3, None, -1)],
+        vec![term(3, None, 1), term(1, None, -1)],
     ]
 }
 
-/// The people trained (panel 0) beside the hand-outs (1).
+/// The hand-outs (panel 0) beside the kits (1).
+fn kits_handed_out() -> Vec<Vec<BoundTerm>> {
+    vec![hand_outs_at_most_kits(0, 1)]
+}
+
+/// The people trained (panel 0) beside the hand-outs (1) and the kits (2).
 fn trained_when_handed_out() -> Vec<Vec<BoundTerm>> {
-    vec![vec![term(0, None, 1), term(1, None, -1)]]
+    vec![
+        vec![term(0, None, 1), term(1, None, -1)],
+        hand_outs_at_most_kits(1, 2),
+    ]
+}
+
+/// Hand-outs (panel `hand_outs`) at most the kits (panel `kits`).
+fn hand_outs_at_most_kits(hand_outs: usize, kits: usize) -> Vec<BoundTerm> {
+    vec![term(hand_outs, None, 1), term(kits, None, -1)]
 }
 
 /// What bounds the counts of a panel, if anything does.
@@ -226,8 +259,9 @@ mod tests {
     use super::*;
 
     /// What the audit beside the panels bounding a panel takes for granted: the panel's own
-    /// totals and no split (its year is published alone), panels beside that nothing bounds
-    /// or splits, and bounds whose every panel and category is there.
+    /// totals and no split (its year is published alone), panels beside that nothing splits
+    /// and that have beside them what bounds them, and bounds whose every panel and category
+    /// is there.
     #[test]
     fn every_bounded_panel_is_published_alone_beside_panels_it_names() {
         for bounded in BOUNDED {
@@ -240,8 +274,17 @@ mod tests {
                 .expect("every term is of a panel and category");
             assert!(!bounds.is_empty(), "{}", panel.metric);
             for beside in bounded.beside {
-                assert!(bounded_of(beside).is_none(), "{}", beside.metric);
                 assert!(split_of(beside).is_none(), "{}", beside.metric);
+                let bounding = bounded_of(beside).map_or(&[][..], |b| b.beside);
+                for of in bounding {
+                    assert!(
+                        bounded.beside.iter().any(|b| b.metric == of.metric),
+                        "{} is bounded by {}, which is not beside {}",
+                        beside.metric,
+                        of.metric,
+                        panel.metric
+                    );
+                }
             }
             let panels = bounds.iter().flat_map(|b| b.0.iter().map(|t| t.panel));
             let named: std::collections::BTreeSet<usize> = panels.collect();
@@ -254,9 +297,11 @@ mod tests {
         assert!(bounded_of(&INCIDENTS_BY_SUBSTANCE).is_some());
         assert!(bounded_of(&NALOXONE_REFILLS_BY_REASON).is_some());
         assert!(bounded_of(&NALOXONE_PEOPLE_TRAINED).is_some());
-        // Published as the panels of several categories, beside the hand-outs.
+        assert!(bounded_of(&NALOXONE_DISTRIBUTIONS).is_some());
+        // Published as the panels of several categories, beside the panels bounding them.
         assert!(!NALOXONE_PEOPLE_TRAINED.by_calendar_year());
-        assert!(NALOXONE_DISTRIBUTIONS.by_calendar_year());
+        assert!(!NALOXONE_DISTRIBUTIONS.by_calendar_year());
+        assert!(NALOXONE_KITS.by_calendar_year());
     }
 
     /// Counts that keep each bound: one month of a municipality whose 3 incidents name heroin,
@@ -297,16 +342,25 @@ mod tests {
         let mut refills = vec![0; RefillReason::ALL.len()];
         refills[0] = 1;
         let handed_out = bounded_of(&NALOXONE_REFILLS_BY_REASON).unwrap();
-        let kept = sum(handed_out, &[&refills, &[3, 1], &[2]]);
+        let kept = sum(handed_out, &[&refills, &[3, 1], &[2], &[4]]);
         assert!(kept.iter().all(|s| *s <= 0), "{kept:?}");
         // Three hand-outs with one refill, one kit first time: two hand-outs cannot give it.
-        let kept = sum(handed_out, &[&refills, &[1, 3], &[3]]);
+        let kept = sum(handed_out, &[&refills, &[1, 3], &[3], &[4]]);
+        assert!(kept.iter().any(|s| *s > 0), "{kept:?}");
+        // Five kits, four of them first time or refilled.
+        let kept = sum(handed_out, &[&refills, &[3, 1], &[2], &[5]]);
+        assert!(kept.iter().any(|s| *s > 0), "{kept:?}");
+        let kits = bounded_of(&NALOXONE_DISTRIBUTIONS).unwrap();
+        let kept = sum(kits, &[&[2], &[4]]);
+        assert!(kept.iter().all(|s| *s <= 0), "{kept:?}");
+        // Five hand-outs of four kits.
+        let kept = sum(kits, &[&[5], &[4]]);
         assert!(kept.iter().any(|s| *s > 0), "{kept:?}");
         let trained = bounded_of(&NALOXONE_PEOPLE_TRAINED).unwrap();
-        let kept = sum(trained, &[&[2], &[2]]);
+        let kept = sum(trained, &[&[2], &[2], &[4]]);
         assert!(kept.iter().all(|s| *s <= 0), "{kept:?}");
         // Three people trained at two hand-outs.
-        let kept = sum(trained, &[&[3], &[2]]);
+        let kept = sum(trained, &[&[3], &[2], &[4]]);
         assert!(kept.iter().any(|s| *s > 0), "{kept:?}");
     }
 

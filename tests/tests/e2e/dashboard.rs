@@ -17,6 +17,7 @@ on_both_databases!(
     no_substances_shown_pin_hidden_incidents_down,
     no_refill_reasons_shown_pin_hidden_kits_down,
     no_people_trained_shown_pin_hidden_hand_outs_down,
+    no_hand_outs_shown_pin_hidden_kits_down,
     bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
     kept_panels_follow_every_write,
     panels_kept_on_after_writes_elsewhere_equal_panels_published_afresh,
@@ -1164,6 +1165,34 @@ async fn hand_out_at_a_site(app: &TestApp, k: &str, inputs: impl IntoIterator<It
     }
 }
 
+/// One municipality's hand-outs of a month: the month (1 for January), the kits each gave,
+/// and how many of their recipients were trained.
+type HandOutsOfMonth = (u32, &'static [u64], u64);
+
+/// A month's figure of one municipality in a panel of the hand-outs.
+fn of_hand_outs(panel: &str, (_, kits, trained): &HandOutsOfMonth) -> u64 {
+    match panel {
+        "naloxoneKits" => kits.iter().sum(),
+        "naloxoneDistributions" => kits.len() as u64,
+        "naloxonePeopleTrained" => *trained,
+        _ => panic!("{panel} is not a panel of the hand-outs"),
+    }
+}
+
+/// Hands naloxone out in 2025, by municipality (`ROWS`) and month.
+async fn hand_out_by_month(app: &TestApp, by_month: &[&[HandOutsOfMonth]; 3]) {
+    for (k, months) in ROWS.iter().zip(by_month) {
+        let inputs = months.iter().flat_map(|(month, kits, trained)| {
+            kits.iter().enumerate().map(move |(i, kits)| {
+                json!({ "distributedOn": format!("2025-{month:02}-12"), "kits": kits,
+                    "recipientCategory": "PERSON_WHO_USES_DRUGS", "firstTime": true,
+                    "trainingGiven": (i as u64) < *trained })
+            })
+        });
+        hand_out_at_a_site(app, k, inputs).await;
+    }
+}
+
 /// A hand-out trains its recipient or not, so a municipality's people trained are at most
 /// its hand-outs. In 2025 Kristiansund handed out 7 kits in March, 3 in September and 7 in
 /// November, Molde 5 in March and 2 in November, Ålesund 2 in September, one kit each, every
@@ -1172,66 +1201,86 @@ async fn hand_out_at_a_site(app: &TestApp, k: &str, inputs: impl IntoIterator<It
 /// and 5) are shown: published apart, they met the hidden hand-outs (12 together) from below.
 async fn no_people_trained_shown_pin_hidden_hand_outs_down(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    // Each municipality's hand-outs and people trained by month (1 for January).
-    let by_month: [&[(u32, u64, u64)]; 3] = [
-        &[(3, 7, 7), (9, 3, 3), (11, 7, 4)],
-        &[(3, 5, 5), (11, 2, 2)],
-        &[(9, 2, 2)],
+    let by_month: [&[HandOutsOfMonth]; 3] = [
+        &[(3, &[1; 7], 7), (9, &[1; 3], 3), (11, &[1; 7], 4)],
+        &[(3, &[1; 5], 5), (11, &[1; 2], 2)],
+        &[(9, &[1; 2], 2)],
     ];
-    for (k, months) in ROWS.iter().zip(by_month) {
-        let inputs = months.iter().flat_map(|(month, hand_outs, trained)| {
-            (0..*hand_outs).map(move |i| {
-                json!({ "distributedOn": format!("2025-{month:02}-12"), "kits": 1,
-                    "recipientCategory": "PERSON_WHO_USES_DRUGS", "firstTime": true,
-                    "trainingGiven": i < *trained })
-            })
-        });
-        hand_out_at_a_site(&app, k, inputs).await;
-    }
-    let names = ["naloxoneDistributions", "naloxonePeopleTrained"];
+    hand_out_by_month(&app, &by_month).await;
+    let panels = ["naloxoneDistributions", "naloxonePeopleTrained"];
+    assert_at_most_pins_nothing_down(&app, panels, &by_month).await;
+}
+
+/// A hand-out gives one kit or more, so a municipality's hand-outs are at most its kits. The
+/// people trained's case with kits for hand-outs and hand-outs for people trained: in 2025
+/// Kristiansund handed out 7 kits in March, 3 in September and 7 in November, Molde 5 in March
+/// and 2 in November, Ålesund 2 in September, one kit a hand-out but Kristiansund's 7 in
+/// November (4 hand-outs). Published apart, Kristiansund's and Molde's kits of the first
+/// quarter were hidden (beside Molde's 2 in November) and met from below by their hand-outs
+/// shown (7 and 5, 12 kits together).
+async fn no_hand_outs_shown_pin_hidden_kits_down(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let by_month: [&[HandOutsOfMonth]; 3] = [
+        &[(3, &[1; 7], 0), (9, &[1; 3], 0), (11, &[1, 2, 2, 2], 0)],
+        &[(3, &[1; 5], 0), (11, &[1; 2], 0)],
+        &[(9, &[1; 2], 0)],
+    ];
+    hand_out_by_month(&app, &by_month).await;
+    let panels = ["naloxoneKits", "naloxoneDistributions"];
+    assert_at_most_pins_nothing_down(&app, panels, &by_month).await;
+}
+
+/// By year, quarter and month of 2025, as an analyst and as Molde's and Kristiansund's
+/// coordinators: no hidden figure of two panels of the hand-outs (`panels`, the second at most
+/// the first in every municipality's month) has one value only given both panels' figures
+/// shown in its period. The callers' own figures are exact.
+async fn assert_at_most_pins_nothing_down(
+    app: &TestApp,
+    panels: [&str; 2],
+    by_month: &[&[HandOutsOfMonth]; 3],
+) {
     for (who, own) in BOUND_CALLERS {
         let caller = app.clone().with_caller(who);
         for bucket in ["YEAR", "QUARTER", "MONTH"] {
-            let panels: Vec<String> = names.iter().map(|name| panel(name)).collect();
+            let asked: Vec<String> = panels.iter().map(|name| panel(name)).collect();
             let query = dashboard_query(
                 &format!("from: \"2025-01-01\", to: \"2025-12-31\", bucket: {bucket}"),
-                &panels.join(" "),
+                &asked.join(" "),
             );
             let d = &caller.query(&query, json!({})).await["dashboard"];
-            let periods = d[names[0]]["periods"].as_array().unwrap().len();
+            let periods = d[panels[0]]["periods"].as_array().unwrap().len();
             for p in 0..periods {
                 let of = |name: &str| &d[name]["periods"][p];
-                let context = format!("{who}, {}", of(names[0])["period"]["label"]);
-                let shown = names.map(|name| values(&of(name)["municipalityTotals"]));
+                let context = format!("{who}, {}", of(panels[0])["period"]["label"]);
+                let shown = panels.map(|name| values(&of(name)["municipalityTotals"]));
                 if let Some(r) = own {
                     let months = match bucket {
                         "MONTH" => p + 1..p + 2,
                         "QUARTER" => 3 * p + 1..3 * p + 4,
                         _ => 1..13,
                     };
-                    let in_period = by_month[r]
-                        .iter()
-                        .filter(|(month, _, _)| months.contains(&(*month as usize)));
-                    let (hand_outs, trained) = in_period
-                        .fold((0, 0), |(h, t), (_, hand_outs, trained)| {
-                            (h + hand_outs, t + trained)
-                        });
-                    assert_eq!(
-                        (shown[0][r], shown[1][r]),
-                        (Some(hand_outs), Some(trained)),
-                        "{context}: its own figures"
-                    );
+                    let in_period = || {
+                        by_month[r]
+                            .iter()
+                            .filter(|m| months.contains(&(m.0 as usize)))
+                    };
+                    let expected =
+                        panels.map(|name| Some(in_period().map(|m| of_hand_outs(name, m)).sum()));
+                    let own_figures = [shown[0][r], shown[1][r]];
+                    assert_eq!(own_figures, expected, "{context}: its own figures");
                 }
-                let joint = names.map(|name| figure(&of(name)["total"]));
-                let [Some(hand_outs), Some(trained)] = joint else {
+                let joint = panels.map(|name| figure(&of(name)["total"]));
+                let [Some(larger), Some(smaller)] = joint else {
                     continue;
                 };
-                let determined = determined_given_training(&shown, [hand_outs, trained]);
+                let determined = determined_given_at_most(&shown, [larger, smaller]);
                 assert!(
                     determined.is_empty(),
                     "{context}: hidden figures (municipality, panel) {determined:?} follow from \
-                     the hand-outs {:?} and people trained {:?} shown",
+                     the {} {:?} and {} {:?} shown",
+                    panels[0],
                     shown[0],
+                    panels[1],
                     shown[1]
                 );
             }
@@ -1239,13 +1288,10 @@ async fn no_people_trained_shown_pin_hidden_hand_outs_down(backend: Backend) {
     }
 }
 
-/// The hidden figures of one period's hand-outs (panel 0) and people trained (1), each as
-/// (row, panel), that have one value only given the figures `shown` of both, their joint
-/// totals and that no municipality trained more people than it handed naloxone to.
-fn determined_given_training(
-    shown: &[Vec<Option<u64>>; 2],
-    joint: [u64; 2],
-) -> Vec<(usize, usize)> {
+/// The hidden figures of one period's two panels, each as (row, panel), that have one value
+/// only given the figures `shown` of both, their joint totals and that no municipality's
+/// figure in the second is more than its figure in the first.
+fn determined_given_at_most(shown: &[Vec<Option<u64>>; 2], joint: [u64; 2]) -> Vec<(usize, usize)> {
     // Every way the figures could be: what the joint total leaves shared among the hidden.
     let ways = |panel: usize| -> Vec<Vec<u64>> {
         let figures = &shown[panel];
@@ -1265,15 +1311,15 @@ fn determined_given_training(
     };
     let rows = shown[0].len();
     let mut values = vec![[std::collections::BTreeSet::new(), Default::default()]; rows];
-    let (hand_outs, trained) = (ways(0), ways(1));
-    for h in &hand_outs {
-        for t in trained
+    let (larger, smaller) = (ways(0), ways(1));
+    for l in &larger {
+        for s in smaller
             .iter()
-            .filter(|t| t.iter().zip(h).all(|(t, h)| t <= h))
+            .filter(|s| s.iter().zip(l).all(|(s, l)| s <= l))
         {
             for r in 0..rows {
-                values[r][0].insert(h[r]);
-                values[r][1].insert(t[r]);
+                values[r][0].insert(l[r]);
+                values[r][1].insert(s[r]);
             }
         }
     }
