@@ -14,9 +14,8 @@
 //! Likewise a panel of one category whose totals are its own (and that no other panel bounds)
 //! is published a calendar year at a time, its quarters beside its year and its months within
 //! their quarters ([`PanelSpec::by_calendar_year`]), and every answer by month or quarter is
-//! cut from that:
-//! answers by month, quarter and year cannot be differenced either (the year less eleven shown
-//! months would give the twelfth).
+//! cut from that: answers by month, quarter and year cannot be differenced either (the year
+//! less eleven shown months would give the twelfth).
 
 use std::sync::Arc;
 
