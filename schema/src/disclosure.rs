@@ -2061,19 +2061,14 @@ mod tests {
                 &table_of(summed(&parts, &all)),
                 &v,
             );
-            let periods_of = |months: &[Vec<Vec<u64>>]| -> Vec<Table> {
-                let mut periods: Vec<Table> = months.iter().map(|m| table_of(m.clone())).collect();
-                periods.extend(months_of.iter().map(|ms| table_of(summed(months, ms))));
-                periods
-            };
             let mut panels = [
                 PanelYear {
-                    periods: periods_of(&wholes),
+                    periods: periods_of(&wholes, &months_of),
                     year: &year_whole,
                     own_totals: true,
                 },
                 PanelYear {
-                    periods: periods_of(&parts),
+                    periods: periods_of(&parts, &months_of),
                     year: &year_parts,
                     own_totals: false,
                 },
@@ -2160,6 +2155,44 @@ mod tests {
         (0..months[0].len())
             .map(|r| months.iter().map(|m| m[r].iter().sum()).collect())
             .collect()
+    }
+
+    /// A year's tables of one panel: each month's, then each quarter's (its months summed).
+    fn periods_of(months: &[Vec<Vec<u64>>], months_of: &[Vec<usize>]) -> Vec<Table> {
+        let quarters = months_of.iter().map(|ms| summed(months, ms));
+        months
+            .iter()
+            .cloned()
+            .chain(quarters)
+            .map(table_of)
+            .collect()
+    }
+
+    /// A panel of one category (`months`), published as such (`shared`), beside a panel whose
+    /// counts it bounds.
+    fn bounding<'a>(
+        months: &[Vec<Vec<u64>>],
+        months_of: &[Vec<usize>],
+        shared: &'a SharedTotals,
+    ) -> Beside<'a> {
+        Beside {
+            panel: PanelYear {
+                periods: periods_of(months, months_of),
+                year: &shared.year,
+                own_totals: true,
+            },
+            published: shared.of_period.clone(),
+            relation: Relation::Bounding,
+            parts: None,
+        }
+    }
+
+    fn term(panel: usize, column: Option<usize>, sign: i64) -> Term {
+        Term {
+            panel,
+            column,
+            sign,
+        }
     }
 
     /// The totals that panels of a year of quarters of `per_quarter` months share (two of two
@@ -2547,11 +2580,6 @@ mod tests {
         let (kits_shown, hand_outs_shown) = (publish(&kits, &v), publish(&hand_outs, &v));
         assert_eq!(kits_shown.cells[..2], [[None, None], [None, None]]);
         assert_eq!(hand_outs_shown.row_totals, [Some(10), Some(10), Some(16)]);
-        let term = |panel, column, sign| Term {
-            panel,
-            column,
-            sign,
-        };
         let bounds = [
             RowBound(vec![term(0, None, 1), term(1, Some(1), -1)]),
             RowBound(vec![
@@ -2627,14 +2655,6 @@ mod tests {
         };
         let (hand_outs, trained) = (by_month(&hand_outs), by_month(&trained));
         let months_of: Vec<Vec<usize>> = (0..4).map(|q| (3 * q..3 * q + 3).collect()).collect();
-        let periods_of = |months: &[Vec<Vec<u64>>]| -> Vec<Table> {
-            months
-                .iter()
-                .cloned()
-                .chain(months_of.iter().map(|ms| summed(months, ms)))
-                .map(table_of)
-                .collect()
-        };
         let shared = shared_totals_by(&hand_outs, 3, &v);
         // The periods (12 months, then 4 quarters) whose hidden hand-outs add up to what the
         // people trained shown there give them at least.
@@ -2659,18 +2679,7 @@ mod tests {
             [2, 12],
             "March and the first quarter"
         );
-        let bounds = [RowBound(vec![
-            Term {
-                panel: 0,
-                column: None,
-                sign: 1,
-            },
-            Term {
-                panel: 1,
-                column: None,
-                sign: -1,
-            },
-        ])];
+        let bounds = [RowBound(vec![term(0, None, 1), term(1, None, -1)])];
         let year_of =
             |months: &[Vec<Vec<u64>>]| table_of(summed(months, &(0..12).collect::<Vec<_>>()));
         let (trained_year, hand_outs_year) = (year_of(&trained), year_of(&hand_outs));
@@ -2680,18 +2689,9 @@ mod tests {
             &bounds,
             &v,
         );
-        let beside = [Beside {
-            panel: PanelYear {
-                periods: periods_of(&hand_outs),
-                year: &shared.year,
-                own_totals: true,
-            },
-            published: shared.of_period.clone(),
-            relation: Relation::Bounding,
-            parts: None,
-        }];
+        let beside = [bounding(&hand_outs, &months_of, &shared)];
         let mut panels = [PanelYear {
-            periods: periods_of(&trained),
+            periods: periods_of(&trained, &months_of),
             year: &year,
             own_totals: true,
         }];
@@ -2755,31 +2755,9 @@ mod tests {
                 substances.push(named);
             }
             let shared = shared_totals(&incidents, &v);
-            let periods_of = |months: &[Vec<Vec<u64>>]| -> Vec<Table> {
-                months
-                    .iter()
-                    .cloned()
-                    .chain(months_of.iter().map(|ms| summed(months, ms)))
-                    .map(table_of)
-                    .collect()
-            };
-            let beside = [Beside {
-                panel: PanelYear {
-                    periods: periods_of(&incidents),
-                    year: &shared.year,
-                    own_totals: true,
-                },
-                published: shared.of_period.clone(),
-                relation: Relation::Bounding,
-                parts: None,
-            }];
+            let beside = [bounding(&incidents, &months_of, &shared)];
             // Unknown with either substance at most the incidents, the incidents at most all
             // three.
-            let term = |panel, column, sign| Term {
-                panel,
-                column,
-                sign,
-            };
             let bounds: Vec<RowBound> = [0, 1]
                 .map(|c| {
                     RowBound(vec![
@@ -2807,7 +2785,7 @@ mod tests {
                     false => publish(&year_table, &v),
                 };
                 let mut panels = [PanelYear {
-                    periods: periods_of(&substances),
+                    periods: periods_of(&substances, &months_of),
                     year: &year,
                     own_totals: true,
                 }];

@@ -29,13 +29,13 @@ pub struct PanelSpec {
 impl PanelSpec {
     /// Whether the panel is published a calendar year at a time: a panel of one category
     /// whose totals are its own and whose counts no other panel bounds (`incidents`,
-    /// `naloxoneKits`, `naloxoneDistributions`). Its quarters and its year are then one
-    /// table, a row per municipality and a column per quarter with the year as row totals,
-    /// each quarter split by a table of its months, and every answer by month or quarter is
-    /// cut from these: published apart, a year less eleven shown months would give the
-    /// twelfth. A bounded panel of one category (`naloxonePeopleTrained`) is published as the
-    /// panels of several categories are, which protect its months and quarters the same way
-    /// and audit them beside the panels bounding it.
+    /// `naloxoneKits`). Its quarters and its year are then one table, a row per municipality
+    /// and a column per quarter with the year as row totals, each quarter split by a table of
+    /// its months, and every answer by month or quarter is cut from these: published apart, a
+    /// year less eleven shown months would give the twelfth. A bounded panel of one category
+    /// (`naloxoneDistributions`, `naloxonePeopleTrained`) is published as the panels of
+    /// several categories are, which protect its months and quarters the same way and audit
+    /// them beside the panels bounding it.
     pub fn by_calendar_year(&self) -> bool {
         let own_totals = self.totals_of.is_none() && super::panels::split_of(self).is_none();
         let unbounded = super::panels::bounded_of(self).is_none();

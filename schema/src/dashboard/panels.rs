@@ -133,7 +133,9 @@ pub fn split_of(spec: &PanelSpec) -> Option<&'static Split> {
 ///   hand-outs from below.
 ///
 /// A panel beside that is bounded itself has the panels bounding it beside too, with its
-/// bounds, so each audit holds the whole chain.
+/// bounds, so each audit holds the chain above it. They come first: the audit takes the
+/// panels beside in from the last as far as its limit leaves room, and a bound is dropped
+/// with any panel it names, so the panels bounding this one directly go last.
 const BOUNDED: [Bounded; 4] = [
     Bounded {
         panel: &INCIDENTS_BY_SUBSTANCE,
@@ -143,9 +145,9 @@ const BOUNDED: [Bounded; 4] = [
     Bounded {
         panel: &NALOXONE_REFILLS_BY_REASON,
         beside: &[
+            &NALOXONE_KITS,
             &NALOXONE_KITS_BY_FIRST_TIME,
             &NALOXONE_DISTRIBUTIONS,
-            &NALOXONE_KITS,
         ],
         bounds: refills_handed_out,
     },
@@ -156,7 +158,7 @@ const BOUNDED: [Bounded; 4] = [
     },
     Bounded {
         panel: &NALOXONE_PEOPLE_TRAINED,
-        beside: &[&NALOXONE_DISTRIBUTIONS, &NALOXONE_KITS],
+        beside: &[&NALOXONE_KITS, &NALOXONE_DISTRIBUTIONS],
         bounds: trained_when_handed_out,
     },
 ];
@@ -189,20 +191,20 @@ fn named_substances() -> Vec<Vec<BoundTerm>> {
         .collect()
 }
 
-/// The refills by reason (panel 0) beside the kits first time or refilled (1), the hand-outs
-/// (2) and the kits (3).
+/// The refills by reason (panel 0) beside the kits (1), the kits first time or refilled (2)
+/// and the hand-outs (3).
 fn refills_handed_out() -> Vec<Vec<BoundTerm>> {
     vec![
-        vec![term(0, None, 1), term(1, Some("REFILL"), -1)],
+        vec![term(0, None, 1), term(2, Some("REFILL"), -1)],
         vec![
-            term(2, None, 1),
+            term(3, None, 1),
             term(0, None, -1),
-            term(1, Some("FIRST_TIME"), -1),
+            term(2, Some("FIRST_TIME"), -1),
         ],
-        hand_outs_at_most_kits(2, 3),
+        hand_outs_at_most_kits(3, 1),
         // The kits first time or refilled are the kits.
-        vec![term(1, None, 1), term(3, None, -1)],
-        vec![term(3, None, 1), term(1, None, -1)],
+        vec![term(2, None, 1), term(1, None, -1)],
+        vec![term(1, None, 1), term(2, None, -1)],
     ]
 }
 
@@ -211,11 +213,11 @@ fn kits_handed_out() -> Vec<Vec<BoundTerm>> {
     vec![hand_outs_at_most_kits(0, 1)]
 }
 
-/// The people trained (panel 0) beside the hand-outs (1) and the kits (2).
+/// The people trained (panel 0) beside the kits (1) and the hand-outs (2).
 fn trained_when_handed_out() -> Vec<Vec<BoundTerm>> {
     vec![
-        vec![term(0, None, 1), term(1, None, -1)],
-        hand_outs_at_most_kits(1, 2),
+        vec![term(0, None, 1), term(2, None, -1)],
+        hand_outs_at_most_kits(2, 1),
     ]
 }
 
@@ -260,8 +262,8 @@ mod tests {
 
     /// What the audit beside the panels bounding a panel takes for granted: the panel's own
     /// totals and no split (its year is published alone), panels beside that nothing splits
-    /// and that have beside them what bounds them, and bounds whose every panel and category
-    /// is there.
+    /// and that have what bounds them (panels and bounds) there too, before them, and bounds
+    /// whose every panel and category is there.
     #[test]
     fn every_bounded_panel_is_published_alone_beside_panels_it_names() {
         for bounded in BOUNDED {
@@ -273,16 +275,52 @@ mod tests {
                 .row_bounds(1)
                 .expect("every term is of a panel and category");
             assert!(!bounds.is_empty(), "{}", panel.metric);
+            // A term of this panel's bounds, its panel by its place here (0 this one).
+            let at = |spec: &PanelSpec| {
+                let beside = bounded.beside.iter().position(|b| b.metric == spec.metric);
+                beside.map(|k| k + 1)
+            };
+            let own_bounds = (bounded.bounds)();
             for beside in bounded.beside {
                 assert!(split_of(beside).is_none(), "{}", beside.metric);
-                let bounding = bounded_of(beside).map_or(&[][..], |b| b.beside);
-                for of in bounding {
+                let Some(of_beside) = bounded_of(beside) else {
+                    continue;
+                };
+                // Its bounds, with its panels numbered as here: each among this one's.
+                let beside_at = |k: usize| match k {
+                    0 => at(beside),
+                    k => at(of_beside.beside[k - 1]),
+                };
+                for bound in (of_beside.bounds)() {
+                    let here: Option<Vec<BoundTerm>> = bound
+                        .iter()
+                        .map(|t| {
+                            Some(BoundTerm {
+                                panel: beside_at(t.panel)?,
+                                ..*t
+                            })
+                        })
+                        .collect();
+                    let here = here.unwrap_or_else(|| {
+                        panic!(
+                            "{} is bounded by a panel not beside {}",
+                            beside.metric, panel.metric
+                        )
+                    });
                     assert!(
-                        bounded.beside.iter().any(|b| b.metric == of.metric),
-                        "{} is bounded by {}, which is not beside {}",
+                        own_bounds.contains(&here),
+                        "{}'s bound {bound:?} is not among {}'s",
                         beside.metric,
-                        of.metric,
                         panel.metric
+                    );
+                }
+                // And the panels it names, taken in before it (the limit takes the last first).
+                for of in of_beside.beside {
+                    assert!(
+                        at(of) < at(beside),
+                        "{} before {}",
+                        of.metric,
+                        beside.metric
                     );
                 }
             }
@@ -342,13 +380,13 @@ mod tests {
         let mut refills = vec![0; RefillReason::ALL.len()];
         refills[0] = 1;
         let handed_out = bounded_of(&NALOXONE_REFILLS_BY_REASON).unwrap();
-        let kept = sum(handed_out, &[&refills, &[3, 1], &[2], &[4]]);
+        let kept = sum(handed_out, &[&refills, &[4], &[3, 1], &[2]]);
         assert!(kept.iter().all(|s| *s <= 0), "{kept:?}");
         // Three hand-outs with one refill, one kit first time: two hand-outs cannot give it.
-        let kept = sum(handed_out, &[&refills, &[1, 3], &[3], &[4]]);
+        let kept = sum(handed_out, &[&refills, &[4], &[1, 3], &[3]]);
         assert!(kept.iter().any(|s| *s > 0), "{kept:?}");
         // Five kits, four of them first time or refilled.
-        let kept = sum(handed_out, &[&refills, &[3, 1], &[2], &[5]]);
+        let kept = sum(handed_out, &[&refills, &[5], &[3, 1], &[2]]);
         assert!(kept.iter().any(|s| *s > 0), "{kept:?}");
         let kits = bounded_of(&NALOXONE_DISTRIBUTIONS).unwrap();
         let kept = sum(kits, &[&[2], &[4]]);
@@ -357,10 +395,13 @@ mod tests {
         let kept = sum(kits, &[&[5], &[4]]);
         assert!(kept.iter().any(|s| *s > 0), "{kept:?}");
         let trained = bounded_of(&NALOXONE_PEOPLE_TRAINED).unwrap();
-        let kept = sum(trained, &[&[2], &[2], &[4]]);
+        let kept = sum(trained, &[&[2], &[4], &[2]]);
         assert!(kept.iter().all(|s| *s <= 0), "{kept:?}");
         // Three people trained at two hand-outs.
-        let kept = sum(trained, &[&[3], &[2], &[4]]);
+        let kept = sum(trained, &[&[3], &[4], &[2]]);
+        assert!(kept.iter().any(|s| *s > 0), "{kept:?}");
+        // Two people trained at five hand-outs of four kits.
+        let kept = sum(trained, &[&[2], &[4], &[5]]);
         assert!(kept.iter().any(|s| *s > 0), "{kept:?}");
     }
 
