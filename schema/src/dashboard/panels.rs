@@ -128,14 +128,17 @@ pub fn split_of(spec: &PanelSpec) -> Option<&'static Split> {
 ///   where nearly every hand-out gave one kit, the two panels hide different municipalities'
 ///   months, and hand-outs shown meet hidden kits from below.
 /// - A hand-out trains its recipient or not: the people trained are at most the hand-outs,
-///   and so at most the kits (both beside, as the hand-outs' own bound holds there too).
-///   Published apart, where nearly everyone was trained, people trained shown met hidden
-///   hand-outs from below.
+///   which the kits, and the refills with the kits first time, bound from above (all beside,
+///   as the hand-outs' bounds hold there too). Published apart, where nearly everyone was
+///   trained, people trained shown met hidden hand-outs from below; beside the kits and
+///   hand-outs only, they met hidden hand-outs that the refills and kits first time shown met
+///   from above (every hand-out first time, one kit each, everyone trained).
 ///
 /// A panel beside that is bounded itself has the panels bounding it beside too, with its
-/// bounds, so each audit holds the chain above it. They come first: the audit takes the
-/// panels beside in from the last as far as its limit leaves room, and a bound is dropped
-/// with any panel it names, so the panels bounding this one directly go last.
+/// bounds, so each audit holds the chain above it. The audit takes the panels beside in from
+/// the last as far as its limit leaves room, and drops a bound with any panel it names; so
+/// each panel beside is bounded with the panel, or with panels after it, by a bound naming no
+/// panel before it: every panel taken in counts.
 const BOUNDED: [Bounded; 4] = [
     Bounded {
         panel: &INCIDENTS_BY_SUBSTANCE,
@@ -146,8 +149,8 @@ const BOUNDED: [Bounded; 4] = [
         panel: &NALOXONE_REFILLS_BY_REASON,
         beside: &[
             &NALOXONE_KITS,
-            &NALOXONE_KITS_BY_FIRST_TIME,
             &NALOXONE_DISTRIBUTIONS,
+            &NALOXONE_KITS_BY_FIRST_TIME,
         ],
         bounds: refills_handed_out,
     },
@@ -158,7 +161,12 @@ const BOUNDED: [Bounded; 4] = [
     },
     Bounded {
         panel: &NALOXONE_PEOPLE_TRAINED,
-        beside: &[&NALOXONE_KITS, &NALOXONE_DISTRIBUTIONS],
+        beside: &[
+            &NALOXONE_REFILLS_BY_REASON,
+            &NALOXONE_KITS_BY_FIRST_TIME,
+            &NALOXONE_KITS,
+            &NALOXONE_DISTRIBUTIONS,
+        ],
         bounds: trained_when_handed_out,
     },
 ];
@@ -191,21 +199,15 @@ fn named_substances() -> Vec<Vec<BoundTerm>> {
         .collect()
 }
 
-/// The refills by reason (panel 0) beside the kits (1), the kits first time or refilled (2)
-/// and the hand-outs (3).
+/// The refills by reason (panel 0) beside the kits (1), the hand-outs (2) and the kits first
+/// time or refilled (3).
 fn refills_handed_out() -> Vec<Vec<BoundTerm>> {
-    vec![
-        vec![term(0, None, 1), term(2, Some("REFILL"), -1)],
-        vec![
-            term(3, None, 1),
-            term(0, None, -1),
-            term(2, Some("FIRST_TIME"), -1),
-        ],
-        hand_outs_at_most_kits(3, 1),
-        // The kits first time or refilled are the kits.
-        vec![term(2, None, 1), term(1, None, -1)],
-        vec![term(1, None, 1), term(2, None, -1)],
-    ]
+    of_hand_outs(HandOutPanels {
+        refills: 0,
+        kits: 1,
+        hand_outs: 2,
+        by_first_time: 3,
+    })
 }
 
 /// The hand-outs (panel 0) beside the kits (1).
@@ -213,11 +215,45 @@ fn kits_handed_out() -> Vec<Vec<BoundTerm>> {
     vec![hand_outs_at_most_kits(0, 1)]
 }
 
-/// The people trained (panel 0) beside the kits (1) and the hand-outs (2).
+/// The people trained (panel 0) beside the refills by reason (1), the kits first time or
+/// refilled (2), the kits (3) and the hand-outs (4): at most the hand-outs, which the kits and
+/// the refills with the kits first time bound from above.
 fn trained_when_handed_out() -> Vec<Vec<BoundTerm>> {
+    let mut bounds = vec![vec![term(0, None, 1), term(4, None, -1)]];
+    bounds.extend(of_hand_outs(HandOutPanels {
+        refills: 1,
+        by_first_time: 2,
+        kits: 3,
+        hand_outs: 4,
+    }));
+    bounds
+}
+
+/// Where the panels of the hand-outs are among a bounded panel's.
+struct HandOutPanels {
+    refills: usize,
+    by_first_time: usize,
+    kits: usize,
+    hand_outs: usize,
+}
+
+/// What a hand-out's kits and refill set between its panels: the refills are at most the
+/// kits refilled, the hand-outs less the refills (those first time) at most the kits first
+/// time, the hand-outs at most the kits, and the kits first time or refilled are the kits.
+fn of_hand_outs(p: HandOutPanels) -> Vec<Vec<BoundTerm>> {
     vec![
-        vec![term(0, None, 1), term(2, None, -1)],
-        hand_outs_at_most_kits(2, 1),
+        vec![
+            term(p.refills, None, 1),
+            term(p.by_first_time, Some("REFILL"), -1),
+        ],
+        vec![
+            term(p.hand_outs, None, 1),
+            term(p.refills, None, -1),
+            term(p.by_first_time, Some("FIRST_TIME"), -1),
+        ],
+        hand_outs_at_most_kits(p.hand_outs, p.kits),
+        vec![term(p.by_first_time, None, 1), term(p.kits, None, -1)],
+        vec![term(p.kits, None, 1), term(p.by_first_time, None, -1)],
     ]
 }
 
@@ -262,8 +298,8 @@ mod tests {
 
     /// What the audit beside the panels bounding a panel takes for granted: the panel's own
     /// totals and no split (its year is published alone), panels beside that nothing splits
-    /// and that have what bounds them (panels and bounds) there too, before them, and bounds
-    /// whose every panel and category is there.
+    /// and that have what bounds them (panels and bounds) there too, each bounded with the
+    /// panel or with panels after it, and bounds whose every panel and category is there.
     #[test]
     fn every_bounded_panel_is_published_alone_beside_panels_it_names() {
         for bounded in BOUNDED {
@@ -314,15 +350,23 @@ mod tests {
                         panel.metric
                     );
                 }
-                // And the panels it names, taken in before it (the limit takes the last first).
                 for of in of_beside.beside {
-                    assert!(
-                        at(of) < at(beside),
-                        "{} before {}",
-                        of.metric,
-                        beside.metric
-                    );
+                    assert!(at(of).is_some(), "{} beside {}", of.metric, panel.metric);
                 }
+            }
+            // Taken in from the last as far as the limit leaves room, each panel beside is
+            // bounded with the panel or with panels taken in before it.
+            for k in 1..=bounded.beside.len() {
+                let with_later = bounds.iter().any(|b| {
+                    let named = || b.0.iter().map(|t| t.panel);
+                    named().any(|n| n == k) && named().all(|n| n == 0 || n >= k)
+                });
+                assert!(
+                    with_later,
+                    "{} beside {} is bounded only with panels before it",
+                    bounded.beside[k - 1].metric,
+                    panel.metric
+                );
             }
             let panels = bounds.iter().flat_map(|b| b.0.iter().map(|t| t.panel));
             let named: std::collections::BTreeSet<usize> = panels.collect();
@@ -380,13 +424,13 @@ mod tests {
         let mut refills = vec![0; RefillReason::ALL.len()];
         refills[0] = 1;
         let handed_out = bounded_of(&NALOXONE_REFILLS_BY_REASON).unwrap();
-        let kept = sum(handed_out, &[&refills, &[4], &[3, 1], &[2]]);
+        let kept = sum(handed_out, &[&refills, &[4], &[2], &[3, 1]]);
         assert!(kept.iter().all(|s| *s <= 0), "{kept:?}");
         // Three hand-outs with one refill, one kit first time: two hand-outs cannot give it.
-        let kept = sum(handed_out, &[&refills, &[4], &[1, 3], &[3]]);
+        let kept = sum(handed_out, &[&refills, &[4], &[3], &[1, 3]]);
         assert!(kept.iter().any(|s| *s > 0), "{kept:?}");
         // Five kits, four of them first time or refilled.
-        let kept = sum(handed_out, &[&refills, &[5], &[3, 1], &[2]]);
+        let kept = sum(handed_out, &[&refills, &[5], &[2], &[3, 1]]);
         assert!(kept.iter().any(|s| *s > 0), "{kept:?}");
         let kits = bounded_of(&NALOXONE_DISTRIBUTIONS).unwrap();
         let kept = sum(kits, &[&[2], &[4]]);
@@ -395,13 +439,17 @@ mod tests {
         let kept = sum(kits, &[&[5], &[4]]);
         assert!(kept.iter().any(|s| *s > 0), "{kept:?}");
         let trained = bounded_of(&NALOXONE_PEOPLE_TRAINED).unwrap();
-        let kept = sum(trained, &[&[2], &[4], &[2]]);
+        let kept = sum(trained, &[&[2], &refills, &[3, 1], &[4], &[2]]);
         assert!(kept.iter().all(|s| *s <= 0), "{kept:?}");
         // Three people trained at two hand-outs.
-        let kept = sum(trained, &[&[3], &[4], &[2]]);
+        let kept = sum(trained, &[&[3], &refills, &[3, 1], &[4], &[2]]);
         assert!(kept.iter().any(|s| *s > 0), "{kept:?}");
         // Two people trained at five hand-outs of four kits.
-        let kept = sum(trained, &[&[2], &[4], &[5]]);
+        let kept = sum(trained, &[&[2], &refills, &[3, 1], &[4], &[5]]);
+        assert!(kept.iter().any(|s| *s > 0), "{kept:?}");
+        // Four hand-outs of four kits, one a refill, two kits first time: three first-time
+        // hand-outs cannot give two kits.
+        let kept = sum(trained, &[&[3], &refills, &[2, 2], &[4], &[4]]);
         assert!(kept.iter().any(|s| *s > 0), "{kept:?}");
     }
 

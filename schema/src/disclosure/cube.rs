@@ -23,8 +23,8 @@
 //! (the incidents whose suspected substances the first panel counts, the kits and hand-outs
 //! whose refills it counts by reason, the kits its hand-outs gave, the hand-outs whose
 //! recipients it counts as trained, [`RowBound`]); bounds may relate panels beside to one
-//! another too (hand-outs at most kits, beside the people trained): the bounds hold in every
-//! program and in the exact check.
+//! another too (hand-outs at most kits, and at most the refills and kits first time, beside
+//! the people trained): the bounds hold in every program and in the exact check.
 //!
 //! Programs grow with the hidden counts, so a panel whose year has more than [`AUDIT_LIMIT`]
 //! hidden monthly counts is not audited, and panels beside are taken in as far as the limit

@@ -129,7 +129,7 @@ pub fn publish_year_by_period(
 
 /// Publishes a year's table of a panel whose counts other panels bound (suspected substances
 /// beside the incidents naming them, refills by reason beside the kits and the hand-outs,
-/// hand-outs beside the kits, people trained beside the hand-outs),
+/// hand-outs beside the kits, people trained beside the hand-outs and what bounds them),
 /// audited with those panels' years (`bounding`, each a table and the year as published) and
 /// the `bounds` between them and the table (panel `k` the `k`-th of `bounding`), each year as
 /// a month of a quarter of its own: the bounds summed over the year, which every year's

@@ -18,6 +18,7 @@ on_both_databases!(
     no_refill_reasons_shown_pin_hidden_kits_down,
     no_people_trained_shown_pin_hidden_hand_outs_down,
     no_hand_outs_shown_pin_hidden_kits_down,
+    no_people_trained_and_refills_shown_pin_hidden_hand_outs_down,
     bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
     kept_panels_follow_every_write,
     panels_kept_on_after_writes_elsewhere_equal_panels_published_afresh,
@@ -1228,6 +1229,156 @@ async fn no_hand_outs_shown_pin_hidden_kits_down(backend: Backend) {
     hand_out_by_month(&app, &by_month).await;
     let panels = ["naloxoneKits", "naloxoneDistributions"];
     assert_at_most_pins_nothing_down(&app, panels, &by_month).await;
+}
+
+/// A hand-out trains its recipient or not, and a first-time hand-out gives one first-time kit
+/// or more, so a municipality's hand-outs are at least its people trained and at most its
+/// refills and kits first time together. In March 2025 Kristiansund handed out 8 kits first
+/// time and 6 refilled (5 refills after a loss), Molde 14 first time (13 hand-outs) and 4
+/// refilled (after expiry), Ålesund 2 first time and 1 refilled (expired), one kit a hand-out
+/// but where said; everyone was trained but Ålesund's recipients. Ålesund's 3 hand-outs hide
+/// Kristiansund's 13 beside them. Published beside the kits and hand-outs only, the people
+/// trained showed Kristiansund's 13, which the refills (5) and kits first time (8) shown met
+/// from above: both hidden hand-outs followed, Ålesund's 3 too.
+async fn no_people_trained_and_refills_shown_pin_hidden_hand_outs_down(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let hand_out = |first_time: bool, kits: u64, trained: bool, reason: &str| {
+        json!({ "distributedOn": "2025-03-12", "kits": kits,
+            "recipientCategory": "PERSON_WHO_USES_DRUGS", "firstTime": first_time,
+            "refillReason": if first_time { Value::Null } else { json!(reason) },
+            "trainingGiven": trained })
+    };
+    let repeat = |n, input: Value| std::iter::repeat_n(input, n);
+    let first_time = |n, kits| repeat(n, hand_out(true, kits, true, ""));
+    let refills = |n, kits, reason| repeat(n, hand_out(false, kits, true, reason));
+    let kristiansund = first_time(8, 1)
+        .chain(refills(1, 2, "LOST"))
+        .chain(refills(4, 1, "LOST"));
+    hand_out_at_a_site(&app, "1505", kristiansund).await;
+    let molde = first_time(12, 1)
+        .chain(first_time(1, 2))
+        .chain(refills(4, 1, "EXPIRED"));
+    hand_out_at_a_site(&app, "1506", molde).await;
+    let alesund =
+        repeat(2, hand_out(true, 1, false, "")).chain([hand_out(false, 1, false, "EXPIRED")]);
+    hand_out_at_a_site(&app, "1508", alesund).await;
+    // Each municipality's kits, hand-outs, refills and people trained in March.
+    let march = [(14, 13, 5, 13), (18, 17, 4, 17), (3, 3, 1, 0)];
+    let pinned = hand_outs_pinned_from_both_sides(&app, &march).await;
+    assert!(pinned.is_empty(), "{pinned:#?}");
+}
+
+/// By year, quarter and month of 2025, as an analyst and as Molde's and Kristiansund's
+/// coordinators: the hidden hand-outs that have one value only (not zero) given the people
+/// trained shown in their period (at least the hand-outs), the refills with the kits first
+/// time shown (at most them) and their joint total, but not without the refills (the kits
+/// shown and the people trained alone). Each with what was shown. The callers' own kits,
+/// hand-outs, refills and people trained are exact: `march` in March, none in other months.
+async fn hand_outs_pinned_from_both_sides(
+    app: &TestApp,
+    march: &[(u64, u64, u64, u64); 3],
+) -> Vec<String> {
+    let names = [
+        "naloxoneKits",
+        "naloxoneKitsByFirstTime",
+        "naloxoneDistributions",
+        "naloxoneRefillsByReason",
+        "naloxonePeopleTrained",
+    ];
+    let mut found = Vec::new();
+    for (who, own) in BOUND_CALLERS {
+        let caller = app.clone().with_caller(who);
+        for bucket in ["YEAR", "QUARTER", "MONTH"] {
+            let panels: Vec<String> = names.iter().map(|name| panel(name)).collect();
+            let query = dashboard_query(
+                &format!("from: \"2025-01-01\", to: \"2025-12-31\", bucket: {bucket}"),
+                &panels.join(" "),
+            );
+            let d = &caller.query(&query, json!({})).await["dashboard"];
+            let periods = d["naloxoneKits"]["periods"].as_array().unwrap().len();
+            for p in 0..periods {
+                let of = |name: &str| &d[name]["periods"][p];
+                let context = format!("{who}, {}", of("naloxoneKits")["period"]["label"]);
+                let totals = |name: &str| values(&of(name)["municipalityTotals"]);
+                let (kits, hand_outs, refills, trained) = (
+                    totals("naloxoneKits"),
+                    totals("naloxoneDistributions"),
+                    totals("naloxoneRefillsByReason"),
+                    totals("naloxonePeopleTrained"),
+                );
+                let by_first_time = values(&of("naloxoneKitsByFirstTime")["cells"]);
+                if let Some(r) = own {
+                    let in_march =
+                        matches!((bucket, p), ("YEAR", _) | ("QUARTER", 0) | ("MONTH", 2));
+                    let (k, h, f, t) = if in_march { march[r] } else { (0, 0, 0, 0) };
+                    let figures = [kits[r], hand_outs[r], refills[r], trained[r]];
+                    assert_eq!(
+                        figures,
+                        [k, h, f, t].map(Some),
+                        "{context}: its own figures"
+                    );
+                }
+                // At least the people trained; at most the kits, and with the refills at
+                // most the refills and kits first time.
+                let bounds = |with_refills: bool| -> Vec<(u64, Option<u64>)> {
+                    (0..ROWS.len())
+                        .map(|r| {
+                            let first_time = by_first_time[2 * r];
+                            let refilled = refills[r].filter(|_| with_refills);
+                            let above = [kits[r], refilled.zip(first_time).map(|(r, f)| r + f)];
+                            (trained[r].unwrap_or(0), above.into_iter().flatten().min())
+                        })
+                        .collect()
+                };
+                let joint = figure(&of("naloxoneDistributions")["total"]);
+                let without = pinned_between(&hand_outs, joint, &bounds(false));
+                let mut pinned = pinned_between(&hand_outs, joint, &bounds(true));
+                pinned.retain(|r| !without.contains(r));
+                if !pinned.is_empty() {
+                    found.push(format!(
+                        "{context}: hidden hand-outs of {pinned:?} follow from the kits \
+                         {kits:?}, kits by first time {by_first_time:?}, refills {refills:?} \
+                         and people trained {trained:?} shown, hand-outs {hand_outs:?}"
+                    ));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The rows whose hidden figure (of `shown`, with the joint `total` if shown) has one value
+/// other than zero given that each row's figure lies within its `bounds` (at least, at most).
+/// A figure bounded at zero is known to be zero anyway.
+fn pinned_between(
+    shown: &[Option<u64>],
+    total: Option<u64>,
+    bounds: &[(u64, Option<u64>)],
+) -> Vec<usize> {
+    let hidden: Vec<usize> = (0..shown.len()).filter(|r| shown[*r].is_none()).collect();
+    let left = total.map(|t| t - shown.iter().flatten().sum::<u64>());
+    hidden
+        .iter()
+        .copied()
+        .filter(|r| {
+            let (mut low, mut high) = (bounds[*r].0, bounds[*r].1.unwrap_or(u64::MAX));
+            if let Some(left) = left {
+                let others = hidden.iter().filter(|o| *o != r);
+                let others_low: u64 = others.clone().map(|o| bounds[*o].0).sum();
+                let others_high = others
+                    .map(|o| bounds[*o].1)
+                    .sum::<Option<u64>>()
+                    .unwrap_or(u64::MAX);
+                low = low.max(left.saturating_sub(others_high));
+                high = high.min(left.saturating_sub(others_low));
+            }
+            assert!(
+                low <= high,
+                "no counts agree with the figures shown: {shown:?}"
+            );
+            low == high && high > 0
+        })
+        .collect()
 }
 
 /// By year, quarter and month of 2025, as an analyst and as Molde's and Kristiansund's
