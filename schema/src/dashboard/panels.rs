@@ -132,7 +132,7 @@ pub fn split_of(spec: &PanelSpec) -> Option<&'static Split> {
 ///   as the hand-outs' bounds hold there too). Published apart, where nearly everyone was
 ///   trained, people trained shown met hidden hand-outs from below; beside the kits and
 ///   hand-outs only, they met hidden hand-outs that the refills and kits first time shown met
-///   from above (every hand-out first time, one kit each, everyone trained).
+///   from above (everyone trained, each first-time hand-out one kit).
 ///
 /// A panel beside that is bounded itself has the panels bounding it beside too, with its
 /// bounds, so each audit holds the chain above it. The audit takes the panels beside in from
