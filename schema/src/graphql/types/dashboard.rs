@@ -112,7 +112,7 @@ impl Dashboard {
     /// Overdose incidents. By month or quarter, published a calendar year at a time: the
     /// quarters beside the year's figures, each quarter's months beside the quarter, so no
     /// hidden quarter follows from the year and no hidden month from its quarter (as
-    /// `naloxoneDistributions`, `naloxoneKits` and `naloxonePeopleTrained` are).
+    /// `naloxoneKits` is).
     async fn incidents(&self, ctx: &Context<'_>) -> async_graphql::Result<CountPanel> {
         self.panel(ctx, &panels::INCIDENTS).await
     }
