@@ -355,11 +355,14 @@ mod tests {
                 }
             }
             // Taken in from the last as far as the limit leaves room, each panel beside is
-            // bounded with the panel or with panels taken in before it.
+            // bounded with the panel or with panels taken in before it (so, from the last on,
+            // each is tied to the panel through the panels taken in).
             for k in 1..=bounded.beside.len() {
                 let with_later = bounds.iter().any(|b| {
                     let named = || b.0.iter().map(|t| t.panel);
-                    named().any(|n| n == k) && named().all(|n| n == 0 || n >= k)
+                    named().any(|n| n == k)
+                        && named().any(|n| n != k)
+                        && named().all(|n| n == 0 || n >= k)
                 });
                 assert!(
                     with_later,
