@@ -229,6 +229,7 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
     let state = AppState::new(
         Store::new(opened.db.clone())
             .with_disclosure_threshold(args.disclosure_threshold)
+            .with_audit_limit(args.audit_limit)
             .with_version_notifications(VersionNotifications::from_setting(
                 args.version_notifications.as_deref(),
             )?),

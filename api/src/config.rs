@@ -91,6 +91,12 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTGIFT_DISCLOSURE_THRESHOLD", default_value_t = motgift_schema::disclosure::DEFAULT_THRESHOLD)]
     pub disclosure_threshold: u64,
 
+    /// The most hidden monthly counts of a panel's year that are audited as one system; a
+    /// larger year is audited municipality by municipality, which is quicker and finds less.
+    /// Every instance on one database must use the same.
+    #[arg(long, env = "MOTGIFT_AUDIT_LIMIT", default_value_t = motgift_schema::disclosure::AUDIT_LIMIT)]
+    pub audit_limit: usize,
+
     /// Where to listen for PostgreSQL's notifications of new data versions, which let kept
     /// answers of figures be confirmed without a read each: unset, the server of
     /// `DATABASE_URL`; a URL that reaches the server directly, when `DATABASE_URL` goes through

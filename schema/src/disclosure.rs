@@ -14,19 +14,22 @@ mod cube;
 mod cycles;
 mod periods;
 
-pub use cube::{Beside, Parts, Relation, RowBound, Term};
+pub use cube::{AUDIT_LIMIT, Beside, Parts, Relation, RowBound, Term};
 use cycles::{Cycles, Graph, Move};
 pub use periods::{PanelYear, publish_year_beside, publish_year_by_period};
 
 /// The default threshold: counts 1–4 are suppressed.
 pub const DEFAULT_THRESHOLD: u64 = 4;
 
-/// Who looks, and from which count a figure is safe to show.
+/// Who looks, from which count a figure is safe to show, and how far the figures are audited.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {
     /// The municipalities whose exact figures the viewer may see (its own).
     pub own: BTreeSet<String>,
     pub threshold: u64,
+    /// The most hidden monthly counts of a year audited as one system; a larger year is
+    /// audited municipality by municipality ([`cube::audit`]).
+    pub audit_limit: usize,
 }
 
 /// A table of counts: `cells[row][column]`, one row per municipality.
@@ -682,6 +685,7 @@ mod tests {
         Viewer {
             own: own.iter().map(|s| s.to_string()).collect(),
             threshold: DEFAULT_THRESHOLD,
+            audit_limit: AUDIT_LIMIT,
         }
     }
 

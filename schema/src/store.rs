@@ -58,7 +58,7 @@ pub use tenant::{Actor, TenantDb, TenantScope};
 
 use crate::ctx::{Access, Caller, RequestContext};
 use crate::dashboard::{PANEL_BUDGET, PanelCache};
-use crate::disclosure::{DEFAULT_THRESHOLD, Viewer};
+use crate::disclosure::{AUDIT_LIMIT, DEFAULT_THRESHOLD, Viewer};
 use crate::error::{Error, Result};
 use crate::graphql::kept_answers::{ANSWER_BUDGET, AnswerCache};
 use crate::kept::KeptStats;
@@ -96,6 +96,7 @@ fn authorise(ctx: &RequestContext, access: Access) -> Result<(&Caller, Actor)> {
 pub struct Store {
     db: DatabaseConnection,
     disclosure_threshold: u64,
+    audit_limit: usize,
     shared: Arc<Shared>,
     panels: Arc<PanelCache>,
     answers: Arc<AnswerCache>,
@@ -123,6 +124,7 @@ impl Store {
     pub fn new(db: DatabaseConnection) -> Self {
         Self {
             disclosure_threshold: DEFAULT_THRESHOLD,
+            audit_limit: AUDIT_LIMIT,
             shared: Arc::new(Shared {
                 reference: ReferenceCell::default(),
                 ledger: Ledger::new(db.clone()),
@@ -152,9 +154,25 @@ impl Store {
         }
     }
 
+    /// Audits a year of more hidden monthly counts than `limit` municipality by municipality
+    /// rather than as one system, instead of the default ([`AUDIT_LIMIT`]). Every instance on
+    /// one database must use the same, or they would publish different figures.
+    pub fn with_audit_limit(self, limit: usize) -> Self {
+        Self {
+            audit_limit: limit,
+            ..self
+        }
+    }
+
     /// Others' counts from 1 up to this are suppressed.
     pub(crate) fn disclosure_threshold(&self) -> u64 {
         self.disclosure_threshold
+    }
+
+    /// Years of more hidden monthly counts than this are audited municipality by
+    /// municipality.
+    pub(crate) fn audit_limit(&self) -> usize {
+        self.audit_limit
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -249,6 +267,7 @@ impl Store {
         Ok(self.aggregate_reader(Viewer {
             own,
             threshold: self.disclosure_threshold,
+            audit_limit: self.audit_limit,
         }))
     }
 
@@ -264,6 +283,7 @@ impl Store {
         Viewer {
             own: own.into_iter().collect(),
             threshold: self.disclosure_threshold,
+            audit_limit: self.audit_limit,
         }
     }
 

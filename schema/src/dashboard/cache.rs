@@ -16,9 +16,10 @@ pub struct PanelKey {
     pub rows: Arc<[String]>,
     pub range: Range,
     pub layout: Layout,
-    /// The viewer's own municipalities and threshold decide what is suppressed.
+    /// The viewer's own municipalities, threshold and audit limit decide what is suppressed.
     pub own: Vec<String>,
     pub threshold: u64,
+    pub audit_limit: usize,
 }
 
 /// How a panel's periods were published.

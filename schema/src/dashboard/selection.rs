@@ -547,6 +547,7 @@ impl Selection {
             layout,
             own: self.viewer.own.iter().cloned().collect(),
             threshold: self.viewer.threshold,
+            audit_limit: self.viewer.audit_limit,
         }
     }
 }

@@ -26,10 +26,11 @@
 //! another too (hand-outs at most kits, and at most the refills and kits first time, beside
 //! the people trained): the bounds hold in every program and in the exact check.
 //!
-//! Programs grow with the hidden counts, so a panel whose year has more than [`AUDIT_LIMIT`]
-//! hidden monthly counts is not audited, and panels beside are taken in as far as the limit
-//! leaves room: the demo set's three municipalities stay within it, the national benchmark set
-//! (360 municipalities) far above.
+//! Programs grow with the hidden counts, so panels beside are taken in as far as the viewer's
+//! audit limit ([`AUDIT_LIMIT`] hidden monthly counts by default) leaves room, and a panel
+//! whose year has more than it is audited municipality by municipality instead ([`rows`]),
+//! with every panel beside: the demo set's three municipalities stay within it, the national
+//! benchmark set (360 municipalities) far above.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, OnceLock};
@@ -37,6 +38,8 @@ use std::sync::{Mutex, OnceLock};
 use microlp::{ComparisonOp, OptimizationDirection, Problem, SolveOptions};
 
 use super::{PanelYear, Positions, Published, Viewer};
+
+mod rows;
 
 /// A panel published before the ones being published, audited with them, and how its counts
 /// relate to the first of them.
@@ -84,8 +87,8 @@ pub struct Term {
     pub sign: i64,
 }
 
-/// The most hidden monthly counts of a year that are audited together: the panel's own first,
-/// then the panels beside it as far as they fit.
+/// The most hidden monthly counts of a year that are audited together by default: the panel's
+/// own first, then the panels beside it as far as they fit.
 pub const AUDIT_LIMIT: usize = 600;
 
 /// Branch-and-bound nodes a program may take. A limit of nodes rather than of time keeps
@@ -167,7 +170,8 @@ impl Sense {
 /// figures of the panels' periods to hide, by panel and period (months, then quarters, as
 /// [`super::publish_year_by_period`] numbers them), so that no hidden figure of the year, its
 /// quarters or its months is given away by all of them together. Nothing when none is given
-/// away, or when the year has more than [`AUDIT_LIMIT`] hidden monthly counts.
+/// away. A year with more hidden monthly counts than the viewer's audit limit is audited
+/// municipality by municipality instead ([`rows`]).
 pub fn audit<'a>(
     panels: &[PanelYear],
     published: &[Vec<Published>],
@@ -201,53 +205,26 @@ pub fn audit<'a>(
     if own_hidden == 0 && (bounds.is_empty() || beside_hidden() == 0) {
         return nothing();
     }
-    if own_hidden > AUDIT_LIMIT {
-        tracing::debug!(
-            hidden_counts = own_hidden,
-            "a year not audited: more hidden counts than the limit"
-        );
-        return nothing();
-    }
-    // The panels beside, those published last (the nearest) first, as far as the limit
-    // leaves room: each with the panel splitting it, or the last one taken without it.
-    // Where each panel taken in is in the system: the first, then by place in `beside`.
-    let mut system_panel: Vec<Option<usize>> = vec![None; beside.len() + 1];
-    system_panel[0] = Some(0);
+    // As one system while it is small enough, with the panels beside as far as the limit
+    // leaves room; each municipality's figures alone, with every panel beside, where the year
+    // is larger or a panel beside (or the parts of one) is left out of the whole.
+    let whole = own_hidden <= viewer.audit_limit;
+    // The panels beside, those published last (the nearest) first, with the hidden counts of
+    // each and of the panel splitting it.
     let nearest_first: Vec<(usize, &Beside)> = beside.iter().enumerate().rev().collect();
-    let (taken, hidden_counts) = taken_in(
-        own_hidden,
-        nearest_first.iter().map(|(_, b)| {
+    let sizes: Vec<(usize, Option<usize>)> = nearest_first
+        .iter()
+        .map(|(_, b)| {
             let parts = b.parts.as_ref();
             let parts = parts.map(|p| hidden_in(&p.panel, &p.published));
             (hidden_in(&b.panel, &b.published), parts)
-        }),
-    );
-    let beside: Vec<((usize, &Beside), bool)> = nearest_first.into_iter().zip(taken).collect();
-    // Every panel of the system, those published before last, each followed by its parts.
-    let mut all: Vec<&PanelYear> = panels.iter().collect();
-    let mut all_published: Vec<&Vec<Published>> = published.iter().collect();
-    // Relations between the system's panels: (whole, column, parts) and (panel, panel beside).
-    let mut splits: Vec<(usize, usize, usize)> = Vec::new();
-    // The panels sharing the first's monthly totals.
-    let mut same_totals: Vec<usize> = Vec::new();
-    if let (Some(column), [_, _]) = (split, panels) {
-        splits.push((0, column, 1));
-    }
-    for ((k, b), with_parts) in &beside {
-        let s = all.len();
-        all.push(&b.panel);
-        all_published.push(&b.published);
-        system_panel[k + 1] = Some(s);
-        match b.relation {
-            Relation::SameTotals => same_totals.push(s),
-            Relation::Bounding => {}
-        }
-        if let Some(parts) = b.parts.as_ref().filter(|_| *with_parts) {
-            splits.push((s, parts.column, all.len()));
-            all.push(&parts.panel);
-            all_published.push(&parts.published);
-        }
-    }
+        })
+        .collect();
+    let (taken, hidden_counts) = taken_in(viewer.audit_limit, own_hidden, sizes.iter().copied());
+    let left_out = taken.len() < sizes.len()
+        || (taken.iter().zip(&sizes))
+            .any(|(with_parts, (_, parts))| !with_parts && parts.is_some());
+    let by_rows = !whole || left_out;
     let started = std::time::Instant::now();
     let solved_before = SOLVED.with(std::cell::Cell::get);
     let own: Vec<bool> = panels[0].periods[0]
@@ -255,145 +232,46 @@ pub fn audit<'a>(
         .iter()
         .map(|r| viewer.own.contains(r))
         .collect();
-    let mut figures: Vec<Figure> = all
-        .iter()
-        .zip(&all_published)
-        .enumerate()
-        .flat_map(|(s, (panel, shown))| figures_of(s, panel, shown, months_of))
-        .collect();
-    for (whole, column, parts) in splits {
-        figures.extend(split_relations(&all, whole, column, parts, months));
-    }
-    for s in same_totals {
-        figures.extend(same_totals_relations(&all, 0, s, months));
-    }
-    for bound in bounds {
-        figures.extend(row_bounds(&all, bound, &system_panel, months));
-    }
-    let count = |(s, t, r, c): Count| all[s].periods[t].cells[r][c];
-    // A bound the counts break (records kept from before the rule it rests on) tells nothing
-    // true: left out, or every solution would be rejected.
-    let broken = |f: &Figure| {
-        let sum = f
-            .terms
-            .iter()
-            .map(|(term, sign)| sign * count(*term) as i64);
-        !f.sense.holds(sum.sum(), f.value)
+    let audited = |taken: &[bool]| {
+        let beside = nearest_first.iter().copied().zip(taken.iter().copied());
+        Audited::new(
+            panels,
+            published,
+            split,
+            beside,
+            bounds,
+            months_of,
+            own.clone(),
+        )
     };
-    let before = figures.len();
-    figures.retain(|f| !broken(f));
-    if figures.len() < before {
-        tracing::warn!(
-            broken = before - figures.len(),
-            "bounds between panels that the counts break, left out of an audit"
-        );
-    }
-    let may_hide = |place: &Place| {
-        let Some(panel) = panels.get(place.panel) else {
-            return false;
-        };
-        place.period < panel.periods.len()
-            && !is_known(place.at, &own, panel.own_totals)
-            && !holds(&panel.periods[place.period].given_elsewhere, place.at)
-    };
-    // The parts' totals of a split are the whole's figures of the split column: one figure
-    // published twice, hidden in both or in neither, and hidden through the whole's.
-    let numbered: BTreeMap<Place, usize> = (0..figures.len())
-        .filter_map(|g| figures[g].place.map(|p| (p, g)))
-        .collect();
-    let twin = |g: usize| -> Option<usize> {
-        let (Some(column), Some(place)) = (split, figures[g].place) else {
-            return None;
-        };
-        let at = match (place.panel, place.at) {
-            (1, At::RowTotal(r)) => (0, At::Cell(r, column)),
-            (1, At::Total) => (0, At::ColumnTotal(column)),
-            (0, At::Cell(r, c)) if c == column => (1, At::RowTotal(r)),
-            (0, At::ColumnTotal(c)) if c == column => (1, At::Total),
-            _ => return None,
-        };
-        let (panel, at) = at;
-        numbered
-            .get(&Place {
-                panel,
-                period: place.period,
-                at,
-            })
-            .copied()
-    };
-    let is_parts_total = |place: &Place| {
-        split.is_some() && place.panel == 1 && matches!(place.at, At::RowTotal(_) | At::Total)
-    };
-    let hideable = |g: usize| match figures[g].place {
-        Some(place) if is_parts_total(&place) => {
-            twin(g).is_some_and(|t| figures[t].place.as_ref().is_some_and(may_hide))
-        }
-        Some(place) => may_hide(&place),
-        None => false,
-    };
-    let mut hiding: BTreeSet<usize> = BTreeSet::new();
-    let hide = |hiding: &mut BTreeSet<usize>, g: usize| {
-        hiding.insert(g);
-        hiding.extend(twin(g));
-    };
-    let given_away = System::new(&figures, count, &hiding).given_away();
-    for f in given_away {
-        if !hiding.is_empty() && System::new(&figures, count, &hiding).moves(f) == Moves::Yes {
-            continue;
-        }
-        let can_hide = |g: &usize| figures[*g].shown && !hiding.contains(g) && hideable(*g);
-        // The figures beside it first, then any.
-        let near = System::new(&figures, count, &hiding).beside(f, can_hide);
-        let any: Vec<usize> = (0..figures.len()).filter(can_hide).collect();
-        let release = [near, any.clone()].into_iter().find_map(|candidates| {
-            let mut more = hiding.clone();
-            more.extend(&candidates);
-            System::new(&figures, count, &more).cheapest_release(f, &candidates, &hiding)
-        });
-        // A release the programs found must hide something not hidden yet; one that hides
-        // nothing disagrees with the search that found the figure given away, so it is not
-        // taken on the solver's word.
-        if let Some(release) = release.filter(|r| r.iter().any(|g| !hiding.contains(g))) {
-            for g in release {
-                hide(&mut hiding, g);
-            }
-            continue;
-        }
-        let mut every = hiding.clone();
-        every.extend(&any);
-        match System::new(&figures, count, &every).moves(f) {
-            // Given by figures these panels may not hide (the year, the panels beside, the
-            // viewer's own): known anyway, nothing here changes that. It stays hidden, which
-            // takes a solver's word for nothing.
-            Moves::No => {}
-            Moves::Yes => {
-                for g in any {
-                    hide(&mut hiding, g);
-                }
-            }
-            // The programs could not tell: hide every figure of others in the months and
-            // quarters, the most the audit can hide.
-            Moves::Unknown => {
-                return panels.iter().map(|p| hide_all_of_others(p, &own)).collect();
-            }
-        }
-    }
     let mut to_hide: Vec<Vec<Positions>> = panels
         .iter()
         .map(|panel| vec![Positions::default(); panel.periods.len()])
         .collect();
-    for g in &hiding {
-        let place = figures[*g].place;
-        let ours = |p: &Place| to_hide.get(p.panel).is_some_and(|ps| p.period < ps.len());
-        if let Some(place) = place.filter(ours).filter(|p| !is_parts_total(p)) {
-            add(&mut to_hide[place.panel][place.period], place.at);
-        }
+    let (mut figures, mut hidden) = (0, 0);
+    if whole {
+        let system = audited(&taken);
+        let of_year = system.figures(Rows::All);
+        let given_away = system.system(&of_year, &BTreeSet::new()).given_away();
+        let Ok(hiding) = system.released(&of_year, given_away, FoundBy::Programs) else {
+            // The programs could not tell: hide every figure of others in the months and
+            // quarters, the most the audit can hide.
+            return panels.iter().map(|p| hide_all_of_others(p, &own)).collect();
+        };
+        system.add_to(&mut to_hide, &of_year, &hiding);
+        (figures, hidden) = (of_year.len(), hiding.len());
+    }
+    if by_rows {
+        let (of_rows, hiding) = rows::audit(&audited(&vec![true; sizes.len()]), &mut to_hide);
+        (figures, hidden) = (figures + of_rows, hidden + hiding);
     }
     tracing::debug!(
         hidden_counts,
-        beside = beside.len(),
-        figures = figures.len(),
-        hidden = hiding.len(),
+        whole,
+        by_rows,
+        beside = taken.len(),
+        figures,
+        hidden,
         programs = SOLVED.with(std::cell::Cell::get) - solved_before,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "a year audited"
@@ -401,13 +279,312 @@ pub fn audit<'a>(
     to_hide
 }
 
+/// Which municipalities' figures a system holds: all (with the totals over them), or one's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    All,
+    One(usize),
+}
+
+impl Rows {
+    fn range(self, rows: usize) -> std::ops::Range<usize> {
+        match self {
+            Rows::All => 0..rows,
+            Rows::One(r) => r..r + 1,
+        }
+    }
+}
+
+/// How the figures a system is asked to release were found given away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FoundBy {
+    /// By programs of the system itself, with nothing hidden yet.
+    Programs,
+    /// By a quicker search that may take a figure for given away that is not.
+    QuickSearch,
+}
+
+/// The programs could not tell whether a figure can move.
+struct Undecided;
+
+/// The panels of an audit and how they relate: its figures, and how to release them.
+struct Audited<'s> {
+    /// Every panel of the system: those being published, then those beside, each followed by
+    /// its parts.
+    all: Vec<&'s PanelYear<'s>>,
+    /// Their months, then their quarters, as published.
+    published: Vec<&'s [Published]>,
+    /// How many of them are being published (the first ones).
+    publishing: usize,
+    split: Option<usize>,
+    /// (whole, column, parts).
+    splits: Vec<(usize, usize, usize)>,
+    /// The panels sharing the first's monthly totals.
+    same_totals: Vec<usize>,
+    bounds: &'s [RowBound],
+    /// Where each panel beside is in the system, if it is taken in.
+    system_panel: Vec<Option<usize>>,
+    months_of: &'s [Vec<usize>],
+    /// Whether each row is the viewer's own.
+    own: Vec<bool>,
+    /// The year's largest figure: the largest of the panels' totals.
+    largest: i64,
+}
+
+impl<'s> Audited<'s> {
+    /// The system of the panels being published (`panels`, the second splitting column
+    /// `split` of the first if there is one) with the panels beside, nearest first with their
+    /// place in `beside` and whether each comes with the panel splitting it.
+    fn new<'b: 's>(
+        panels: &'s [PanelYear],
+        published: &'s [Vec<Published>],
+        split: Option<usize>,
+        beside: impl IntoIterator<Item = ((usize, &'s Beside<'b>), bool)>,
+        bounds: &'s [RowBound],
+        months_of: &'s [Vec<usize>],
+        own: Vec<bool>,
+    ) -> Self {
+        let months: usize = months_of.iter().map(Vec::len).sum();
+        let mut all: Vec<&PanelYear> = panels.iter().collect();
+        let mut all_published: Vec<&[Published]> = published.iter().map(Vec::as_slice).collect();
+        let mut splits: Vec<(usize, usize, usize)> = Vec::new();
+        let mut same_totals: Vec<usize> = Vec::new();
+        // Where each panel taken in is in the system: the first, then by place beside.
+        let mut system_panel: Vec<Option<usize>> = vec![Some(0)];
+        if let (Some(column), [_, _]) = (split, panels) {
+            splits.push((0, column, 1));
+        }
+        for ((k, b), with_parts) in beside {
+            let s = all.len();
+            all.push(&b.panel);
+            all_published.push(&b.published);
+            if system_panel.len() <= k + 1 {
+                system_panel.resize(k + 2, None);
+            }
+            system_panel[k + 1] = Some(s);
+            match b.relation {
+                Relation::SameTotals => same_totals.push(s),
+                Relation::Bounding => {}
+            }
+            if let Some(parts) = b.parts.as_ref().filter(|_| with_parts) {
+                splits.push((s, parts.column, all.len()));
+                all.push(&parts.panel);
+                all_published.push(&parts.published);
+            }
+        }
+        let largest = all.iter().map(|panel| {
+            let cells = panel.periods[..months]
+                .iter()
+                .flat_map(|t| t.cells.iter().flatten());
+            cells.sum::<u64>() as i64
+        });
+        Self {
+            largest: largest.max().unwrap_or(0),
+            all,
+            published: all_published,
+            publishing: panels.len(),
+            split,
+            splits,
+            same_totals,
+            bounds,
+            system_panel,
+            months_of,
+            own,
+        }
+    }
+
+    fn months(&self) -> usize {
+        self.months_of.iter().map(Vec::len).sum()
+    }
+
+    fn count(&self, (s, t, r, c): Count) -> u64 {
+        self.all[s].periods[t].cells[r][c]
+    }
+
+    /// The system of `figures` with `hiding` hidden too.
+    fn system<'f>(&self, figures: &'f [Figure], hiding: &'f BTreeSet<usize>) -> System<'f> {
+        System::new(figures, |c| self.count(c), hiding, self.largest)
+    }
+
+    /// The figures of `rows` in every panel and the relations between them.
+    fn figures(&self, rows: Rows) -> Vec<Figure> {
+        let months = self.months();
+        let mut figures: Vec<Figure> = (0..self.all.len())
+            .flat_map(|s| figures_of(s, self.all[s], self.published[s], self.months_of, rows))
+            .collect();
+        for (whole, column, parts) in &self.splits {
+            figures.extend(split_relations(
+                &self.all, *whole, *column, *parts, months, rows,
+            ));
+        }
+        for s in &self.same_totals {
+            figures.extend(same_totals_relations(&self.all, 0, *s, months, rows));
+        }
+        for bound in self.bounds {
+            figures.extend(row_bounds(
+                &self.all,
+                bound,
+                &self.system_panel,
+                months,
+                rows,
+            ));
+        }
+        // A bound the counts break (records kept from before the rule it rests on) tells
+        // nothing true: left out, or every solution would be rejected.
+        let broken = |f: &Figure| {
+            let sum = f
+                .terms
+                .iter()
+                .map(|(term, sign)| sign * self.count(*term) as i64);
+            !f.sense.holds(sum.sum(), f.value)
+        };
+        let before = figures.len();
+        figures.retain(|f| !broken(f));
+        if figures.len() < before {
+            tracing::warn!(
+                broken = before - figures.len(),
+                "bounds between panels that the counts break, left out of an audit"
+            );
+        }
+        figures
+    }
+
+    /// Whether the audit may hide the figure at `place`: one of the panels being published,
+    /// in a month or quarter, not the viewer's to know, and not given elsewhere.
+    fn may_hide(&self, place: &Place) -> bool {
+        if place.panel >= self.publishing {
+            return false;
+        }
+        let panel = self.all[place.panel];
+        place.period < panel.periods.len()
+            && !is_known(place.at, &self.own, panel.own_totals)
+            && !holds(&panel.periods[place.period].given_elsewhere, place.at)
+    }
+
+    /// Whether the figure at `place` is a total of the parts of a split: the whole's figure
+    /// of the split column published twice, hidden through the whole's.
+    fn is_parts_total(&self, place: &Place) -> bool {
+        self.split.is_some() && place.panel == 1 && matches!(place.at, At::RowTotal(_) | At::Total)
+    }
+
+    /// The shown figures to hide, beside those `figures` hide already, so that none of
+    /// `given_away` is: for each, the cheapest that lets it move. Those `found` quickly are
+    /// first checked by programs. A figure that nothing the audit may hide lets move is known
+    /// anyway and stays hidden.
+    fn released(
+        &self,
+        figures: &[Figure],
+        given_away: Vec<usize>,
+        found: FoundBy,
+    ) -> Result<BTreeSet<usize>, Undecided> {
+        // The parts' totals of a split are the whole's figures of the split column: one
+        // figure published twice, hidden in both or in neither, and hidden through the
+        // whole's.
+        let numbered: BTreeMap<Place, usize> = (0..figures.len())
+            .filter_map(|g| figures[g].place.map(|p| (p, g)))
+            .collect();
+        let twin = |g: usize| -> Option<usize> {
+            let (Some(column), Some(place)) = (self.split, figures[g].place) else {
+                return None;
+            };
+            let at = match (place.panel, place.at) {
+                (1, At::RowTotal(r)) => (0, At::Cell(r, column)),
+                (1, At::Total) => (0, At::ColumnTotal(column)),
+                (0, At::Cell(r, c)) if c == column => (1, At::RowTotal(r)),
+                (0, At::ColumnTotal(c)) if c == column => (1, At::Total),
+                _ => return None,
+            };
+            let (panel, at) = at;
+            numbered
+                .get(&Place {
+                    panel,
+                    period: place.period,
+                    at,
+                })
+                .copied()
+        };
+        let hideable = |g: usize| match figures[g].place {
+            Some(place) if self.is_parts_total(&place) => {
+                twin(g).is_some_and(|t| figures[t].place.as_ref().is_some_and(|p| self.may_hide(p)))
+            }
+            Some(place) => self.may_hide(&place),
+            None => false,
+        };
+        let mut hiding: BTreeSet<usize> = BTreeSet::new();
+        let hide = |hiding: &mut BTreeSet<usize>, g: usize| {
+            hiding.insert(g);
+            hiding.extend(twin(g));
+        };
+        for f in given_away {
+            let checked = found == FoundBy::Programs && hiding.is_empty();
+            if !checked && self.system(figures, &hiding).moves(f) == Moves::Yes {
+                continue;
+            }
+            let can_hide = |g: &usize| figures[*g].shown && !hiding.contains(g) && hideable(*g);
+            // The figures beside it first, then any.
+            let near = self.system(figures, &hiding).beside(f, can_hide);
+            let any: Vec<usize> = (0..figures.len()).filter(can_hide).collect();
+            let release = [near, any.clone()].into_iter().find_map(|candidates| {
+                let mut more = hiding.clone();
+                more.extend(&candidates);
+                self.system(figures, &more)
+                    .cheapest_release(f, &candidates, &hiding)
+            });
+            // A release the programs found must hide something not hidden yet; one that
+            // hides nothing disagrees with the search that found the figure given away, so it
+            // is not taken on the solver's word.
+            if let Some(release) = release.filter(|r| r.iter().any(|g| !hiding.contains(g))) {
+                for g in release {
+                    hide(&mut hiding, g);
+                }
+                continue;
+            }
+            let mut every = hiding.clone();
+            every.extend(&any);
+            match self.system(figures, &every).moves(f) {
+                // Given by figures these panels may not hide (the year, the panels beside,
+                // the viewer's own): known anyway, nothing here changes that. It stays
+                // hidden, which takes a solver's word for nothing.
+                Moves::No => {}
+                Moves::Yes => {
+                    for g in any {
+                        hide(&mut hiding, g);
+                    }
+                }
+                Moves::Unknown => return Err(Undecided),
+            }
+        }
+        Ok(hiding)
+    }
+
+    /// Every figure of `figures` the audit may hide.
+    fn every_hideable(&self, figures: &[Figure]) -> BTreeSet<usize> {
+        (0..figures.len())
+            .filter(|g| figures[*g].place.is_some_and(|p| self.may_hide(&p)))
+            .collect()
+    }
+
+    /// Adds the figures `hiding` of `figures` to what the periods of the panels being
+    /// published hide.
+    fn add_to(&self, to_hide: &mut [Vec<Positions>], figures: &[Figure], hiding: &BTreeSet<usize>) {
+        for g in hiding {
+            let place = figures[*g].place;
+            let ours = |p: &Place| to_hide.get(p.panel).is_some_and(|ps| p.period < ps.len());
+            if let Some(place) = place.filter(ours).filter(|p| !self.is_parts_total(p)) {
+                add(&mut to_hide[place.panel][place.period], place.at);
+            }
+        }
+    }
+}
+
 /// How far the audit takes in the panels beside, given the hidden monthly counts of its own
 /// panels and of each panel beside, nearest first (its own, and those of the panel splitting
 /// it): whether each one taken comes with the panel splitting it, and the hidden counts of
-/// all. Each is taken whole while it fits under [`AUDIT_LIMIT`]; the first that does not is
-/// taken without the panel splitting it where that fits, and none after it. A panel beside
-/// without its parts still tells more than none: its figures hold whatever the parts' do.
+/// all. Each is taken whole while it fits under `limit`; the first that does not is taken
+/// without the panel splitting it where that fits, and none after it. A panel beside without
+/// its parts still tells more than none: its figures hold whatever the parts' do.
 fn taken_in(
+    limit: usize,
     own_hidden: usize,
     beside: impl IntoIterator<Item = (usize, Option<usize>)>,
 ) -> (Vec<bool>, usize) {
@@ -415,12 +592,12 @@ fn taken_in(
     let mut hidden_counts = own_hidden;
     for (panel, parts) in beside {
         let whole = panel + parts.unwrap_or(0);
-        if hidden_counts + whole <= AUDIT_LIMIT {
+        if hidden_counts + whole <= limit {
             hidden_counts += whole;
             taken.push(true);
             continue;
         }
-        if parts.is_some() && hidden_counts + panel <= AUDIT_LIMIT {
+        if parts.is_some() && hidden_counts + panel <= limit {
             hidden_counts += panel;
             taken.push(false);
         }
@@ -497,15 +674,17 @@ fn hide_all_of_others(panel: &PanelYear, own: &[bool]) -> Vec<Positions> {
     vec![positions; panel.periods.len()]
 }
 
-/// Every figure of panel `s`'s months, quarters and year, as published (`shown`).
+/// Every figure of panel `s`'s months, quarters and year of `rows`, as published (`shown`):
+/// their cells and row totals, and with all rows the column totals and totals.
 fn figures_of(
     s: usize,
     panel: &PanelYear,
     shown: &[Published],
     months_of: &[Vec<usize>],
+    rows: Rows,
 ) -> Vec<Figure> {
     let months: usize = months_of.iter().map(Vec::len).sum();
-    let (rows, columns) = shape_of(panel);
+    let (all_rows, columns) = shape_of(panel);
     // A quarter or a year of one month is that month's table again (a year audited as a
     // month of its own, [`super::publish_year_beside`]): its figures are the month's.
     let tables = (0..months)
@@ -544,14 +723,17 @@ fn figures_of(
                 sense: Sense::Equal,
             });
         };
-        let every_row: Vec<usize> = (0..rows).collect();
         let every_column: Vec<usize> = (0..columns).collect();
-        for r in 0..rows {
+        for r in rows.range(all_rows) {
             for c in 0..columns {
                 figure(At::Cell(r, c), &[r], &[c], table.cells[r][c]);
             }
             figure(At::RowTotal(r), &[r], &every_column, table.row_totals[r]);
         }
+        if rows != Rows::All {
+            continue;
+        }
+        let every_row: Vec<usize> = (0..all_rows).collect();
         for c in 0..columns {
             let shown = table.column_totals.get(c).copied().flatten();
             figure(At::ColumnTotal(c), &every_row, &[c], shown);
@@ -561,12 +743,18 @@ fn figures_of(
     figures
 }
 
-/// Each municipality's monthly total of panel `a` equals its total of panel `b`.
-fn same_totals_relations(all: &[&PanelYear], a: usize, b: usize, months: usize) -> Vec<Figure> {
-    let (rows, columns) = shape_of(all[a]);
+/// Each of `rows`' monthly total of panel `a` equals its total of panel `b`.
+fn same_totals_relations(
+    all: &[&PanelYear],
+    a: usize,
+    b: usize,
+    months: usize,
+    rows: Rows,
+) -> Vec<Figure> {
+    let (all_rows, columns) = shape_of(all[a]);
     let (_, other_columns) = shape_of(all[b]);
     (0..months)
-        .flat_map(|t| (0..rows).map(move |r| (t, r)))
+        .flat_map(|t| rows.range(all_rows).map(move |r| (t, r)))
         .map(|(t, r)| {
             let ours = (0..columns).map(|c| ((a, t, r, c), 1));
             let theirs = (0..other_columns).map(|c| ((b, t, r, c), -1));
@@ -581,18 +769,20 @@ fn same_totals_relations(all: &[&PanelYear], a: usize, b: usize, months: usize) 
         .collect()
 }
 
-/// Each month's parts (panel `parts`) add up to column `column` of the whole (panel `whole`).
+/// Each month's parts (panel `parts`) add up to column `column` of the whole (panel `whole`),
+/// in each of `rows`.
 fn split_relations(
     all: &[&PanelYear],
     whole: usize,
     column: usize,
     parts: usize,
     months: usize,
+    rows: Rows,
 ) -> Vec<Figure> {
-    let (rows, part_columns) = shape_of(all[parts]);
+    let (all_rows, part_columns) = shape_of(all[parts]);
     (0..months)
         .flat_map(|t| {
-            (0..rows).map(move |r| {
+            rows.range(all_rows).map(move |r| {
                 let mut terms: Vec<(Count, i64)> =
                     (0..part_columns).map(|c| ((parts, t, r, c), 1)).collect();
                 terms.push(((whole, t, r, column), -1));
@@ -608,14 +798,15 @@ fn split_relations(
         .collect()
 }
 
-/// A bound month by month and municipality by municipality, its panels numbered as in the
-/// system (`system_panel`, by their place beside the first); nothing where one is not taken
-/// in or has no such column.
+/// A bound month by month and municipality by municipality (of `rows`), its panels numbered
+/// as in the system (`system_panel`, by their place beside the first); nothing where one is
+/// not taken in or has no such column.
 fn row_bounds(
     all: &[&PanelYear],
     bound: &RowBound,
     system_panel: &[Option<usize>],
     months: usize,
+    rows: Rows,
 ) -> Vec<Figure> {
     let Some(terms) = bound
         .0
@@ -629,9 +820,9 @@ fn row_bounds(
     else {
         return Vec::new();
     };
-    let (rows, _) = shape_of(all[0]);
+    let (all_rows, _) = shape_of(all[0]);
     (0..months)
-        .flat_map(|t| (0..rows).map(move |r| (t, r)))
+        .flat_map(|t| rows.range(all_rows).map(move |r| (t, r)))
         .map(|(t, r)| {
             // A count named twice (a column and all columns) counts with both signs.
             let mut summed: BTreeMap<Count, i64> = BTreeMap::new();
@@ -669,15 +860,19 @@ struct System<'a> {
     /// Those of them that no combination of those before gives: all a program needs (see
     /// [`independent`]), found when one is first solved.
     independent: OnceLock<Vec<usize>>,
-    /// No count exceeds the largest figure; the bound keeps the programs finite.
+    /// No count exceeds the year's largest figure; the bound keeps the programs finite.
     bound: i32,
 }
 
 impl<'a> System<'a> {
+    /// The system of `figures`, with the figures `hiding` hidden too, where no count exceeds
+    /// `largest`: the largest figure of the year (a panel's total), public or not, so every
+    /// system of a year searches the same counts, one municipality's too.
     fn new(
         figures: &'a [Figure],
         count: impl Fn(Count) -> u64,
         hiding: &'a BTreeSet<usize>,
+        largest: i64,
     ) -> Self {
         // A monthly count is known where its month's table shows its cell.
         let shown_cells: BTreeSet<Count> = (0..figures.len())
@@ -711,7 +906,6 @@ impl<'a> System<'a> {
                 (unknown, known)
             })
             .collect();
-        let largest = figures.iter().map(|f| f.value).max().unwrap_or(0);
         let with_unknowns = |sense: Sense| {
             (0..figures.len())
                 .filter(|g| figures[*g].shown && !hiding.contains(g))
@@ -1022,32 +1216,65 @@ fn independent(
     of_figure: &[(Vec<(usize, i64)>, i64)],
     unknowns: usize,
 ) -> Vec<usize> {
+    let mut basis = Basis::new(unknowns);
+    rows.iter()
+        .copied()
+        .filter(|g| basis.take(&of_figure[*g].0))
+        .collect()
+}
+
+/// Equations in the unknowns taken in one by one, each kept reduced to 1 at a pivot of its
+/// own and 0 at every earlier pivot, in floating point.
+struct Basis {
+    unknowns: usize,
+    reduced: Vec<(usize, Vec<f64>)>,
+}
+
+impl Basis {
     const ZERO: f64 = 1e-9;
-    // Each kept equation reduced to one with 1 at its pivot and 0 at every earlier pivot.
-    let mut reduced: Vec<(usize, Vec<f64>)> = Vec::new();
-    let mut kept = Vec::new();
-    for g in rows {
-        let mut row = vec![0.0; unknowns];
-        for (v, sign) in &of_figure[*g].0 {
+
+    fn new(unknowns: usize) -> Self {
+        Self {
+            unknowns,
+            reduced: Vec::new(),
+        }
+    }
+
+    /// `terms` less what the equations taken in give of them.
+    fn reduce(&self, terms: &[(usize, i64)]) -> Vec<f64> {
+        let mut row = vec![0.0; self.unknowns];
+        for (v, sign) in terms {
             row[*v] += *sign as f64;
         }
-        for (pivot, basis) in &reduced {
+        for (pivot, basis) in &self.reduced {
             let factor = row[*pivot];
-            if factor.abs() > ZERO {
+            if factor.abs() > Self::ZERO {
                 for (x, b) in row.iter_mut().zip(basis) {
                     *x -= factor * b;
                 }
             }
         }
-        let pivot = (0..unknowns).max_by(|a, b| row[*a].abs().total_cmp(&row[*b].abs()));
-        if let Some(pivot) = pivot.filter(|p| row[*p].abs() > ZERO) {
-            let scale = row[pivot];
-            row.iter_mut().for_each(|x| *x /= scale);
-            reduced.push((pivot, row));
-            kept.push(*g);
-        }
+        row
     }
-    kept
+
+    /// Takes the equation of `terms` in unless those taken in give it; whether it was taken.
+    fn take(&mut self, terms: &[(usize, i64)]) -> bool {
+        let mut row = self.reduce(terms);
+        let pivot = (0..self.unknowns).max_by(|a, b| row[*a].abs().total_cmp(&row[*b].abs()));
+        let Some(pivot) = pivot.filter(|p| row[*p].abs() > Self::ZERO) else {
+            return false;
+        };
+        let scale = row[pivot];
+        row.iter_mut().for_each(|x| *x /= scale);
+        self.reduced.push((pivot, row));
+        true
+    }
+
+    /// Whether the equations taken in add up to `terms` (with some factors): then they give
+    /// its sum.
+    fn gives(&self, terms: &[(usize, i64)]) -> bool {
+        self.reduce(terms).iter().all(|x| x.abs() <= Self::ZERO)
+    }
 }
 
 /// Unknowns with their signs as a program's expression in `vars`.
@@ -1161,22 +1388,22 @@ mod tests {
         let limit = AUDIT_LIMIT;
         // Every one fits, with its parts.
         assert_eq!(
-            taken_in(100, [(100, Some(50)), (100, None)]),
+            taken_in(limit, 100, [(100, Some(50)), (100, None)]),
             (vec![true, true], 350)
         );
         // The nearest does not fit with its parts: it is taken alone, and none after it.
         assert_eq!(
-            taken_in(limit - 150, [(100, Some(100)), (10, None)]),
+            taken_in(limit, limit - 150, [(100, Some(100)), (10, None)]),
             (vec![false], limit - 50)
         );
         // Nor alone: none is taken, even one further that would fit.
         assert_eq!(
-            taken_in(limit - 50, [(100, Some(10)), (10, None)]),
+            taken_in(limit, limit - 50, [(100, Some(10)), (10, None)]),
             (vec![], limit - 50)
         );
         // One without parts that does not fit ends it.
         assert_eq!(
-            taken_in(limit - 150, [(100, None), (100, None), (10, None)]),
+            taken_in(limit, limit - 150, [(100, None), (100, None), (10, None)]),
             (vec![true], limit - 50)
         );
     }

@@ -384,7 +384,7 @@ fn add(positions: &mut Positions, line: Line, row: Option<usize>) -> bool {
 /// `each` of `items`, on as many threads as the machine has cores (publishing a year's
 /// periods and lines is the first request's work after a write: it should not wait for one
 /// core while another is idle). The results are in the order of `items`.
-fn in_parallel<T: Send, R: Send>(items: Vec<T>, each: impl Fn(T) -> R + Sync) -> Vec<R> {
+pub(super) fn in_parallel<T: Send, R: Send>(items: Vec<T>, each: impl Fn(T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let per_thread = items.len().div_ceil(threads.max(1)).max(1);
     if items.len() <= 1 || threads <= 1 {

@@ -39,7 +39,7 @@ pub const ANSWER_BUDGET: usize = 64 * 1024 * 1024;
 const ENTRY_OVERHEAD: usize = 256;
 
 /// Everything an answer depends on besides the data: the request as sent, and what the
-/// caller may see (the disclosure threshold is the store's own).
+/// caller may see (the disclosure threshold and audit limit are the store's own).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AnswerKey {
     query: String,
@@ -48,6 +48,7 @@ pub struct AnswerKey {
     roles: BTreeSet<Role>,
     municipalities: BTreeSet<Kommunenummer>,
     threshold: u64,
+    audit_limit: usize,
 }
 
 impl Weigh for AnswerKey {
@@ -121,7 +122,7 @@ pub async fn answer(
     accepted: BodyEncoding,
 ) -> Answer {
     let cache = store.answer_cache();
-    let Some(key) = keepable(&mut request, &ctx, store.disclosure_threshold()) else {
+    let Some(key) = keepable(&mut request, &ctx, store) else {
         return fresh(schema, store, request, ctx).await;
     };
     // The versions are read before anything the answer is built from, so an answer is never
@@ -245,7 +246,7 @@ async fn confirm(
 fn keepable(
     request: &mut PreparedRequest,
     ctx: &RequestContext,
-    threshold: u64,
+    store: &Store,
 ) -> Option<AnswerKey> {
     let caller = ctx.caller.as_ref()?;
     let operation = request.request().operation_name.clone();
@@ -260,7 +261,8 @@ fn keepable(
         variables: serde_json::to_string(&request.variables).ok()?,
         roles: caller.roles.clone(),
         municipalities: caller.municipalities.clone(),
-        threshold,
+        threshold: store.disclosure_threshold(),
+        audit_limit: store.audit_limit(),
     })
 }
 

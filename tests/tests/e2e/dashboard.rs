@@ -19,6 +19,7 @@ on_both_databases!(
     no_people_trained_shown_pin_hidden_hand_outs_down,
     no_hand_outs_shown_pin_hidden_kits_down,
     no_people_trained_and_refills_shown_pin_hidden_hand_outs_down,
+    audited_municipality_by_municipality_no_people_trained_pin_hand_outs_down,
     bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
     kept_panels_follow_every_write,
     panels_kept_on_after_writes_elsewhere_equal_panels_published_afresh,
@@ -1255,6 +1256,35 @@ async fn no_hand_outs_shown_pin_hidden_kits_down(backend: Backend) {
 /// from above: both hidden hand-outs followed, Ålesund's 3 too.
 async fn no_people_trained_and_refills_shown_pin_hidden_hand_outs_down(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    let march = hand_out_in_march_where_trained_and_refills_meet(&app).await;
+    let (pinned, hidden) = hand_outs_pinned_from_both_sides(&app, &march).await;
+    assert!(pinned.is_empty(), "{pinned:#?}");
+    assert!(hidden > 0, "no hidden hand-outs were checked");
+}
+
+/// The data of `no_people_trained_and_refills_shown_pin_hidden_hand_outs_down`, on an instance
+/// that audits every year municipality by municipality (an audit limit of 0), as a year of the
+/// national set is audited: Kristiansund's hand-outs were pinned down by its own people trained
+/// from below and its own refills and kits first time from above, which its figures alone
+/// show, so its own audit finds them.
+async fn audited_municipality_by_municipality_no_people_trained_pin_hand_outs_down(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend)
+        .await
+        .another_instance_with(|store| store.with_audit_limit(0))
+        .await;
+    let march = hand_out_in_march_where_trained_and_refills_meet(&app).await;
+    let (pinned, hidden) = hand_outs_pinned_from_both_sides(&app, &march).await;
+    assert!(pinned.is_empty(), "{pinned:#?}");
+    assert!(hidden > 0, "no hidden hand-outs were checked");
+}
+
+/// Hands out the kits of `no_people_trained_and_refills_shown_pin_hidden_hand_outs_down` in
+/// March 2025: each municipality's kits, hand-outs, refills and people trained.
+async fn hand_out_in_march_where_trained_and_refills_meet(
+    app: &TestApp,
+) -> [(u64, u64, u64, u64); 3] {
     let hand_out = |first_time: bool, kits: u64, trained: bool, reason: &str| {
         json!({ "distributedOn": "2025-03-12", "kits": kits,
             "recipientCategory": "PERSON_WHO_USES_DRUGS", "firstTime": first_time,
@@ -1267,19 +1297,15 @@ async fn no_people_trained_and_refills_shown_pin_hidden_hand_outs_down(backend: 
     let kristiansund = first_time(8, 1)
         .chain(refills(1, 2, "LOST"))
         .chain(refills(4, 1, "LOST"));
-    hand_out_at_a_site(&app, "1505", kristiansund).await;
+    hand_out_at_a_site(app, "1505", kristiansund).await;
     let molde = first_time(12, 1)
         .chain(first_time(1, 2))
         .chain(refills(4, 1, "EXPIRED"));
-    hand_out_at_a_site(&app, "1506", molde).await;
+    hand_out_at_a_site(app, "1506", molde).await;
     let alesund =
         repeat(2, hand_out(true, 1, false, "")).chain([hand_out(false, 1, false, "EXPIRED")]);
-    hand_out_at_a_site(&app, "1508", alesund).await;
-    // Each municipality's kits, hand-outs, refills and people trained in March.
-    let march = [(14, 13, 5, 13), (18, 17, 4, 17), (3, 3, 1, 0)];
-    let (pinned, hidden) = hand_outs_pinned_from_both_sides(&app, &march).await;
-    assert!(pinned.is_empty(), "{pinned:#?}");
-    assert!(hidden > 0, "no hidden hand-outs were checked");
+    hand_out_at_a_site(app, "1508", alesund).await;
+    [(14, 13, 5, 13), (18, 17, 4, 17), (3, 3, 1, 0)]
 }
 
 /// By year, quarter and month of 2025, as an analyst and as Molde's and Kristiansund's
