@@ -1934,6 +1934,79 @@ mod tests {
         assert!(checked >= 600, "only {checked} years were checked");
     }
 
+    /// Random years as above, audited municipality by municipality (an audit limit of 0, as
+    /// a year of the national set is): no hidden figure of a municipality (its cells and row
+    /// totals of the year, quarters and months) has one value given its own figures
+    /// published. What the column totals give with other municipalities' figures is not
+    /// looked for there, nor here.
+    #[test]
+    fn no_hidden_figure_follows_from_its_municipalitys_own_figures_audited_by_rows() {
+        let mut next = numbers(41);
+        let mut checked = 0;
+        let months_of = vec![vec![0, 1], vec![2, 3]];
+        for _ in 0..400 {
+            let rows = 2 + next(3) as usize;
+            let own = [&[][..], &["1505"], &["1506"]][next(3) as usize];
+            let v = Viewer {
+                audit_limit: 0,
+                ..viewer(own)
+            };
+            let months: Vec<Vec<Vec<u64>>> =
+                (0..4).map(|_| random_cells(&mut next, rows, 3)).collect();
+            let (year, published) = publish_months_of_a_year(&months, &months_of, &v);
+            for r in 0..rows {
+                let of_row = |p: &Published| -> Vec<Option<u64>> {
+                    // Its cells and row total; the one-row table's column totals and total
+                    // are other municipalities' too, so not known here.
+                    let mut figures = p.cells[r].clone();
+                    figures.push(p.row_totals[r]);
+                    figures.extend(std::iter::repeat_n(None, 4));
+                    figures
+                };
+                let tables: Vec<Vec<Option<u64>>> =
+                    [&year].into_iter().chain(&published).map(of_row).collect();
+                if tables.iter().all(|t| t[..4].iter().all(Option::is_some)) {
+                    continue;
+                }
+                checked += 1;
+                let flat = vec![
+                    months
+                        .iter()
+                        .flat_map(|m| m[r].clone())
+                        .collect::<Vec<u64>>(),
+                ];
+                let free: Vec<(usize, usize)> = (0..12)
+                    .map(|i| (0, i))
+                    .filter(|(_, i)| published[i / 3].cells[r][i % 3].is_none())
+                    .collect();
+                let figures_of = |guess: &[Vec<u64>]| -> Vec<Vec<u64>> {
+                    let months: Vec<Vec<Vec<u64>>> = (0..4)
+                        .map(|t| vec![guess[0][t * 3..(t + 1) * 3].to_vec()])
+                        .collect();
+                    [figures(&summed(&months, &[0, 1, 2, 3]))]
+                        .into_iter()
+                        .chain(months.iter().map(|m| figures(m)))
+                        .chain(months_of.iter().map(|ms| figures(&summed(&months, ms))))
+                        .collect()
+                };
+                let determined: Vec<(usize, usize)> =
+                    determined_hidden(&flat, &free, &tables, figures_of)
+                        .into_iter()
+                        .filter(|(_, figure)| *figure < 4)
+                        .collect();
+                assert!(
+                    determined.is_empty(),
+                    "row {r}: figures (table, figure) {determined:?} follow from its own for \
+                     {own:?}: {months:?} published as {tables:?}"
+                );
+            }
+        }
+        assert!(
+            checked >= 300,
+            "only {checked} municipalities' years were checked"
+        );
+    }
+
     /// Kristiansund looks at a year of two quarters of two months, two categories each, of
     /// Molde, Kristiansund and Ålesund. Each month's table, each quarter's, the year's and
     /// each category's line through them are protected on their own, but together, before

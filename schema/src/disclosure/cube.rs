@@ -253,7 +253,7 @@ pub fn audit<'a>(
         let system = audited(&taken);
         let of_year = system.figures(Rows::All);
         let given_away = system.system(&of_year, &BTreeSet::new()).given_away();
-        let Ok(hiding) = system.released(&of_year, given_away, FoundBy::Programs) else {
+        let Ok(hiding) = system.released(&of_year, given_away) else {
             // The programs could not tell: hide every figure of others in the months and
             // quarters, the most the audit can hide.
             return panels.iter().map(|p| hide_all_of_others(p, &own)).collect();
@@ -293,15 +293,6 @@ impl Rows {
             Rows::One(r) => r..r + 1,
         }
     }
-}
-
-/// How the figures a system is asked to release were found given away.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FoundBy {
-    /// By programs of the system itself, with nothing hidden yet.
-    Programs,
-    /// By a quicker search that may take a figure for given away that is not.
-    QuickSearch,
 }
 
 /// The programs could not tell whether a figure can move.
@@ -468,14 +459,13 @@ impl<'s> Audited<'s> {
     }
 
     /// The shown figures to hide, beside those `figures` hide already, so that none of
-    /// `given_away` is: for each, the cheapest that lets it move. Those `found` quickly are
-    /// first checked by programs. A figure that nothing the audit may hide lets move is known
+    /// `given_away` (found so by the programs, with nothing hidden yet) is: for each, the
+    /// cheapest that lets it move. A figure that nothing the audit may hide lets move is known
     /// anyway and stays hidden.
     fn released(
         &self,
         figures: &[Figure],
         given_away: Vec<usize>,
-        found: FoundBy,
     ) -> Result<BTreeSet<usize>, Undecided> {
         // The parts' totals of a split are the whole's figures of the split column: one
         // figure published twice, hidden in both or in neither, and hidden through the
@@ -516,8 +506,7 @@ impl<'s> Audited<'s> {
             hiding.extend(twin(g));
         };
         for f in given_away {
-            let checked = found == FoundBy::Programs && hiding.is_empty();
-            if !checked && self.system(figures, &hiding).moves(f) == Moves::Yes {
+            if !hiding.is_empty() && self.system(figures, &hiding).moves(f) == Moves::Yes {
                 continue;
             }
             let can_hide = |g: &usize| figures[*g].shown && !hiding.contains(g) && hideable(*g);
@@ -1216,65 +1205,32 @@ fn independent(
     of_figure: &[(Vec<(usize, i64)>, i64)],
     unknowns: usize,
 ) -> Vec<usize> {
-    let mut basis = Basis::new(unknowns);
-    rows.iter()
-        .copied()
-        .filter(|g| basis.take(&of_figure[*g].0))
-        .collect()
-}
-
-/// Equations in the unknowns taken in one by one, each kept reduced to 1 at a pivot of its
-/// own and 0 at every earlier pivot, in floating point.
-struct Basis {
-    unknowns: usize,
-    reduced: Vec<(usize, Vec<f64>)>,
-}
-
-impl Basis {
     const ZERO: f64 = 1e-9;
-
-    fn new(unknowns: usize) -> Self {
-        Self {
-            unknowns,
-            reduced: Vec::new(),
-        }
-    }
-
-    /// `terms` less what the equations taken in give of them.
-    fn reduce(&self, terms: &[(usize, i64)]) -> Vec<f64> {
-        let mut row = vec![0.0; self.unknowns];
-        for (v, sign) in terms {
+    // Each kept equation reduced to one with 1 at its pivot and 0 at every earlier pivot.
+    let mut reduced: Vec<(usize, Vec<f64>)> = Vec::new();
+    let mut kept = Vec::new();
+    for g in rows {
+        let mut row = vec![0.0; unknowns];
+        for (v, sign) in &of_figure[*g].0 {
             row[*v] += *sign as f64;
         }
-        for (pivot, basis) in &self.reduced {
+        for (pivot, basis) in &reduced {
             let factor = row[*pivot];
-            if factor.abs() > Self::ZERO {
+            if factor.abs() > ZERO {
                 for (x, b) in row.iter_mut().zip(basis) {
                     *x -= factor * b;
                 }
             }
         }
-        row
+        let pivot = (0..unknowns).max_by(|a, b| row[*a].abs().total_cmp(&row[*b].abs()));
+        if let Some(pivot) = pivot.filter(|p| row[*p].abs() > ZERO) {
+            let scale = row[pivot];
+            row.iter_mut().for_each(|x| *x /= scale);
+            reduced.push((pivot, row));
+            kept.push(*g);
+        }
     }
-
-    /// Takes the equation of `terms` in unless those taken in give it; whether it was taken.
-    fn take(&mut self, terms: &[(usize, i64)]) -> bool {
-        let mut row = self.reduce(terms);
-        let pivot = (0..self.unknowns).max_by(|a, b| row[*a].abs().total_cmp(&row[*b].abs()));
-        let Some(pivot) = pivot.filter(|p| row[*p].abs() > Self::ZERO) else {
-            return false;
-        };
-        let scale = row[pivot];
-        row.iter_mut().for_each(|x| *x /= scale);
-        self.reduced.push((pivot, row));
-        true
-    }
-
-    /// Whether the equations taken in add up to `terms` (with some factors): then they give
-    /// its sum.
-    fn gives(&self, terms: &[(usize, i64)]) -> bool {
-        self.reduce(terms).iter().all(|x| x.abs() <= Self::ZERO)
-    }
+    kept
 }
 
 /// Unknowns with their signs as a program's expression in `vars`.
@@ -1312,6 +1268,18 @@ enum Moves {
 thread_local! {
     /// Programs solved on this thread, for the audit's log line.
     static SOLVED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// Whether this thread's programs are solved here, one after the other ([`on_one_thread`]).
+    static ON_ONE_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every pair of programs it solves solved on this thread, one after the other:
+/// for small systems audited side by side already, where a thread for each pair would cost
+/// more than the programs.
+fn on_one_thread<R>(f: impl FnOnce() -> R) -> R {
+    let before = ON_ONE_THREAD.with(|one| one.replace(true));
+    let result = f();
+    ON_ONE_THREAD.with(|one| one.set(before));
+    result
 }
 
 /// How far a program's search goes once it has a solution.
@@ -1344,6 +1312,9 @@ fn solved(problem: &Problem, search: Search) -> Result<Option<microlp::Solution>
 /// independent of each other, and a request waits for its audits. Programs solved there count
 /// here.
 fn both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    if ON_ONE_THREAD.with(std::cell::Cell::get) {
+        return (a(), b());
+    }
     // Taken by whichever thread runs it: the other one, or this one when the system has no
     // thread to give.
     let a = Mutex::new(Some(a));
