@@ -114,14 +114,14 @@ type Bound<'t> = (&'t [(usize, i64)], ComparisonOp, f64);
 
 /// Where a figure is published: the panel, the period's table (its months, then its quarters,
 /// then the year) and the figure in it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct Place {
     panel: usize,
     period: usize,
     at: At,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum At {
     Cell(usize, usize),
     RowTotal(usize),
@@ -133,6 +133,7 @@ enum At {
 /// or for a bound (`AtMost`) to at most it. A published figure has a place and is an
 /// equation; a relation between panels (the parts of a split column add up to it, a
 /// substance is named by at most the incidents) has none and always holds.
+#[derive(Hash)]
 struct Figure {
     place: Option<Place>,
     terms: Vec<(Count, i64)>,
@@ -142,7 +143,7 @@ struct Figure {
 }
 
 /// Whether a figure's terms add up to its value, or to at most it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Sense {
     Equal,
     AtMost,

@@ -10,10 +10,18 @@
 //! Each municipality's system is searched as the whole year's is (programs for counts that
 //! give each hidden figure another value), and what it gives away is released the same way.
 //! The municipalities are audited side by side, each one's programs on its own thread.
+//!
+//! A municipality's audit depends on its figures alone, and the same figures come back: in
+//! each round of its year's publication, and after a write in another municipality. So what
+//! it hid is kept by a digest of all it depends on, and found again there without a program.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
 
-use super::{Audited, Positions, Rows, on_one_thread};
+use sha2::{Digest, Sha256};
+
+use super::{Audited, Figure, Positions, Rows, on_one_thread};
 use crate::disclosure::periods::in_parallel;
 
 /// Audits each municipality of `system` alone and adds what it must hide to `to_hide`; the
@@ -25,26 +33,80 @@ pub(super) fn audit(system: &Audited, to_hide: &mut [Vec<Positions>]) -> (usize,
         .collect();
     // The municipalities side by side, each one's programs one after the other.
     let audited = in_parallel(to_audit, |r| {
-        on_one_thread(|| {
-            let figures = system.figures(Rows::One(r));
-            let given_away = system.system(&figures, &BTreeSet::new()).given_away();
-            let hiding = match given_away.is_empty() {
-                true => BTreeSet::new(),
-                // Undecided: every figure of the row the audit may hide, the most it can.
-                false => system
-                    .released(&figures, given_away)
-                    .unwrap_or_else(|_| system.every_hideable(&figures)),
-            };
-            (figures, hiding)
-        })
+        let figures = system.figures(Rows::One(r));
+        let digest = digest(system, &figures);
+        let kept = KEPT.lock().ok().and_then(|kept| kept.get(&digest).cloned());
+        let hiding = kept.unwrap_or_else(|| {
+            let hiding: Arc<[usize]> = on_one_thread(|| audit_row(system, &figures))
+                .into_iter()
+                .collect();
+            if let Ok(mut kept) = KEPT.lock() {
+                // Emptied when full: a year's rows come back within its publication.
+                if kept.len() >= ROWS_KEPT {
+                    kept.clear();
+                }
+                kept.insert(digest, hiding.clone());
+            }
+            hiding
+        });
+        (figures, hiding)
     });
     let (mut figures, mut hidden) = (0, 0);
     for (of_row, hiding) in audited {
+        let hiding: BTreeSet<usize> = hiding.iter().copied().collect();
         system.add_to(to_hide, &of_row, &hiding);
         figures += of_row.len();
         hidden += hiding.len();
     }
     (figures, hidden)
+}
+
+/// What one municipality's audit hides of its `figures`.
+fn audit_row(system: &Audited, figures: &[Figure]) -> BTreeSet<usize> {
+    let given_away = system.system(figures, &BTreeSet::new()).given_away();
+    if given_away.is_empty() {
+        return BTreeSet::new();
+    }
+    system
+        .released(figures, given_away)
+        // Undecided: every figure of the row the audit may hide, the most it can.
+        .unwrap_or_else(|_| system.every_hideable(figures))
+}
+
+/// What the municipalities' audits hid (by number among their figures), by the digest of all
+/// each depended on.
+static KEPT: Mutex<BTreeMap<[u8; 32], Arc<[usize]>>> = Mutex::new(BTreeMap::new());
+
+/// The most municipalities' audits kept: about 6 MB.
+const ROWS_KEPT: usize = 100_000;
+
+/// A digest of everything a municipality's audit depends on: its figures (their places,
+/// terms, values, whether shown), which of them the audit may hide, how a split pairs them,
+/// and the year's largest figure, which bounds the counts.
+fn digest(system: &Audited, figures: &[Figure]) -> [u8; 32] {
+    let mut digest = Digesting(Sha256::new());
+    system.largest.hash(&mut digest);
+    system.split.hash(&mut digest);
+    for figure in figures {
+        figure.hash(&mut digest);
+        let may_hide = figure.place.is_some_and(|p| system.may_hide(&p));
+        may_hide.hash(&mut digest);
+    }
+    digest.0.finalize().into()
+}
+
+/// A SHA-256 digest fed by [`Hash`].
+struct Digesting(Sha256);
+
+impl Hasher for Digesting {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    /// Never asked for: the digest is the whole SHA-256.
+    fn finish(&self) -> u64 {
+        0
+    }
 }
 
 impl Audited<'_> {
