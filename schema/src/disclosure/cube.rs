@@ -259,7 +259,8 @@ pub fn audit<'a>(
             // quarters, the most the audit can hide.
             return panels.iter().map(|p| hide_all_of_others(p, &own)).collect();
         };
-        system.add_to(&mut to_hide, &of_year, &hiding);
+        let places = hiding.iter().filter_map(|g| of_year[*g].place);
+        system.add_to(&mut to_hide, places);
         (figures, hidden) = (of_year.len(), hiding.len());
     }
     if by_rows {
@@ -554,13 +555,13 @@ impl<'s> Audited<'s> {
             .collect()
     }
 
-    /// Adds the figures `hiding` of `figures` to what the periods of the panels being
-    /// published hide.
-    fn add_to(&self, to_hide: &mut [Vec<Positions>], figures: &[Figure], hiding: &BTreeSet<usize>) {
-        for g in hiding {
-            let place = figures[*g].place;
-            let ours = |p: &Place| to_hide.get(p.panel).is_some_and(|ps| p.period < ps.len());
-            if let Some(place) = place.filter(ours).filter(|p| !self.is_parts_total(p)) {
+    /// Adds the figures at `places` to what the periods of the panels being published hide.
+    fn add_to(&self, to_hide: &mut [Vec<Positions>], places: impl IntoIterator<Item = Place>) {
+        for place in places {
+            let ours = to_hide
+                .get(place.panel)
+                .is_some_and(|ps| place.period < ps.len());
+            if ours && !self.is_parts_total(&place) {
                 add(&mut to_hide[place.panel][place.period], place.at);
             }
         }

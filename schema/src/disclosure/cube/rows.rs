@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
-use super::{Audited, Figure, Positions, Rows, on_one_thread};
+use super::{Audited, Figure, Place, Positions, Rows, on_one_thread};
 use crate::disclosure::periods::in_parallel;
 
 /// Audits each municipality of `system` alone and adds what it must hide to `to_hide`; the
@@ -49,14 +49,14 @@ pub(super) fn audit(system: &Audited, to_hide: &mut [Vec<Positions>]) -> (usize,
             }
             hiding
         });
-        (figures, hiding)
+        // Where they are, not the figures: all municipalities' are not held at once.
+        let places: Vec<Place> = hiding.iter().filter_map(|g| figures[*g].place).collect();
+        (figures.len(), places)
     });
     let (mut figures, mut hidden) = (0, 0);
-    for (of_row, hiding) in audited {
-        let hiding: BTreeSet<usize> = hiding.iter().copied().collect();
-        system.add_to(to_hide, &of_row, &hiding);
-        figures += of_row.len();
-        hidden += hiding.len();
+    for (of_row, places) in audited {
+        (figures, hidden) = (figures + of_row, hidden + places.len());
+        system.add_to(to_hide, places);
     }
     (figures, hidden)
 }
