@@ -27,10 +27,11 @@
 //! the people trained): the bounds hold in every program and in the exact check.
 //!
 //! Programs grow with the hidden counts, so panels beside are taken in as far as the viewer's
-//! audit limit ([`AUDIT_LIMIT`] hidden monthly counts by default) leaves room, and a panel
-//! whose year has more than it is audited municipality by municipality instead ([`rows`]),
-//! with every panel beside: the demo set's three municipalities stay within it, the national
-//! benchmark set (360 municipalities) far above.
+//! audit limit ([`AUDIT_LIMIT`] hidden monthly counts by default) leaves room. A panel whose
+//! year has more than it is audited municipality by municipality instead ([`rows`]), with
+//! every panel beside, and so is one whose whole audit leaves a panel beside out: the demo
+//! set's three municipalities stay within it, the national benchmark set (360
+//! municipalities) far above.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, OnceLock};
@@ -172,7 +173,8 @@ impl Sense {
 /// [`super::publish_year_by_period`] numbers them), so that no hidden figure of the year, its
 /// quarters or its months is given away by all of them together. Nothing when none is given
 /// away. A year with more hidden monthly counts than the viewer's audit limit is audited
-/// municipality by municipality instead ([`rows`]).
+/// municipality by municipality instead ([`rows`]), and one whose audit as one system leaves a
+/// panel beside (or its parts) out is audited so too, with every panel beside.
 pub fn audit<'a>(
     panels: &[PanelYear],
     published: &[Vec<Published>],
