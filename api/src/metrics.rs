@@ -128,7 +128,8 @@ impl Metrics {
             Opts::new(
                 "motgift_cache_lookups_total",
                 "Lookups in the kept dashboard panels and answers, by cache and result: hit \
-                 (served as kept) or miss (computed afresh)",
+                 (served as kept), miss (computed afresh) or shared (not kept when asked for, \
+                 served as a concurrent request built it meanwhile)",
             ),
             &["cache", "result"],
         )
@@ -323,6 +324,7 @@ impl Metrics {
             let lookups = |result: &str| self.cache_lookups.with_label_values(&[cache, result]);
             follow(&lookups("hit"), kept.hits);
             follow(&lookups("miss"), kept.misses);
+            follow(&lookups("shared"), kept.shared);
             follow(
                 &self.cache_kept_on.with_label_values(&[cache]),
                 kept.kept_on,

@@ -5,11 +5,15 @@
 //! versions now: exact on every instance of the service, with one small read per request,
 //! which concurrent requests share (see the store's ledger). A value whose versions moved may
 //! be kept on at the new ones when its caller finds that what it was built from is unchanged
-//! ([`Kept::keep_on`]).
+//! ([`Kept::keep_on`]). A value missing is built by one caller at a time; callers asking for
+//! it meanwhile wait and take what that one kept ([`Kept::get_or_build`]).
 
+use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OwnedMutexGuard;
 
 use lru::LruCache;
 
@@ -60,9 +64,47 @@ struct Entries<K: Hash + Eq, V> {
 pub struct Kept<K: Hash + Eq, V> {
     entries: Mutex<Entries<K, V>>,
     budget: usize,
+    /// A turn for each key being built, with the callers in line for it.
+    building: Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
     hits: AtomicU64,
     misses: AtomicU64,
+    shared: AtomicU64,
     kept_on: AtomicU64,
+}
+
+/// What [`Kept::get_or_build`] found: the value kept, or the caller's turn to build it.
+pub enum Lookup<'a, K: Hash + Eq, V> {
+    Kept(V),
+    Build(Turn<'a, K, V>),
+}
+
+/// A caller's turn to build the values of a key: callers asking for them wait till it is
+/// dropped (built and kept, failed, or the request given up), then look again.
+pub struct Turn<'a, K: Hash + Eq, V> {
+    // Dropped first, so the turn passes on before the line is looked at.
+    _held: OwnedMutexGuard<()>,
+    _line: InLine<'a, K, V>,
+}
+
+/// A caller in line for a key's turn; the last one out takes the line away.
+struct InLine<'a, K: Hash + Eq, V> {
+    kept: &'a Kept<K, V>,
+    key: K,
+    turn: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+impl<K: Hash + Eq, V> Drop for InLine<'_, K, V> {
+    fn drop(&mut self) {
+        let mut building = self.kept.building_lock();
+        drop(self.turn.take());
+        // Every caller in line holds the turn; the map holds it too.
+        if building
+            .get(&self.key)
+            .is_some_and(|turn| Arc::strong_count(turn) == 1)
+        {
+            building.remove(&self.key);
+        }
+    }
 }
 
 /// How a cache is used, for the service's metrics.
@@ -72,6 +114,8 @@ pub struct KeptStats {
     pub hits: u64,
     /// Values not kept at the versions asked for: never kept, dropped, or their data changed.
     pub misses: u64,
+    /// Values not kept when asked for, served as another caller built them meanwhile.
+    pub shared: u64,
     /// Values whose data changed, but not the part they were built from, kept on at the new
     /// versions without being built again.
     pub kept_on: u64,
@@ -88,22 +132,67 @@ impl<K: Hash + Eq + Weigh, V: Clone + Weigh> Kept<K, V> {
                 weight: 0,
             }),
             budget,
+            building: Mutex::new(HashMap::new()),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            shared: AtomicU64::new(0),
             kept_on: AtomicU64::new(0),
         }
     }
 
     /// The value kept for `key` when the data was at `stamp`, if any.
     pub fn get(&self, key: &K, stamp: Stamp) -> Option<V> {
-        let kept = self
-            .lock()
+        let kept = self.kept_at(key, stamp);
+        self.served(kept.is_some());
+        kept
+    }
+
+    /// The value kept for `key` when the data was at `stamp`; else, once no other caller has
+    /// the turn of `built_with` (the key whose values are built together with `key`'s, maybe
+    /// `key` itself), the value kept by the caller that had it, or this caller's turn.
+    ///
+    /// So concurrent requests that miss the same value build it once: at national scale a
+    /// panel's year takes seconds, and a dashboard asks for many panels at once. A caller
+    /// with a turn may take the turns of keys its value is built from, never the other way
+    /// round (the values built from one another form no cycle), so no two wait on each other.
+    pub async fn get_or_build(&self, key: &K, built_with: &K, stamp: Stamp) -> Lookup<'_, K, V>
+    where
+        K: Clone,
+    {
+        if let Some(kept) = self.kept_at(key, stamp) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Lookup::Kept(kept);
+        }
+        let mut line = InLine {
+            kept: self,
+            key: built_with.clone(),
+            turn: None,
+        };
+        let turn = self
+            .building_lock()
+            .entry(built_with.clone())
+            .or_default()
+            .clone();
+        line.turn = Some(turn.clone());
+        let held = turn.lock_owned().await;
+        if let Some(kept) = self.kept_at(key, stamp) {
+            self.shared.fetch_add(1, Ordering::Relaxed);
+            return Lookup::Kept(kept);
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        Lookup::Build(Turn {
+            _held: held,
+            _line: line,
+        })
+    }
+
+    /// The value kept for `key` at `stamp`, made the most recently used.
+    fn kept_at(&self, key: &K, stamp: Stamp) -> Option<V> {
+        self.lock()
             .lru
             .get(key)
             .filter(|entry| entry.stamp == stamp)
-            .map(|entry| entry.value.clone());
-        self.served(kept.is_some());
-        kept
+            .map(|entry| entry.value.clone())
     }
 
     /// The value kept for `key` and the stamp it was built at, whatever the data is now; for
@@ -222,6 +311,7 @@ impl<K: Hash + Eq + Weigh, V: Clone + Weigh> Kept<K, V> {
         KeptStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
+            shared: self.shared.load(Ordering::Relaxed),
             kept_on: self.kept_on.load(Ordering::Relaxed),
             entries: entries.lru.len() as u64,
             weight: entries.weight as u64,
@@ -230,6 +320,12 @@ impl<K: Hash + Eq + Weigh, V: Clone + Weigh> Kept<K, V> {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries<K, V>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl<K: Hash + Eq, V> Kept<K, V> {
+    fn building_lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, Arc<tokio::sync::Mutex<()>>>> {
+        self.building.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -346,6 +442,81 @@ mod tests {
         // Heavier than the whole budget: never kept.
         kept.put("d", AT, Sized(11));
         assert!(!kept.contains(&"d"));
+    }
+
+    /// Whether `lookup` is still waiting, polled once.
+    fn waits<F: Future>(lookup: std::pin::Pin<&mut F>) -> bool {
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        lookup.poll(&mut context).is_pending()
+    }
+
+    fn turn<'a>(lookup: Lookup<'a, &'static str, Sized>) -> Turn<'a, &'static str, Sized> {
+        match lookup {
+            Lookup::Build(turn) => turn,
+            Lookup::Kept(_) => panic!("kept, not a turn to build"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_value_missing_is_built_once_while_other_callers_wait_for_it() {
+        let kept = Kept::new(10);
+        let first = turn(kept.get_or_build(&"a", &"a", AT).await);
+        let second = kept.get_or_build(&"a", &"a", AT);
+        let mut second = std::pin::pin!(second);
+        assert!(waits(second.as_mut()), "the first has the turn");
+        // Another key is built meanwhile.
+        drop(turn(kept.get_or_build(&"b", &"b", AT).await));
+        kept.put("a", AT, Sized(1));
+        drop(first);
+        match second.await {
+            Lookup::Kept(value) => assert_eq!(value.0, 1),
+            Lookup::Build(_) => panic!("built twice"),
+        }
+        let stats = kept.stats();
+        assert_eq!((stats.hits, stats.misses, stats.shared), (0, 2, 1));
+        assert!(kept.building_lock().is_empty(), "no line left");
+        assert!(matches!(
+            kept.get_or_build(&"a", &"a", AT).await,
+            Lookup::Kept(_)
+        ));
+        assert_eq!(kept.stats().hits, 1);
+    }
+
+    #[tokio::test]
+    async fn a_turn_given_up_passes_to_the_next_caller_in_line() {
+        let kept = Kept::new(10);
+        let first = turn(kept.get_or_build(&"a", &"a", AT).await);
+        let mut given_up = Box::pin(kept.get_or_build(&"a", &"a", AT));
+        assert!(waits(given_up.as_mut()));
+        let second = kept.get_or_build(&"a", &"a", AT);
+        let mut second = std::pin::pin!(second);
+        assert!(waits(second.as_mut()));
+        drop(given_up);
+        // Failed without keeping anything: the one still in line builds.
+        drop(first);
+        let second = turn(second.await);
+        assert_eq!(kept.building_lock().len(), 1, "the second has the turn");
+        drop(second);
+        assert!(kept.building_lock().is_empty(), "no line left");
+    }
+
+    #[tokio::test]
+    async fn a_value_built_with_another_waits_for_that_ones_turn() {
+        let kept = Kept::new(10);
+        let months = turn(kept.get_or_build(&"months", &"months", AT).await);
+        let quarters = kept.get_or_build(&"quarters", &"months", AT);
+        let mut quarters = std::pin::pin!(quarters);
+        assert!(waits(quarters.as_mut()));
+        kept.put("months", AT, Sized(1));
+        kept.put("quarters", AT, Sized(2));
+        drop(months);
+        match quarters.await {
+            Lookup::Kept(value) => assert_eq!(value.0, 2),
+            Lookup::Build(_) => panic!("built twice"),
+        }
+        // Kept at another stamp only: built again.
+        let later = Stamp { counts: 2, ..AT };
+        drop(turn(kept.get_or_build(&"quarters", &"months", later).await));
     }
 
     #[derive(Clone, PartialEq, Eq, Hash)]

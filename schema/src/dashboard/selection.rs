@@ -30,7 +30,7 @@ use super::panels;
 use super::period::{Bucket, Range};
 use crate::disclosure::Viewer;
 use crate::error::{Error, Result};
-use crate::kept::Stamp;
+use crate::kept::{Lookup, Stamp};
 use crate::store::{AggregateReader, ReferenceData, Store, YearVersions};
 
 /// The municipalities a request reads figures for, and who reads.
@@ -135,11 +135,12 @@ impl Selection {
         let cache = store.panel_cache();
         let stamp = self.stamp(&reader, reference, year).await?;
         let key = |spec: &PanelSpec| self.key(all, spec, year, Layout::Periods);
-        if let Some(kept) = cache.get(&key(spec), stamp) {
-            return Ok(kept);
-        }
         let split = panels::split_of(spec);
         let first = split.map_or(spec, |s| s.whole);
+        let _turn = match cache.get_or_build(&key(spec), &key(first), stamp).await {
+            Lookup::Kept(kept) => return Ok(kept),
+            Lookup::Build(turn) => turn,
+        };
         let specs: Vec<&PanelSpec> = [Some(first), first.totals_of, split.map(|s| s.parts)]
             .into_iter()
             .flatten()
@@ -232,9 +233,12 @@ impl Selection {
         let cache = store.panel_cache();
         let stamp = self.stamp(&reader, reference, year).await?;
         let key = |bucket| self.key(all, spec, Range { bucket, ..year }, Layout::CalendarYear);
-        if let Some(kept) = cache.get(&key(bucket), stamp) {
-            return Ok(kept);
-        }
+        // Months and quarters are published together.
+        let (asked, built_with) = (key(bucket), key(Bucket::Month));
+        let _turn = match cache.get_or_build(&asked, &built_with, stamp).await {
+            Lookup::Kept(kept) => return Ok(kept),
+            Lookup::Build(turn) => turn,
+        };
         let months = Range {
             bucket: Bucket::Month,
             ..year
@@ -307,11 +311,14 @@ impl Selection {
         let key = |spec: &PanelSpec, bucket| {
             self.key(all, spec, Range { bucket, ..year }, Layout::CalendarYear)
         };
-        if let Some(kept) = cache.get(&key(spec, bucket), stamp) {
-            return Ok(kept);
-        }
         let split = panels::split_of(spec);
         let first = split.map_or(spec, |s| s.whole);
+        // A split's panels are published together, by month and quarter.
+        let (asked, built_with) = (key(spec, bucket), key(first, Bucket::Month));
+        let _turn = match cache.get_or_build(&asked, &built_with, stamp).await {
+            Lookup::Kept(kept) => return Ok(kept),
+            Lookup::Build(turn) => turn,
+        };
         let specs: Vec<&PanelSpec> = [Some(first), split.map(|s| s.parts)]
             .into_iter()
             .flatten()

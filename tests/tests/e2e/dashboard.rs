@@ -22,6 +22,7 @@ on_both_databases!(
     audited_municipality_by_municipality_no_people_trained_pin_hand_outs_down,
     bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
     kept_panels_follow_every_write,
+    requests_asking_at_once_publish_each_panel_once,
     panels_kept_on_after_writes_elsewhere_equal_panels_published_afresh,
     kept_reference_data_follows_every_change,
     kept_answers_follow_actions_and_callers_and_never_skip_the_access_log,
@@ -1829,6 +1830,50 @@ async fn kept_panels_follow_every_write(backend: Backend) {
         )
         .await;
     assert_eq!(march().await, (vec![Some(8), Some(3), Some(11)], Some(22)));
+}
+
+/// Every count panel of the dashboard.
+const COUNT_PANELS: [&str; 14] = [
+    "incidents",
+    "incidentsByOutcome",
+    "incidentsBySubstance",
+    "incidentsByPlaceType",
+    "incidentsByNaloxoneGiven",
+    "incidentsByNaloxoneGivenBy",
+    "incidentsByDisposition",
+    "followUpOffered",
+    "naloxoneDistributions",
+    "naloxoneKits",
+    "naloxoneKitsByRecipient",
+    "naloxoneKitsByFirstTime",
+    "naloxoneRefillsByReason",
+    "naloxonePeopleTrained",
+];
+
+/// Requests that ask at once for panels nobody has published yet publish each of them once:
+/// the others wait for it and take it as published. Each answer equals a lone request's, and
+/// together they publish as many panels as it did.
+async fn requests_asking_at_once_publish_each_panel_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    fixed_dataset(&app).await;
+    let panels = COUNT_PANELS.map(panel).join(" ");
+    let query = dashboard_query("from: \"2024-01-01\", to: \"2025-12-31\"", &panels);
+    let alone = app.another_instance().await.with_caller(":analyst");
+    let answer = alone.query(&query, json!({})).await;
+    let published_alone = alone.panel_misses().await;
+    assert!(published_alone > 0);
+
+    let together = app.another_instance().await.with_caller(":analyst");
+    let asked = (0..6).map(|_| together.query(&query, json!({})));
+    for answered in futures::future::join_all(asked).await {
+        assert_eq!(answered, answer);
+    }
+    assert_eq!(together.panel_misses().await, published_alone);
+    let shared = "motgift_cache_lookups_total{cache=\"panels\",result=\"shared\"}";
+    assert!(
+        together.metric(shared).await > 0,
+        "the requests met: some waited for a panel another published"
+    );
 }
 
 /// A calendar year's panels are kept while the year's versions are unchanged (a write of
