@@ -244,6 +244,7 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
     );
     let listener = TcpListener::bind(args.listen).await?;
     let address = listener.local_addr()?;
+    publish_ahead(state.store.clone(), args.publish_ahead_years);
     let metrics_listener = match args.metrics_listen {
         Some(metrics_address) => Some(TcpListener::bind(metrics_address).await?),
         None => None,
@@ -296,6 +297,27 @@ async fn serve(database_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Publishes the analysts' panels of the last `years` calendar years, this one first, in a
+/// task of its own: requests are served meanwhile, and one that asks for a panel being
+/// published waits for it.
+fn publish_ahead(store: Store, years: u16) {
+    if years == 0 {
+        return;
+    }
+    let years = motgift_schema::dashboard::last_years(years);
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        match motgift_schema::dashboard::publish_ahead(&store, years).await {
+            Ok(panels) => tracing::info!(
+                panels,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "analysts' panels published ahead"
+            ),
+            Err(error) => tracing::warn!(%error, "publishing analysts' panels ahead stopped"),
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -97,6 +97,12 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTGIFT_AUDIT_LIMIT", default_value_t = motgift_schema::disclosure::AUDIT_LIMIT)]
     pub audit_limit: usize,
 
+    /// After a start, publish every dashboard panel of this many calendar years (this one and
+    /// those before) for analysts in the background, so their first dashboards need not wait
+    /// (0: none).
+    #[arg(long, env = "MOTGIFT_PUBLISH_AHEAD_YEARS", default_value_t = 2)]
+    pub publish_ahead_years: u16,
+
     /// Where to listen for PostgreSQL's notifications of new data versions, which let kept
     /// answers of figures be confirmed without a read each: unset, the server of
     /// `DATABASE_URL`; a URL that reaches the server directly, when `DATABASE_URL` goes through

@@ -139,6 +139,11 @@ impl TestApp {
         }
     }
 
+    /// The store the application serves, for what the service does beside requests.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// Sends later requests with a development token for a caller written
     /// `municipalities:roles`, such as `1506:coordinator`, `1505,1506:registrar` or `:analyst`.
     pub fn with_caller(self, caller: &str) -> Self {

@@ -88,6 +88,24 @@ pub const NALOXONE_REFILLS_BY_REASON: PanelSpec =
     panel(metric::REFILLS_BY_REASON, Category::all::<RefillReason>);
 pub const NALOXONE_PEOPLE_TRAINED: PanelSpec = panel(metric::PEOPLE_TRAINED, total);
 
+/// Every panel dashboards offer, in the order a whole dashboard lists them.
+pub const ALL: [&PanelSpec; 14] = [
+    &INCIDENTS,
+    &INCIDENTS_BY_OUTCOME,
+    &INCIDENTS_BY_SUBSTANCE,
+    &INCIDENTS_BY_PLACE_TYPE,
+    &INCIDENTS_BY_NALOXONE_GIVEN,
+    &INCIDENTS_BY_NALOXONE_GIVEN_BY,
+    &INCIDENTS_BY_DISPOSITION,
+    &NON_FATAL_BY_FOLLOW_UP_OFFERED,
+    &NALOXONE_DISTRIBUTIONS,
+    &NALOXONE_KITS,
+    &NALOXONE_KITS_BY_RECIPIENT,
+    &NALOXONE_KITS_BY_FIRST_TIME,
+    &NALOXONE_REFILLS_BY_REASON,
+    &NALOXONE_PEOPLE_TRAINED,
+];
+
 /// Panels that split a column of another.
 /// - Non-fatal incidents are a column of the outcomes and the total of the follow-up panel:
 ///   published apart, that total, a municipality's incidents and its unknown outcomes would

@@ -1,6 +1,7 @@
 //! Dashboards on a small fixed dataset: figures equal hand-computed expectations on both
 //! databases, and disclosure control holds for other municipalities and analysts.
 
+use motgift_schema::dashboard::publish_ahead;
 use motgift_tests::{Backend, TestApp, error_code, first_error, on_both_databases};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -23,6 +24,7 @@ on_both_databases!(
     bad_ranges_and_unknown_municipalities_are_refused_with_their_field,
     kept_panels_follow_every_write,
     requests_asking_at_once_publish_each_panel_once,
+    panels_published_ahead_serve_an_analysts_first_dashboards,
     panels_kept_on_after_writes_elsewhere_equal_panels_published_afresh,
     kept_reference_data_follows_every_change,
     kept_answers_follow_actions_and_callers_and_never_skip_the_access_log,
@@ -1874,6 +1876,31 @@ async fn requests_asking_at_once_publish_each_panel_once(backend: Backend) {
         together.metric(shared).await > 0,
         "the requests met: some waited for a panel another published"
     );
+}
+
+/// Panels published ahead for analysts, as a start does, serve an analyst's first dashboards
+/// of those years by month, quarter and year without publishing anything, and the answers are
+/// those of an instance that publishes at the request.
+async fn panels_published_ahead_serve_an_analysts_first_dashboards(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    fixed_dataset(&app).await;
+    let ahead = app.another_instance().await;
+    let published = publish_ahead(ahead.store(), [2025, 2024]).await;
+    assert_eq!(published.expect("published"), 2 * COUNT_PANELS.len());
+    let analyst = ahead.with_caller(":analyst");
+    let published_ahead = analyst.panel_misses().await;
+    assert!(published_ahead > 0);
+
+    let at_request = app.another_instance().await.with_caller(":analyst");
+    let panels = COUNT_PANELS.map(panel).join(" ");
+    for bucket in ["MONTH", "QUARTER", "YEAR"] {
+        let range = format!("from: \"2024-01-01\", to: \"2025-12-31\", bucket: {bucket}");
+        let query = dashboard_query(&range, &panels);
+        let published_at_request = at_request.query(&query, json!({})).await;
+        let answer = analyst.query(&query, json!({})).await;
+        assert_eq!(answer, published_at_request, "{bucket}");
+    }
+    assert_eq!(analyst.panel_misses().await, published_ahead);
 }
 
 /// A calendar year's panels are kept while the year's versions are unchanged (a write of

@@ -1,6 +1,8 @@
-//! OpenTelemetry export of the request spans: the service runs as a child process with
-//! `--otlp-endpoint` pointing at a small OTLP/HTTP collector in this test, answers a named
-//! query, is stopped with SIGTERM, and must have sent the request's span by the time it exits.
+//! The `serve` command in a process of its own. OpenTelemetry export of the request spans:
+//! the service runs as a child process with `--otlp-endpoint` pointing at a small OTLP/HTTP
+//! collector in this test, answers a named query, is stopped with SIGTERM, and must have sent
+//! the request's span by the time it exits. And what it does after a start beside requests:
+//! publishing the analysts' panels ahead.
 //!
 //! The child is this test executable run again, with only [`service_process`] selected: it does
 //! what the `motgift` binary's `main` does (the global subscriber, then the command line), in a
@@ -126,6 +128,56 @@ async fn request_span_reaches_the_collector_by_shutdown() {
     // A request that succeeded is not marked as an error.
     let status = span.status.as_ref().map_or(0, |s| s.code);
     assert_ne!(status, 2, "status: {:?}", span.status);
+}
+
+/// After a start, `serve` publishes the analysts' panels of this year and the last in the
+/// background, and serves requests meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_publishes_the_analysts_panels_ahead_after_a_start() {
+    let dir = TempDir::new();
+    let database_url = format!("sqlite://{}/motgift.db?mode=rwc", dir.0.display());
+    let mut service = Service::start(
+        &dir,
+        json!([
+            ["motgift", "--database-url", database_url, "seed"],
+            [
+                "motgift",
+                "--database-url",
+                database_url,
+                "serve",
+                "--listen",
+                "127.0.0.1:0"
+            ],
+        ]),
+    )
+    .await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/graphql", service.base_url))
+        .json(&json!({ "query": "{ municipalities { name } }" }))
+        .send()
+        .await
+        .expect("send the query");
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let published = async {
+        loop {
+            let output = service.output.lock().expect("lock").clone();
+            if let Some(line) = output
+                .lines()
+                .find(|l| l.contains("analysts' panels published ahead"))
+            {
+                return line.to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    let Ok(line) = tokio::time::timeout(Duration::from_secs(300), published).await else {
+        let output = service.output.lock().expect("lock").clone();
+        panic!("no panels published ahead within 300 s:\n{output}");
+    };
+    // Every panel of two years.
+    assert!(line.contains("panels=28"), "{line}");
+    service.stop().await;
 }
 
 fn string_attribute<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a str> {
