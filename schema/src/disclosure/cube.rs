@@ -255,8 +255,18 @@ pub fn audit<'a>(
     if whole {
         let system = audited(&taken);
         let of_year = system.figures(Rows::All);
-        let given_away = system.system(&of_year, &BTreeSet::new()).given_away();
-        let Ok(hiding) = system.released(&of_year, given_away) else {
+        // A large year's programs one after the other: two at once hold twice the memory.
+        let one_at_a_time = of_year.len() > PAIRED_FIGURES;
+        let search = || {
+            let given_away = system.system(&of_year, &BTreeSet::new()).given_away();
+            system.released(&of_year, given_away)
+        };
+        let released = if one_at_a_time {
+            on_one_thread(search)
+        } else {
+            search()
+        };
+        let Ok(hiding) = released else {
             // The programs could not tell: hide every figure of others in the months and
             // quarters, the most the audit can hide.
             return panels.iter().map(|p| hide_all_of_others(p, &own)).collect();
@@ -282,6 +292,9 @@ pub fn audit<'a>(
     );
     to_hide
 }
+
+/// The most figures of a year whose programs are solved two at a time.
+const PAIRED_FIGURES: usize = 10_000;
 
 /// Which municipalities' figures a system holds: all (with the totals over them), or one's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
