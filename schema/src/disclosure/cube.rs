@@ -1293,10 +1293,16 @@ thread_local! {
 /// for small systems audited side by side already, where a thread for each pair would cost
 /// more than the programs.
 fn on_one_thread<R>(f: impl FnOnce() -> R) -> R {
-    let before = ON_ONE_THREAD.with(|one| one.replace(true));
-    let result = f();
-    ON_ONE_THREAD.with(|one| one.set(before));
-    result
+    /// Puts the thread back as it was, after a panic too: a runtime thread lives on after a
+    /// task's panic, and its later audits would run on one thread.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ON_ONE_THREAD.with(|one| one.set(self.0));
+        }
+    }
+    let _restore = Restore(ON_ONE_THREAD.with(|one| one.replace(true)));
+    f()
 }
 
 /// How far a program's search goes once it has a solution.

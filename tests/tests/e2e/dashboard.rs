@@ -1854,7 +1854,9 @@ const COUNT_PANELS: [&str; 14] = [
 
 /// Requests that ask at once for panels nobody has published yet publish each of them once:
 /// the others wait for it and take it as published. Each answer equals a lone request's, and
-/// together they publish as many panels as it did.
+/// together they publish about as many panels as it did (a panel published beside another is
+/// looked up or not depending on which of the request's panels comes first; publishing each
+/// of them for each request, they published two to three and a half times as many).
 async fn requests_asking_at_once_publish_each_panel_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     fixed_dataset(&app).await;
@@ -1870,7 +1872,11 @@ async fn requests_asking_at_once_publish_each_panel_once(backend: Backend) {
     for answered in futures::future::join_all(asked).await {
         assert_eq!(answered, answer);
     }
-    assert_eq!(together.panel_misses().await, published_alone);
+    let published_together = together.panel_misses().await;
+    assert!(
+        published_together * 4 <= published_alone * 5,
+        "{published_together} panels published together, {published_alone} alone"
+    );
     let shared = "motgift_cache_lookups_total{cache=\"panels\",result=\"shared\"}";
     assert!(
         together.metric(shared).await > 0,
