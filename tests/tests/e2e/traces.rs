@@ -58,8 +58,24 @@ fn service_process() {
 async fn request_span_reaches_the_collector_by_shutdown() {
     let collector = Collector::start().await;
     let dir = TempDir::new();
-    let mut service =
-        Service::seeded(&dir, &["--otlp-endpoint", collector.base_url.as_str()]).await;
+    let database_url = format!("sqlite://{}/motgift.db?mode=rwc", dir.0.display());
+    let mut service = Service::start(
+        &dir,
+        json!([
+            ["motgift", "--database-url", database_url, "seed"],
+            [
+                "motgift",
+                "--database-url",
+                database_url,
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--otlp-endpoint",
+                collector.base_url,
+            ],
+        ]),
+    )
+    .await;
 
     let response = reqwest::Client::new()
         .post(format!("{}/graphql", service.base_url))
@@ -119,7 +135,22 @@ async fn request_span_reaches_the_collector_by_shutdown() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_publishes_the_analysts_panels_ahead_after_a_start() {
     let dir = TempDir::new();
-    let mut service = Service::seeded(&dir, &[]).await;
+    let database_url = format!("sqlite://{}/motgift.db?mode=rwc", dir.0.display());
+    let mut service = Service::start(
+        &dir,
+        json!([
+            ["motgift", "--database-url", database_url, "seed"],
+            [
+                "motgift",
+                "--database-url",
+                database_url,
+                "serve",
+                "--listen",
+                "127.0.0.1:0"
+            ],
+        ]),
+    )
+    .await;
     let response = reqwest::Client::new()
         .post(format!("{}/graphql", service.base_url))
         .json(&json!({ "query": "{ municipalities { name } }" }))
@@ -232,21 +263,6 @@ struct Service {
 }
 
 impl Service {
-    /// Seeds the demo data into a database in `dir`, then serves it on a free port with
-    /// `serve_args` besides.
-    async fn seeded(dir: &TempDir, serve_args: &[&str]) -> Self {
-        let database_url = format!("sqlite://{}/motgift.db?mode=rwc", dir.0.display());
-        let motgift = ["motgift", "--database-url", &database_url];
-        let serve = [
-            &motgift[..],
-            &["serve", "--listen", "127.0.0.1:0"],
-            serve_args,
-        ]
-        .concat();
-        let seed = [&motgift[..], &["seed"]].concat();
-        Self::start(dir, json!([seed, serve])).await
-    }
-
     /// Starts the child and waits until it says where it listens.
     async fn start(dir: &TempDir, commands: Value) -> Self {
         let mut command = Command::new(std::env::current_exe().expect("test executable"));
