@@ -5,6 +5,7 @@
 
 mod ahead;
 mod cache;
+mod figures;
 mod panel;
 pub mod panels;
 mod period;

@@ -679,6 +679,8 @@ pub fn rate_per_10k(count: Option<u64>, population: Option<u64>) -> Option<f64> 
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
 
     fn viewer(own: &[&str]) -> Viewer {
@@ -1829,7 +1831,7 @@ mod tests {
             periods.extend(months_of.iter().map(|ms| table_of(sum(ms))));
             let mut panels = [PanelYear {
                 periods,
-                year: &year,
+                year: Cow::Borrowed(&year),
                 own_totals: true,
             }];
             let published =
@@ -2047,7 +2049,7 @@ mod tests {
         periods.extend(months_of.iter().map(|ms| table_of(summed(months, ms))));
         let mut panels = [PanelYear {
             periods,
-            year: &year,
+            year: Cow::Borrowed(&year),
             own_totals: true,
         }];
         let published = publish_year_by_period(&mut panels, None, &[], &[], months_of, v).remove(0);
@@ -2141,12 +2143,12 @@ mod tests {
             let mut panels = [
                 PanelYear {
                     periods: periods_of(&wholes, &months_of),
-                    year: &year_whole,
+                    year: Cow::Borrowed(&year_whole),
                     own_totals: true,
                 },
                 PanelYear {
                     periods: periods_of(&parts, &months_of),
-                    year: &year_parts,
+                    year: Cow::Borrowed(&year_parts),
                     own_totals: false,
                 },
             ];
@@ -2255,7 +2257,7 @@ mod tests {
         Beside {
             panel: PanelYear {
                 periods: periods_of(months, months_of),
-                year: &shared.year,
+                year: Cow::Borrowed(&shared.year),
                 own_totals: true,
             },
             published: shared.of_period.clone(),
@@ -2378,7 +2380,7 @@ mod tests {
             let (first_year, second_year) = (year_of(&first), year_of(&second));
             let mut panels = [PanelYear {
                 periods: periods_of(&first),
-                year: &first_year,
+                year: Cow::Borrowed(&first_year),
                 own_totals: false,
             }];
             let first_shown =
@@ -2387,7 +2389,7 @@ mod tests {
             let beside = [Beside {
                 panel: PanelYear {
                     periods: periods_of(&first),
-                    year: &first_year,
+                    year: Cow::Borrowed(&first_year),
                     own_totals: false,
                 },
                 published: first_shown.clone(),
@@ -2396,7 +2398,7 @@ mod tests {
             }];
             let mut panels = [PanelYear {
                 periods: periods_of(&second),
-                year: &second_year,
+                year: Cow::Borrowed(&second_year),
                 own_totals: false,
             }];
             let second_shown =
@@ -2528,12 +2530,12 @@ mod tests {
             let place_year = publish(&with_totals(summed(&places, &all), &shared.year), &v);
             let outcome_panel = || PanelYear {
                 periods: periods_of(&outcomes, true),
-                year: &outcome_year,
+                year: Cow::Borrowed(&outcome_year),
                 own_totals: false,
             };
             let follow_up_panel = || PanelYear {
                 periods: periods_of(&follow_up, false),
-                year: &follow_up_year,
+                year: Cow::Borrowed(&follow_up_year),
                 own_totals: false,
             };
             let mut together = [outcome_panel(), follow_up_panel()];
@@ -2551,7 +2553,7 @@ mod tests {
             }];
             let mut place_panel = [PanelYear {
                 periods: periods_of(&places, true),
-                year: &place_year,
+                year: Cow::Borrowed(&place_year),
                 own_totals: false,
             }];
             let place_shown =
@@ -2769,7 +2771,7 @@ mod tests {
         let beside = [bounding(&hand_outs, &months_of, &shared)];
         let mut panels = [PanelYear {
             periods: periods_of(&trained, &months_of),
-            year: &year,
+            year: Cow::Borrowed(&year),
             own_totals: true,
         }];
         let together = publish_year_by_period(&mut panels, None, &beside, &bounds, &months_of, &v);
@@ -2863,7 +2865,7 @@ mod tests {
                 };
                 let mut panels = [PanelYear {
                     periods: periods_of(&substances, &months_of),
-                    year: &year,
+                    year: Cow::Borrowed(&year),
                     own_totals: true,
                 }];
                 let (beside, bounds): (&[Beside], &[RowBound]) = match beside_incidents {

@@ -1,12 +1,14 @@
 //! One dashboard panel: a metric's counts over the periods of a range, a table per period with
 //! a row per municipality and a column per category, published through disclosure control.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::Datelike;
 use sha2::{Digest, Sha256};
 
+use super::figures::Figures;
 use super::period::{Period, Range};
 use crate::disclosure::{self, Positions, Published, Table, Viewer};
 use crate::domain::Coded;
@@ -199,12 +201,15 @@ pub struct PublishedYear<'a> {
     pub by_quarter: &'a Panel,
 }
 
+/// Each municipality's population of a year, shared by the periods of the year.
+type YearPopulations = Arc<[Option<u64>]>;
+
 /// A panel's published figures for one period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanelPeriod {
     pub period: Period,
-    figures: Published,
-    populations: Vec<Option<u64>>,
+    figures: Figures,
+    populations: YearPopulations,
     joint_population: Option<u64>,
 }
 
@@ -278,9 +283,9 @@ impl Panel {
                 cells.push(cell(
                     Some(k),
                     Some(&category.code),
-                    period.figures.cells[r][c],
+                    period.figures.cell(r, c),
                     period.populations[r],
-                    Some(period.figures.row_totals[r]),
+                    Some(period.figures.row_total(r)),
                 ));
             }
         }
@@ -294,7 +299,7 @@ impl Panel {
             .iter()
             .enumerate()
             .map(|(r, k)| {
-                let total = period.figures.row_totals[r];
+                let total = period.figures.row_total(r);
                 cell(Some(k), None, total, period.populations[r], None)
             })
             .collect()
@@ -310,9 +315,9 @@ impl Panel {
                 cell(
                     None,
                     Some(&category.code),
-                    period.figures.column_totals[c],
+                    period.figures.column_total(c),
                     period.joint_population,
-                    Some(period.figures.total),
+                    Some(period.figures.total()),
                 )
             })
             .collect()
@@ -346,21 +351,21 @@ impl Panel {
             for (c, category) in self.categories.iter().enumerate() {
                 all.push(line(Some(k), Some(category), &|p| {
                     let f = &p.figures;
-                    (f.cells[r][c], p.populations[r], Some(f.row_totals[r]))
+                    (f.cell(r, c), p.populations[r], Some(f.row_total(r)))
                 }));
             }
             all.push(line(Some(k), None, &|p| {
-                (p.figures.row_totals[r], p.populations[r], None)
+                (p.figures.row_total(r), p.populations[r], None)
             }));
         }
         for (c, category) in self.categories.iter().enumerate() {
             all.push(line(None, Some(category), &|p| {
                 let f = &p.figures;
-                (f.column_totals[c], p.joint_population, Some(f.total))
+                (f.column_total(c), p.joint_population, Some(f.total()))
             }));
         }
         all.push(line(None, None, &|p| {
-            (p.figures.total, p.joint_population, None)
+            (p.figures.total(), p.joint_population, None)
         }));
         all
     }
@@ -383,15 +388,24 @@ impl Panel {
                 picked.push(r);
             }
         }
+        // The periods of a year share their populations here as in the whole panel.
+        let mut shared: Option<(&YearPopulations, YearPopulations)> = None;
         let periods = self
             .periods
             .iter()
             .map(|period| {
-                let populations: Vec<Option<u64>> =
-                    picked.iter().map(|&r| period.populations[r]).collect();
+                let populations = match &shared {
+                    Some((of, picked)) if Arc::ptr_eq(of, &period.populations) => picked.clone(),
+                    _ => {
+                        let populations: YearPopulations =
+                            picked.iter().map(|&r| period.populations[r]).collect();
+                        shared = Some((&period.populations, populations.clone()));
+                        populations
+                    }
+                };
                 PanelPeriod {
                     period: period.period.clone(),
-                    figures: period.figures.restricted(&picked),
+                    figures: period.figures.published().restricted(&picked).into(),
                     joint_population: populations.iter().copied().sum(),
                     populations,
                 }
@@ -421,23 +435,22 @@ impl Panel {
             .periods
             .iter()
             .map(|year| {
+                let shown = year.figures.published();
                 let mut figures = match self.sum_over(&year.period) {
                     Some((_, sum)) => sum,
-                    None => year.figures.all_hidden(),
+                    None => shown.all_hidden(),
                 };
                 for &r in &owned {
-                    figures.cells[r].clone_from(&year.figures.cells[r]);
-                    figures.row_totals[r] = year.figures.row_totals[r];
+                    figures.cells[r].clone_from(&shown.cells[r]);
+                    figures.row_totals[r] = shown.row_totals[r];
                 }
                 if owned.len() == self.rows.len() {
-                    figures
-                        .column_totals
-                        .clone_from(&year.figures.column_totals);
-                    figures.total = year.figures.total;
+                    figures.column_totals.clone_from(&shown.column_totals);
+                    figures.total = shown.total;
                 }
                 PanelPeriod {
                     period: year.period.clone(),
-                    figures,
+                    figures: figures.into(),
                     populations: year.populations.clone(),
                     joint_population: year.joint_population,
                 }
@@ -464,9 +477,9 @@ impl Panel {
         let whole = parts.first().is_some_and(|p| p.period.from.0 == from)
             && parts.last().is_some_and(|p| p.period.to.0 == to);
         let (first, rest) = parts.split_first().filter(|_| whole)?;
-        let sum = rest
-            .iter()
-            .fold(first.figures.clone(), |sum, p| sum.plus(&p.figures));
+        let sum = rest.iter().fold(first.figures.published(), |sum, p| {
+            sum.plus(&p.figures.published())
+        });
         Some((first, sum))
     }
 
@@ -476,7 +489,7 @@ impl Panel {
         cell(
             None,
             None,
-            period.figures.total,
+            period.figures.total(),
             period.joint_population,
             None,
         )
@@ -635,9 +648,12 @@ impl Publisher<'_> {
             if year.rows != self.sums.rows {
                 return Err(refused("a panel beside is of other municipalities"));
             }
-            bounding.push((self.table(of, cells.clone(), None), &shown.figures));
+            bounding.push((
+                self.table(of, cells.clone(), None),
+                shown.figures.published(),
+            ));
         }
-        let bounding: Vec<(&Table, &Published)> = bounding.iter().map(|(t, s)| (t, *s)).collect();
+        let bounding: Vec<(&Table, &Published)> = bounding.iter().map(|(t, s)| (t, s)).collect();
         let shown = disclosure::publish_year_beside(table, &bounding, &bounds, self.viewer);
         Ok(self.assemble(tables.categories, vec![shown]))
     }
@@ -804,7 +820,7 @@ impl Publisher<'_> {
                 });
                 disclosure::PanelYear {
                     periods: by_month.chain(by_quarter).collect(),
-                    year: &year.figures,
+                    year: Cow::Owned(year.figures.published()),
                     own_totals: i == 0 && spec.totals_of.is_none(),
                 }
             })
@@ -910,11 +926,11 @@ impl Publisher<'_> {
             .periods
             .iter()
             .chain(&published.by_quarter.periods)
-            .map(|p| p.figures.clone())
+            .map(|p| p.figures.published())
             .collect();
         let panel = disclosure::PanelYear {
             periods: by_month.chain(by_quarter).collect(),
-            year: &year.figures,
+            year: Cow::Owned(year.figures.published()),
             own_totals: spec.totals_of.is_none() && super::panels::split_of(spec).is_none(),
         };
         Some((panel, figures))
@@ -965,15 +981,14 @@ impl Publisher<'_> {
             let column = |c: usize| (0..rows).map(|r| cell(r, c)).sum::<u64>();
             let figures = &period.figures;
             !inside.is_empty()
-                && figures.cells.len() == rows
+                && figures.rows() == rows
+                && figures.columns() == columns
                 && (0..rows).all(|r| {
-                    figures.cells[r].len() == columns
-                        && (0..columns).all(|c| agrees(figures.cells[r][c], cell(r, c)))
-                        && agrees(figures.row_totals[r], row(r))
+                    (0..columns).all(|c| agrees(figures.cell(r, c), cell(r, c)))
+                        && agrees(figures.row_total(r), row(r))
                 })
-                && (0..columns)
-                    .all(|c| agrees(figures.column_totals.get(c).copied().flatten(), column(c)))
-                && agrees(figures.total, (0..rows).map(row).sum())
+                && (0..columns).all(|c| agrees(figures.column_total(c), column(c)))
+                && agrees(figures.total(), (0..rows).map(row).sum())
         };
         panel.rows == self.sums.rows && panel.periods.iter().all(agrees_over)
     }
@@ -1031,6 +1046,7 @@ impl Publisher<'_> {
     ) -> Panel {
         let rows = &self.sums.rows;
         let columns = categories.len();
+        let mut of_year: HashMap<i32, YearPopulations> = HashMap::new();
         let periods = periods
             .into_iter()
             .zip(figures)
@@ -1039,9 +1055,12 @@ impl Publisher<'_> {
                 // figures are zeros.
                 figures.column_totals.resize(columns, Some(0));
                 let year = period.from.0.year();
+                let populations = of_year
+                    .entry(year)
+                    .or_insert_with(|| rows.iter().map(|k| self.populations.of(k, year)).collect());
                 PanelPeriod {
-                    figures,
-                    populations: rows.iter().map(|k| self.populations.of(k, year)).collect(),
+                    figures: figures.into(),
+                    populations: populations.clone(),
                     joint_population: self.populations.joint(rows, year),
                     period,
                 }
@@ -1085,8 +1104,9 @@ mod tests {
                         row_totals: rows.to_vec(),
                         column_totals: vec![*joint],
                         total: *joint,
-                    },
-                    populations: vec![Some(24_400), Some(32_800)],
+                    }
+                    .into(),
+                    populations: Arc::new([Some(24_400), Some(32_800)]),
                     joint_population: Some(57_200),
                 })
                 .collect(),
@@ -1101,8 +1121,8 @@ mod tests {
     }
 
     fn figures(panel: &Panel) -> (Vec<Option<u64>>, Option<u64>) {
-        let period = &panel.periods[0].figures;
-        (period.row_totals.clone(), period.total)
+        let period = panel.periods[0].figures.published();
+        (period.row_totals, period.total)
     }
 
     /// Kristiansund's coordinator looks; Molde had 3 in March and 6 in June.
@@ -1138,8 +1158,8 @@ mod tests {
         };
         let period = |period: Period, figures: Published| PanelPeriod {
             period,
-            figures,
-            populations: vec![Some(32_800)],
+            figures: figures.into(),
+            populations: Arc::new([Some(32_800)]),
             joint_population: Some(32_800),
         };
         let categories = vec![Category::new("YES", "Ja"), Category::new("NO", "Nei")];

@@ -702,7 +702,7 @@ fn figures_of(
                 .filter(|(_, ms)| ms.len() > 1)
                 .map(|(q, ms)| (months + q, ms.clone(), &shown[months + q])),
         )
-        .chain((months > 1).then(|| (panel.periods.len(), (0..months).collect(), panel.year)));
+        .chain((months > 1).then(|| (panel.periods.len(), (0..months).collect(), &*panel.year)));
     let mut figures = Vec::new();
     for (period, its_months, table) in tables {
         let mut figure = |at: At, rs: &[usize], cs: &[usize], shown: Option<u64>| {

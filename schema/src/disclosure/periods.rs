@@ -15,6 +15,8 @@
 //! the year is then audited as one system ([`super::cube`]): what the audit hides, the
 //! periods' tables hide, and the year goes round again.
 
+use std::borrow::Cow;
+
 use super::{
     Positions, Published, Table, TotalsShown, Viewer, cube, publish, publish_split, publish_splits,
 };
@@ -23,7 +25,7 @@ use super::{
 /// summed), and the year as the answer by year published it.
 pub struct PanelYear<'a> {
     pub periods: Vec<Table>,
-    pub year: &'a Published,
+    pub year: Cow<'a, Published>,
     /// Whether its row totals are its own figures, not another panel's taken as published
     /// there (which protects them beside their year itself).
     pub own_totals: bool,
@@ -147,7 +149,7 @@ pub fn publish_year_beside(
         .map(|(bounding, bounding_shown)| cube::Beside {
             panel: PanelYear {
                 periods: vec![(*bounding).clone(), (*bounding).clone()],
-                year: bounding_shown,
+                year: Cow::Borrowed(*bounding_shown),
                 own_totals: true,
             },
             published: vec![(*bounding_shown).clone(); 2],
@@ -160,7 +162,7 @@ pub fn publish_year_beside(
         let shown = publish(&table, viewer);
         let year = [PanelYear {
             periods: vec![table.clone(), table.clone()],
-            year: &shown,
+            year: Cow::Borrowed(&shown),
             own_totals: true,
         }];
         let published = [vec![shown.clone(), shown.clone()]];
@@ -274,7 +276,7 @@ fn publish_line(
             given_elsewhere: given,
         }
     };
-    let year = panel.year;
+    let year = &*panel.year;
     let whole = Table {
         totals_as_published: Some(match line {
             Line::Column(c) => TotalsShown {

@@ -115,6 +115,6 @@ impl Audited<'_> {
         let hides = |table: &super::Published| {
             table.row_totals[r].is_none() || table.cells[r].iter().any(Option::is_none)
         };
-        (0..self.all.len()).any(|s| self.published[s].iter().any(hides) || hides(self.all[s].year))
+        (0..self.all.len()).any(|s| self.published[s].iter().any(hides) || hides(&self.all[s].year))
     }
 }
