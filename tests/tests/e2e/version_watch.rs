@@ -101,8 +101,15 @@ async fn every_instance_follows_every_write_without_reading_versions_per_request
 
     // An instance's own write shows in its next answer.
     until_known(&second, &molde_second).await;
+    let notified = second.metric("motgift_versions_notifications_total").await;
     molde_second.query(CREATE, incident()).await;
     assert_eq!(incidents(&molde_second).await, 2, "its own write, at once");
+    // Its notification reaches every listener, its own too, a little later: heard before
+    // the write below, of which nothing must be heard.
+    eventually("its own write notified", true, async || {
+        second.metric("motgift_versions_notifications_total").await > notified
+    })
+    .await;
 
     // A write nobody notified (an instance with notifications off) shows within a heartbeat.
     let silent = first
