@@ -59,11 +59,13 @@ impl Inputs {
     }
 }
 
-/// Published panels, weighed in figures (a figure costs about 20 bytes).
+/// Published panels, weighed in figures (four bytes each as kept, see [`super::figures`]).
 pub type PanelCache = Kept<PanelKey, Publication>;
 
-/// Room for about two million figures (some 40 MB).
-pub const PANEL_BUDGET: usize = 2_000_000;
+/// Room for about eight million figures, some 32 MB: every panel of ten years over every
+/// municipality as analysts see them (5.4 million figures on the national set, what
+/// `--publish-ahead-years 10` publishes), with room beside for coordinators' own.
+pub const PANEL_BUDGET: usize = 8_000_000;
 
 /// A key's municipalities, about a figure each.
 impl Weigh for PanelKey {
