@@ -153,6 +153,17 @@ impl Published {
             total: None,
         }
     }
+}
+
+/// A published table's figures by position, however they are kept (as the audit's
+/// [`Published`], or compact in a kept panel).
+pub trait Shown {
+    fn rows(&self) -> usize;
+    fn columns(&self) -> usize;
+    fn cell(&self, row: usize, column: usize) -> Option<u64>;
+    fn row_total(&self, row: usize) -> Option<u64>;
+    fn column_total(&self, column: usize) -> Option<u64>;
+    fn total(&self) -> Option<u64>;
 
     /// The figures of some of the table's rows (by index, in the order given), with the joint
     /// figures of those rows alone. Every table over some municipalities is cut this way from
@@ -160,9 +171,9 @@ impl Published {
     /// same figure alike and a joint figure of some is never a new sum to difference against
     /// another: it is shown only when what this table shows gives it already (each of its
     /// terms is shown, or the whole joint figure is and every figure outside it).
-    pub fn restricted(&self, rows: &[usize]) -> Published {
-        let columns = self.column_totals.len();
-        let mut inside = vec![false; self.row_totals.len()];
+    fn restricted(&self, rows: &[usize]) -> Published {
+        let columns = self.columns();
+        let mut inside = vec![false; self.rows()];
         for &r in rows {
             inside[r] = true;
         }
@@ -177,9 +188,9 @@ impl Published {
                 })
         };
         let mut column_totals: Vec<Option<u64>> = (0..columns)
-            .map(|c| joint(&|r| self.cells[r][c], self.column_totals[c]))
+            .map(|c| joint(&|r| self.cell(r, c), self.column_total(c)))
             .collect();
-        let total = joint(&|r| self.row_totals[r], self.total)
+        let total = joint(&|r| self.row_total(r), self.total())
             .or_else(|| column_totals.iter().copied().sum());
         // The joint total less the other columns' joint figures gives a lone hidden one.
         let hidden: Vec<usize> = (0..columns)
@@ -190,11 +201,40 @@ impl Published {
             column_totals[c] = total.checked_sub(others);
         }
         Published {
-            cells: rows.iter().map(|&r| self.cells[r].clone()).collect(),
-            row_totals: rows.iter().map(|&r| self.row_totals[r]).collect(),
+            cells: rows
+                .iter()
+                .map(|&r| (0..columns).map(|c| self.cell(r, c)).collect())
+                .collect(),
+            row_totals: rows.iter().map(|&r| self.row_total(r)).collect(),
             column_totals,
             total,
         }
+    }
+}
+
+impl Shown for Published {
+    fn rows(&self) -> usize {
+        self.row_totals.len()
+    }
+
+    fn columns(&self) -> usize {
+        self.column_totals.len()
+    }
+
+    fn cell(&self, row: usize, column: usize) -> Option<u64> {
+        self.cells[row][column]
+    }
+
+    fn row_total(&self, row: usize) -> Option<u64> {
+        self.row_totals[row]
+    }
+
+    fn column_total(&self, column: usize) -> Option<u64> {
+        self.column_totals[column]
+    }
+
+    fn total(&self) -> Option<u64> {
+        self.total
     }
 }
 

@@ -59,12 +59,13 @@ impl Inputs {
     }
 }
 
-/// Published panels, weighed in figures (four bytes each as kept, see [`super::figures`]).
+/// Published panels, weighed in figures (about four bytes each as kept, besides each row's
+/// code and population).
 pub type PanelCache = Kept<PanelKey, Publication>;
 
-/// Room for about eight million figures, some 32 MB: every panel of ten years over every
-/// municipality as analysts see them (5.4 million figures on the national set, what
-/// `--publish-ahead-years 10` publishes), with room beside for coordinators' own.
+/// Room for about eight million figures, some 32 MB: every panel of eleven years over every
+/// municipality as analysts see them (6.0 million figures on the national set, what
+/// `--publish-ahead-years 11` publishes), with room beside for coordinators' own.
 pub const PANEL_BUDGET: usize = 8_000_000;
 
 /// A key's municipalities, about a figure each.

@@ -1,9 +1,9 @@
 //! A period's published figures as a panel keeps them: in one allocation, four bytes a figure
 //! where every count fits. Panels are cached by the million figures; the table the disclosure
 //! audit works on ([`Published`]) is a vector per row of sixteen-byte figures, which cost the
-//! cache some five times as much.
+//! cache several times as much.
 
-use crate::disclosure::{Published, TotalsShown};
+use crate::disclosure::{Published, Shown, TotalsShown};
 
 /// The figures of one period's table: cells by municipality and category, each
 /// municipality's total, each category's joint figure and the joint total.
@@ -29,7 +29,8 @@ impl Figures {
     /// The figures of a table as published, whose column totals give its columns.
     pub fn new(published: &Published) -> Self {
         let (rows, columns) = (published.row_totals.len(), published.column_totals.len());
-        debug_assert!(
+        // Read back by position: a table of another shape would give its neighbours' figures.
+        assert!(
             published.cells.len() == rows && published.cells.iter().all(|r| r.len() == columns),
             "a table's cells are a row per row total and a column per column total"
         );
@@ -59,33 +60,6 @@ impl Figures {
         }
     }
 
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-
-    pub fn columns(&self) -> usize {
-        self.columns
-    }
-
-    pub fn cell(&self, row: usize, column: usize) -> Option<u64> {
-        debug_assert!(row < self.rows && column < self.columns);
-        self.at(row * self.columns + column)
-    }
-
-    pub fn row_total(&self, row: usize) -> Option<u64> {
-        debug_assert!(row < self.rows);
-        self.at(self.rows * self.columns + row)
-    }
-
-    pub fn column_total(&self, column: usize) -> Option<u64> {
-        debug_assert!(column < self.columns);
-        self.at(self.rows * self.columns + self.rows + column)
-    }
-
-    pub fn total(&self) -> Option<u64> {
-        self.at(self.rows * self.columns + self.rows + self.columns)
-    }
-
     /// The totals it shows, for a table that shares them.
     pub fn totals_shown(&self) -> TotalsShown {
         TotalsShown {
@@ -113,6 +87,35 @@ impl Figures {
             Values::Narrow(values) => Some(values[index]).filter(|v| *v != HIDDEN).map(u64::from),
             Values::Wide(values) => values[index],
         }
+    }
+}
+
+impl Shown for Figures {
+    fn rows(&self) -> usize {
+        self.rows
+    }
+
+    fn columns(&self) -> usize {
+        self.columns
+    }
+
+    fn cell(&self, row: usize, column: usize) -> Option<u64> {
+        debug_assert!(row < self.rows && column < self.columns);
+        self.at(row * self.columns + column)
+    }
+
+    fn row_total(&self, row: usize) -> Option<u64> {
+        debug_assert!(row < self.rows);
+        self.at(self.rows * self.columns + row)
+    }
+
+    fn column_total(&self, column: usize) -> Option<u64> {
+        debug_assert!(column < self.columns);
+        self.at(self.rows * self.columns + self.rows + column)
+    }
+
+    fn total(&self) -> Option<u64> {
+        self.at(self.rows * self.columns + self.rows + self.columns)
     }
 }
 
@@ -148,6 +151,15 @@ mod tests {
         assert_eq!(figures.total(), Some(30));
         assert_eq!(figures.totals_shown(), shown.totals_shown());
         assert!(matches!(figures.values, Values::Narrow(_)));
+    }
+
+    #[test]
+    fn some_rows_cut_from_the_kept_figures_are_those_cut_from_the_table() {
+        let shown = published();
+        let figures = Figures::new(&shown);
+        for rows in [&[0][..], &[1], &[1, 0], &[0, 1], &[]] {
+            assert_eq!(figures.restricted(rows), shown.restricted(rows), "rows {rows:?}");
+        }
     }
 
     #[test]

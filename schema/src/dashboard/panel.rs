@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::figures::Figures;
 use super::period::{Period, Range};
-use crate::disclosure::{self, Positions, Published, Table, Viewer};
+use crate::disclosure::{self, Positions, Published, Shown, Table, Viewer};
 use crate::domain::Coded;
 use crate::error::{Error, Result};
 use crate::store::{MonthlyCount, ReferenceData};
@@ -395,17 +395,17 @@ impl Panel {
             .iter()
             .map(|period| {
                 let populations = match &shared {
-                    Some((of, picked)) if Arc::ptr_eq(of, &period.populations) => picked.clone(),
+                    Some((of, cut)) if Arc::ptr_eq(of, &period.populations) => cut.clone(),
                     _ => {
-                        let populations: YearPopulations =
+                        let cut: YearPopulations =
                             picked.iter().map(|&r| period.populations[r]).collect();
-                        shared = Some((&period.populations, populations.clone()));
-                        populations
+                        shared = Some((&period.populations, cut.clone()));
+                        cut
                     }
                 };
                 PanelPeriod {
                     period: period.period.clone(),
-                    figures: period.figures.published().restricted(&picked).into(),
+                    figures: period.figures.restricted(&picked).into(),
                     joint_population: populations.iter().copied().sum(),
                     populations,
                 }
