@@ -158,7 +158,11 @@ mod tests {
         let shown = published();
         let figures = Figures::new(&shown);
         for rows in [&[0][..], &[1], &[1, 0], &[0, 1], &[]] {
-            assert_eq!(figures.restricted(rows), shown.restricted(rows), "rows {rows:?}");
+            assert_eq!(
+                figures.restricted(rows),
+                shown.restricted(rows),
+                "rows {rows:?}"
+            );
         }
     }
 
