@@ -95,14 +95,6 @@ pub struct Published {
 }
 
 impl Published {
-    /// The totals it shows, for a table that shares them.
-    pub fn totals_shown(&self) -> TotalsShown {
-        TotalsShown {
-            rows: self.row_totals.iter().map(Option::is_some).collect(),
-            total: self.total.is_some(),
-        }
-    }
-
     /// A figure shown in both publications (of tables of one shape) summed, one hidden in
     /// either hidden: what the two together give of the table of their sums.
     pub fn plus(&self, other: &Published) -> Published {
@@ -164,6 +156,16 @@ pub trait Shown {
     fn row_total(&self, row: usize) -> Option<u64>;
     fn column_total(&self, column: usize) -> Option<u64>;
     fn total(&self) -> Option<u64>;
+
+    /// The totals it shows, for a table that shares them.
+    fn totals_shown(&self) -> TotalsShown {
+        TotalsShown {
+            rows: (0..self.rows())
+                .map(|r| self.row_total(r).is_some())
+                .collect(),
+            total: self.total().is_some(),
+        }
+    }
 
     /// The figures of some of the table's rows (by index, in the order given), with the joint
     /// figures of those rows alone. Every table over some municipalities is cut this way from

@@ -3,7 +3,7 @@
 //! audit works on ([`Published`]) is a vector per row of sixteen-byte figures, which cost the
 //! cache several times as much.
 
-use crate::disclosure::{Published, Shown, TotalsShown};
+use crate::disclosure::{Published, Shown};
 
 /// The figures of one period's table: cells by municipality and category, each
 /// municipality's total, each category's joint figure and the joint total.
@@ -57,16 +57,6 @@ impl Figures {
             rows,
             columns,
             values,
-        }
-    }
-
-    /// The totals it shows, for a table that shares them.
-    pub fn totals_shown(&self) -> TotalsShown {
-        TotalsShown {
-            rows: (0..self.rows)
-                .map(|r| self.row_total(r).is_some())
-                .collect(),
-            total: self.total().is_some(),
         }
     }
 

@@ -18,7 +18,8 @@
 use std::borrow::Cow;
 
 use super::{
-    Positions, Published, Table, TotalsShown, Viewer, cube, publish, publish_split, publish_splits,
+    Positions, Published, Shown, Table, TotalsShown, Viewer, cube, publish, publish_split,
+    publish_splits,
 };
 
 /// One panel's tables of a calendar year: a table per month, then one per quarter (its months
